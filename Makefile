@@ -1,0 +1,36 @@
+# The two commands of the README's quick start: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test build verify bench clean
+
+install: $(STAMP)
+
+# Everything the tests need: nnlab itself (editable), TensorFlow/Keras, scikit-learn, nbgrader.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+# Grade the embedded example class and print the class table.
+demo: install
+	$(BIN)/nnlab grade examples/class --out out/demo --force
+
+# The whole test suite (it also checks that exercises/ is up to date with solutions/).
+test: install
+	$(BIN)/python -m pytest -q
+
+build: install
+	$(BIN)/nnlab build
+
+verify: install
+	$(BIN)/nnlab verify
+
+bench: install
+	$(BIN)/python benchmarks/grading_vs_nbgrader.py
+
+clean:
+	rm -rf out nnlab-results

@@ -1,0 +1,203 @@
+"""course.yml: the course as nnlab grades it, validated with pydantic.
+
+`load_course(path)` returns a `Course` or raises `CourseError` with one line naming the file,
+the line, the key and what is wrong ("course.yml line 12: limits.seconds_per_test: Input should
+be greater than 0").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+# The modules of CURRICULUM.md, in teaching order.
+CURRICULUM_MODULES = ("perceptron", "activations", "losses", "gradient_descent", "backprop",
+                      "xor", "mlp", "conv", "rnn", "lstm")
+DEVELOPMENT_SEED = "nnlab-development-seed-do-not-use-for-grading"
+
+
+class CourseError(Exception):
+    """course.yml (or the place it was looked for) is unusable; the message is one line."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Limits(_Strict):
+    seconds_per_test: float = Field(10.0, gt=0, le=3600)
+    seconds_per_import: float = Field(10.0, gt=0, le=3600)
+    worker_cpu_seconds: int = Field(300, gt=0)
+    worker_memory_mb: int = Field(2048, ge=256)
+    worker_file_mb: int = Field(16, ge=1)
+    worker_open_files: int = Field(64, ge=16)
+    output_kb: int = Field(8, ge=1, le=1024)
+
+
+class Tolerance(_Strict):
+    rtol: float = Field(ge=0)
+    atol: float = Field(ge=0)
+
+
+class Tolerances(_Strict):
+    float64: Tolerance = Tolerance(rtol=1e-7, atol=1e-10)
+    float32: Tolerance = Tolerance(rtol=1e-4, atol=1e-6)
+
+
+class Assignment(_Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    title: str
+    modules: list[str] = Field(min_length=1)
+
+    @field_validator("modules")
+    @classmethod
+    def _known_modules(cls, modules: list[str]) -> list[str]:
+        for name in modules:
+            if name not in CURRICULUM_MODULES:
+                raise ValueError(f"unknown module {name!r} (the curriculum has "
+                                 f"{', '.join(CURRICULUM_MODULES)})")
+        return modules
+
+
+class Course(_Strict):
+    course: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    title: str
+    secret_seed_env: str = Field("NNLAB_SECRET_SEED", pattern=r"^[A-Z_][A-Z0-9_]*$")
+    limits: Limits = Limits()
+    tolerances: Tolerances = Tolerances()
+    assignments: list[Assignment] = Field(min_length=1)
+    # Where course.yml was found; every other course folder is relative to it.
+    root: Path = Field(default=Path("."), exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> "Course":
+        ids = [a.id for a in self.assignments]
+        duplicated = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicated:
+            raise ValueError(f"assignment ids must be unique; repeated: {', '.join(duplicated)}")
+        return self
+
+    # -- derived -----------------------------------------------------------------------------
+    @property
+    def modules(self) -> list[str]:
+        """Every module some assignment uses, in curriculum order."""
+        used = {m for a in self.assignments for m in a.modules}
+        return [m for m in CURRICULUM_MODULES if m in used]
+
+    def assignment(self, assignment_id: str) -> Assignment:
+        for assignment in self.assignments:
+            if assignment.id == assignment_id:
+                return assignment
+        known = ", ".join(a.id for a in self.assignments)
+        raise CourseError(f"course.yml has no assignment {assignment_id!r} (it has {known})")
+
+    def graded_modules(self) -> list[str]:
+        """Modules that have a hidden grader file in graders/."""
+        return [m for m in self.modules if (self.root / "graders" / f"test_{m}.py").is_file()]
+
+    def secret_seed(self, warn: bool = True) -> int:
+        """The course's secret seed as an integer, from the environment variable course.yml names.
+
+        Without it, a published development seed is used and a loud warning goes to stderr:
+        hidden cases are then predictable by anyone who reads this source.
+        """
+        text = os.environ.get(self.secret_seed_env, "")
+        if not text:
+            if warn:
+                _warn_development_seed(self.secret_seed_env)
+            text = DEVELOPMENT_SEED
+        return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+
+
+_warned = False
+
+
+def _warn_development_seed(variable: str) -> None:
+    global _warned
+    if _warned:
+        return
+    _warned = True
+    from rich.console import Console
+
+    Console(stderr=True).print(
+        f"[bold red]WARNING:[/] ${variable} is not set: hidden cases use the published "
+        f"development seed, so learners could predict them. Set {variable} before grading a class.")
+
+
+def find_course_file(start: Path | None = None) -> Path:
+    """course.yml in `start` or the nearest folder above it."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / "course.yml"
+        if candidate.is_file():
+            return candidate
+    raise CourseError(f"no course.yml in {here} or any folder above it (use --course PATH)")
+
+
+def load_course(path: Path | str | None = None) -> Course:
+    """Read and validate course.yml (found from the current folder when `path` is None)."""
+    path = Path(path) if path else find_course_file()
+    if path.is_dir():
+        path = path / "course.yml"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CourseError(f"{path}: no such file") from None
+    except UnicodeDecodeError as error:
+        raise CourseError(f"{path}: not UTF-8 text (byte {error.start})") from None
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise CourseError(f"{path}{where}: not valid YAML ({getattr(error, 'problem', error)})") from None
+    if not isinstance(data, dict):
+        raise CourseError(f"{path}: expected a mapping of settings at the top level")
+    try:
+        return Course.model_validate({**data, "root": path.parent.resolve()})
+    except ValidationError as error:
+        first = error.errors()[0]
+        keys = [str(k) for k in first["loc"]]
+        line = _line_of(node, first["loc"])
+        where = f" line {line}" if line else ""
+        message = first["msg"]
+        if first["type"] == "extra_forbidden":
+            message = "unknown key (a typo?)"
+        elif first["type"] == "missing":
+            message = "required key is missing"
+        raise CourseError(f"{path}{where}: {'.'.join(keys) or '(top level)'}: {message}") from None
+
+
+def _line_of(node: Any, loc: tuple) -> int | None:
+    """The 1-based line of the YAML node at the pydantic error location, as deep as it exists."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next(((k, v) for k, v in node.value if k.value == str(key)), None)
+            if match is None:
+                return line
+            node = match[1]
+            line = match[0].start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def learner_seed(course_seed: int, learner_id: str, test_id: str) -> list[int]:
+    """Seed material for one learner's generator in one test (stable across runs and machines)."""
+    digest = hashlib.sha256(f"{learner_id}\0{test_id}".encode()).digest()
+    return [course_seed, int.from_bytes(digest[:8], "big"), int.from_bytes(digest[8:16], "big")]
+
+
+if __name__ == "__main__":  # pragma: no cover - a quick manual check
+    print(load_course(sys.argv[1] if len(sys.argv) > 1 else None))
