@@ -1,0 +1,230 @@
+"""The wire format between the trusted parent and the sandboxed worker.
+
+Only plain data crosses: numeric ndarrays as `.npy` blobs read back with `allow_pickle=False`,
+and everything else as JSON (None, bool, int, float, str, and lists, tuples and dicts of these).
+Anything else a learner function returns stays in the worker; the parent gets an `Opaque`
+placeholder (an id and a type name) that it can hand back to the worker, e.g. a forward pass's
+cache. The parent never unpickles, calls, or compares an object that learner code made.
+
+A message on the wire: 8-byte big-endian length, then a 4-byte header length, the JSON header,
+and the blobs back to back (their sizes are listed in the header).
+
+This module is imported by the worker too, so it needs only the standard library and NumPy.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import struct
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+MAX_MESSAGE_BYTES = 512 * 1024 * 1024
+MAX_DEPTH = 32
+NUMERIC_KINDS = "biufc"
+
+
+class ProtocolError(Exception):
+    """A message that is not well-formed plain data (too big, too deep, a forbidden dtype)."""
+
+
+@dataclass(frozen=True)
+class Opaque:
+    """A value that stayed in the worker: only its handle id and type name cross."""
+
+    id: int
+    type_name: str
+    # The parent-side worker the value lives in, set by the learner proxy (never sent).
+    owner: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class FunctionRef:
+    """A learner function named by "module.function", passed as an argument (a callable)."""
+
+    qualname: str
+
+
+# ------------------------------------------------------------------------------------------
+# Encoding values
+# ------------------------------------------------------------------------------------------
+
+
+def encode(value: Any, blobs: list[bytes], keep: Any = None, depth: int = 0) -> Any:
+    """Turn a value into JSON-able data, appending arrays to `blobs` as .npy bytes.
+
+    `keep(value) -> int` stores a value that is not plain data and returns its handle id (the
+    worker's side); without it such a value is an error (the parent's side).
+    """
+    if depth > MAX_DEPTH:
+        raise ProtocolError("value nested too deeply")
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int) and type(value) in (int, bool):
+        return value
+    if type(value) is float:
+        return {"$float": repr(value)} if not np.isfinite(value) else value
+    if isinstance(value, np.ndarray) and value.dtype.kind in NUMERIC_KINDS and value.dtype.fields is None:
+        blobs.append(_npy_bytes(value))
+        return {"$array": len(blobs) - 1}
+    if isinstance(value, np.generic) and np.dtype(type(value)).kind in NUMERIC_KINDS:
+        blobs.append(_npy_bytes(np.asarray(value)))
+        return {"$scalar": len(blobs) - 1}
+    if type(value) is list:
+        return [encode(v, blobs, keep, depth + 1) for v in value]
+    if type(value) is tuple:
+        return {"$tuple": [encode(v, blobs, keep, depth + 1) for v in value]}
+    if type(value) is dict and all(type(k) is str for k in value):
+        return {"$dict": [[k, encode(v, blobs, keep, depth + 1)] for k, v in value.items()]}
+    if isinstance(value, Opaque):
+        return {"$opaque": value.id, "type": value.type_name}
+    if isinstance(value, FunctionRef):
+        return {"$function": value.qualname}
+    if keep is not None:
+        return {"$opaque": keep(value), "type": _type_name(value)}
+    raise ProtocolError(f"cannot send a {type(value).__name__} across the sandbox boundary")
+
+
+def _type_name(value: Any) -> str:
+    try:
+        return str(type(value).__name__)[:80]
+    except Exception:
+        return "object"
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    # A view as the base class: an ndarray subclass's overrides never run in the parent.
+    plain = np.asarray(array).view(np.ndarray)
+    if not plain.flags.c_contiguous:  # (np.ascontiguousarray would turn 0-d into 1-d)
+        plain = plain.copy(order="C")
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, plain, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def decode(data: Any, blobs: list[bytes], resolve: Any = None, depth: int = 0) -> Any:
+    """The inverse of `encode`. `resolve(kind, payload)` maps handles and function refs (worker
+    side); without it they decode to `Opaque` / `FunctionRef` (parent side)."""
+    if depth > MAX_DEPTH:
+        raise ProtocolError("value nested too deeply")
+    if data is None or isinstance(data, (bool, int, float, str)):
+        return data
+    if isinstance(data, list):
+        return [decode(v, blobs, resolve, depth + 1) for v in data]
+    if not isinstance(data, dict) or len(data) not in (1, 2):
+        raise ProtocolError("malformed value")
+    if "$array" in data:
+        return _read_npy(blobs, data["$array"])
+    if "$scalar" in data:
+        return _read_npy(blobs, data["$scalar"])[()]
+    if "$float" in data:
+        text = data["$float"]
+        if text not in ("nan", "inf", "-inf"):
+            raise ProtocolError("malformed float")
+        return float(text)
+    if "$tuple" in data:
+        return tuple(decode(v, blobs, resolve, depth + 1) for v in _list(data["$tuple"]))
+    if "$dict" in data:
+        out = {}
+        for pair in _list(data["$dict"]):
+            if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)):
+                raise ProtocolError("malformed dict")
+            out[pair[0]] = decode(pair[1], blobs, resolve, depth + 1)
+        return out
+    if "$opaque" in data:
+        if not isinstance(data["$opaque"], int):
+            raise ProtocolError("malformed handle")
+        if resolve is not None:
+            return resolve("opaque", data["$opaque"])
+        return Opaque(data["$opaque"], str(data.get("type", "object"))[:80])
+    if "$function" in data:
+        if resolve is not None:
+            return resolve("function", str(data["$function"]))
+        return FunctionRef(str(data["$function"]))
+    raise ProtocolError("malformed value")
+
+
+def _list(value: Any) -> list:
+    if not isinstance(value, list):
+        raise ProtocolError("malformed container")
+    return value
+
+
+def _read_npy(blobs: list[bytes], index: Any) -> np.ndarray:
+    if not isinstance(index, int) or not 0 <= index < len(blobs):
+        raise ProtocolError("array reference out of range")
+    try:
+        array = np.lib.format.read_array(io.BytesIO(blobs[index]), allow_pickle=False)
+    except Exception as error:  # a malformed header, a pickled payload, a truncated blob
+        raise ProtocolError(f"malformed array: {error}") from None
+    if array.dtype.kind not in NUMERIC_KINDS or array.dtype.fields is not None:
+        raise ProtocolError(f"arrays must be numeric, got dtype {array.dtype}")
+    return array
+
+
+# ------------------------------------------------------------------------------------------
+# Framing over file descriptors
+# ------------------------------------------------------------------------------------------
+
+
+def pack(header: dict, blobs: list[bytes]) -> bytes:
+    header = dict(header, blobs=[len(b) for b in blobs])
+    head = json.dumps(header, separators=(",", ":")).encode()
+    body = struct.pack(">I", len(head)) + head + b"".join(blobs)
+    return struct.pack(">Q", len(body)) + body
+
+
+def unpack(body: bytes) -> tuple[dict, list[bytes]]:
+    if len(body) < 4:
+        raise ProtocolError("truncated message")
+    (head_len,) = struct.unpack(">I", body[:4])
+    try:
+        header = json.loads(body[4:4 + head_len])
+    except (ValueError, RecursionError):
+        raise ProtocolError("malformed header") from None
+    if not isinstance(header, dict):
+        raise ProtocolError("malformed header")
+    sizes = header.pop("blobs", [])
+    if not isinstance(sizes, list) or not all(isinstance(s, int) and s >= 0 for s in sizes):
+        raise ProtocolError("malformed blob table")
+    blobs, offset = [], 4 + head_len
+    for size in sizes:
+        blobs.append(body[offset:offset + size])
+        offset += size
+    if offset != len(body):
+        raise ProtocolError("message length does not match its blobs")
+    return header, blobs
+
+
+def write_message(fd: int, header: dict, blobs: list[bytes]) -> None:
+    data = memoryview(pack(header, blobs))
+    while data:
+        written = os.write(fd, data)
+        data = data[written:]
+
+
+def read_exactly(fd: int, size: int) -> bytes:
+    """Read `size` bytes; EOFError if the other side closed first."""
+    chunks, remaining = [], size
+    while remaining:
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_length(fd: int) -> int:
+    (size,) = struct.unpack(">Q", read_exactly(fd, 8))
+    if size > MAX_MESSAGE_BYTES:
+        raise ProtocolError(f"message of {size} bytes is over the {MAX_MESSAGE_BYTES} byte limit")
+    return size
+
+
+def read_message(fd: int) -> tuple[dict, list[bytes]]:
+    return unpack(read_exactly(fd, read_length(fd)))

@@ -1,0 +1,91 @@
+"""The wire format carries plain data only, and refuses anything else."""
+
+import io
+import pickle
+
+import numpy as np
+import pytest
+
+from nnlab.sandbox import protocol
+from nnlab.sandbox.protocol import FunctionRef, Opaque, ProtocolError
+
+
+def roundtrip(value, keep=None):
+    blobs = []
+    data = protocol.encode(value, blobs, keep)
+    header, blobs = protocol.unpack(protocol.pack({"value": data}, blobs)[8:])
+    return protocol.decode(header["value"], blobs)
+
+
+@pytest.mark.parametrize("value", [
+    None, True, 3, -2.5, "text", [1, 2.0, "x"], (1, (2, 3)), {"a": 1, "b": [None]},
+    np.arange(6, dtype=np.float32).reshape(2, 3), np.array(3.5), np.int8(4), np.float32(1.5),
+    (np.zeros((2, 0)), {"W1": np.ones(3, dtype=np.int64)}), np.array([1 + 2j]),
+])
+def test_plain_data_roundtrips_exactly(value):
+    back = roundtrip(value)
+    assert type(back) is type(value) or isinstance(value, np.generic)
+    if isinstance(value, np.ndarray):
+        assert back.dtype == value.dtype and np.array_equal(back, value)
+    elif isinstance(value, np.generic):
+        assert back.dtype == value.dtype and back == value
+    elif isinstance(value, tuple) and any(isinstance(v, np.ndarray) for v in value):
+        assert np.array_equal(back[0], value[0]) and np.array_equal(back[1]["W1"], value[1]["W1"])
+    else:
+        assert back == value
+
+
+def test_nan_and_inf_floats():
+    back = roundtrip([float("nan"), float("inf"), -float("inf")])
+    assert np.isnan(back[0]) and back[1] == float("inf") and back[2] == -float("inf")
+
+
+def test_subclass_arrives_as_a_plain_ndarray():
+    class Liar(np.ndarray):
+        def __eq__(self, other):
+            return True
+
+    back = roundtrip(np.zeros(3).view(Liar))
+    assert type(back) is np.ndarray
+
+
+def test_objects_stay_behind_a_handle_or_are_refused():
+    class Model:
+        pass
+
+    kept = []
+    back = roundtrip({"cache": Model()}, keep=lambda v: kept.append(v) or len(kept))
+    assert back == {"cache": Opaque(1, "Model")} and isinstance(kept[0], Model)
+    with pytest.raises(ProtocolError, match="cannot send a Model"):
+        protocol.encode(Model(), [])
+    assert roundtrip(FunctionRef("activations.sigmoid")) == FunctionRef("activations.sigmoid")
+
+
+def test_pickled_and_object_arrays_are_refused():
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(ProtocolError):
+        protocol.decode({"$array": 0}, [buffer.getvalue()])
+    with pytest.raises(ProtocolError):
+        protocol.decode({"$array": 0}, [pickle.dumps(np.zeros(2))])
+    strings = io.BytesIO()
+    np.lib.format.write_array(strings, np.array(["a"]))
+    with pytest.raises(ProtocolError, match="numeric"):
+        protocol.decode({"$array": 0}, [strings.getvalue()])
+
+
+@pytest.mark.parametrize("data", [
+    {"$array": 5}, {"$opaque": "x"}, {"$float": "1e999"}, {"$dict": [[1, 2]]}, {"what": 1},
+    {"$tuple": "abc"},
+])
+def test_malformed_values_are_refused(data):
+    with pytest.raises(ProtocolError):
+        protocol.decode(data, [])
+
+
+def test_deep_nesting_is_refused():
+    value = []
+    for _ in range(100):
+        value = [value]
+    with pytest.raises(ProtocolError, match="deeply"):
+        protocol.encode(value, [])
