@@ -1,0 +1,21 @@
+"""A public check case: a call whose expected value `nnlab build` records from `reference/`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Case:
+    """One public check: `module.function(*args, **kwargs)` on fixed, published inputs.
+
+    `label` says what the case probes in the learner's terms ("mixed signs", "|x| up to 1e3").
+    Arguments are plain data only (arrays, numbers, strings, None, lists/tuples/dicts of these),
+    because they are written to `exercises/checks/<module>.json` and sent to the sandbox.
+    """
+
+    function: str
+    label: str
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,180 @@
+"""The `nnlab` command line: build, check, grade, verify.
+
+Every command exits 0 when it did its job (a low score is not an error) and non-zero with one
+line naming what is wrong when it could not run.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from nnlab.course import CourseError, load_course
+from nnlab.grading.submission import SubmissionError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="nnlab: auto-graded NumPy exercises for a first neural-network course.")
+console = Console()
+errors = Console(stderr=True)
+
+CourseOption = typer.Option(None, "--course", help="course.yml, or the folder holding it "
+                            "(default: found from the current folder upwards)")
+
+
+def fail(message: str, code: int = 2) -> None:
+    errors.print(f"[bold red]nnlab:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def build(check: bool = typer.Option(False, "--check", help="write nothing; exit 1 naming any "
+                                     "generated file that is out of date"),
+          course: Optional[Path] = CourseOption) -> None:
+    """Generate exercises/ (stubs, public checks, notebooks) from solutions/."""
+    from nnlab.build import BuildError, build_exercises  # jupytext is slow to import: only here
+
+    try:
+        loaded = load_course(course)
+        report = build_exercises(loaded, check=check)
+    except (CourseError, BuildError) as error:
+        fail(str(error))
+    stale = [(path, status) for path, status in report if status in ("stale", "missing")]
+    for path, status in report:
+        if status != "unchanged":
+            console.print(f"{status:>9}  {path}", highlight=False)
+    if check and stale:
+        fail(f"{stale[0][0]} is {'out of date' if stale[0][1] == 'stale' else 'missing'} "
+             f"({len(stale)} generated file(s) differ from solutions/); run `nnlab build`", code=1)
+    console.print(f"{len(report)} generated files {'checked' if check else 'up to date'}.")
+
+
+@app.command()
+def check(target: Optional[str] = typer.Argument(None, help="MODULE or MODULE.FUNCTION (default: all)"),
+          path: Path = typer.Option(None, "--path", help="folder with your module files "
+                                    "(default: ./exercises, or the current folder)")) -> None:
+    """Run the public checks on your own work, with a diagnosis for each failure."""
+    from nnlab.selfcheck import CheckError, run_checks
+
+    if path is None:
+        path = Path("exercises") if Path("exercises").is_dir() else Path(".")
+    try:
+        results = run_checks(path, target)
+    except (CheckError, SubmissionError) as error:
+        fail(str(error))
+    table = Table(title=f"Public checks on {path}", show_lines=True)
+    table.add_column("function")
+    table.add_column("checks", justify="right")
+    table.add_column("status")
+    table.add_column("what to look at")
+    style = {"pass": "[green]pass[/]", "fail": "[red]fail[/]", "todo": "[yellow]to do[/]"}
+    for result in results:
+        table.add_row(result.qualname, f"{result.passed}/{result.total}", style[result.status],
+                      "\n".join(result.problems[:2]))
+    console.print(table)
+    done = sum(r.status == "pass" for r in results)
+    todo = sum(r.status == "todo" for r in results)
+    console.print(f"{done} of {len(results)} functions pass their public checks"
+                  f"{f', {todo} not implemented yet' if todo else ''}. The hidden graders test "
+                  f"more cases than these.")
+
+
+def _expand(paths: list[Path], modules: list[str]) -> list[Path]:
+    """A folder holding module files is one submission; otherwise each subfolder is one."""
+    submissions: list[Path] = []
+    names = {f"{m}.py" for m in modules}
+    for path in paths:
+        if not path.exists():
+            fail(f"{path}: no such folder")
+        if not path.is_dir():
+            fail(f"{path}: a submission is a folder of <module>.py files")
+        if any((path / n).exists() for n in names) or not any(p.is_dir() for p in path.iterdir()):
+            submissions.append(path)
+        else:
+            submissions.extend(sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")))
+    return submissions
+
+
+@app.command()
+def grade(paths: list[Path] = typer.Argument(..., help="submission folders (learner id = folder "
+                                              "name), or folders of them"),
+          out: Path = typer.Option(Path("nnlab-results"), "--out", help="where results go"),
+          jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="submissions graded in parallel"),
+          assignment: Optional[str] = typer.Option(None, "--assignment", "-a", help="grade this "
+                                                   "assignment's modules (missing ones score zero)"),
+          force: bool = typer.Option(False, "--force", help="regrade even unchanged submissions"),
+          course: Optional[Path] = CourseOption) -> None:
+    """Grade submissions: DIR/<learner>/results.json and feedback.md, and DIR/grades.csv."""
+    from nnlab.grading.runner import grade_batch
+
+    try:
+        loaded = load_course(course)
+        if assignment:
+            loaded.assignment(assignment)
+    except CourseError as error:
+        fail(str(error))
+    submissions = _expand(paths, loaded.modules)
+    if not submissions:
+        fail(f"no submission folders in {', '.join(map(str, paths))}")
+    with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                  TimeElapsedColumn(), console=errors, transient=True,
+                  disable=not errors.is_terminal) as progress:
+        task = progress.add_task("", total=len(submissions))
+
+        def done(result, reused):
+            progress.update(task, advance=1, description=result.learner + (" (unchanged)" if reused else ""))
+
+        results = grade_batch(submissions, loaded, out, assignment=assignment, jobs=jobs,
+                              force=force, on_result=done)
+    modules = sorted({m for r in results for m in r.modules}, key=loaded.modules.index)
+    table = Table(title=f"{loaded.title}: {len(results)} submission(s)")
+    table.add_column("learner")
+    table.add_column("score", justify="right")
+    for module in modules:
+        table.add_column(module, justify="right")
+    table.add_column("notes")
+    for result in results:
+        per = result.module_scores()
+        notes = result.error or (f"{len(result.grader_errors)} grader error(s)" if result.grader_errors else "")
+        cells = [f"{per[m][0]:g}/{per[m][1]:g}" if m in per else "-" for m in modules]
+        table.add_row(result.learner, f"{result.score:g}/{result.max_score:g}", *cells, notes[:80])
+    console.print(table)
+    console.print(f"Results in {out}/ (results.json and feedback.md per learner, grades.csv).",
+                  highlight=False)
+    if any(r.grader_errors for r in results):
+        errors.print("[bold yellow]warning:[/] some tests hit grader errors (see notes); those "
+                     "points are not the learners' fault.")
+
+
+@app.command()
+def verify(course: Optional[Path] = CourseOption,
+           module: Optional[list[str]] = typer.Option(None, "--module", "-m",
+                                                      help="only these modules")) -> None:
+    """Release gate: solutions score full marks, stubs zero, every catalogued mistake loses points."""
+    from nnlab.verify import verify as run_verify
+
+    try:
+        loaded = load_course(course)
+    except CourseError as error:
+        fail(str(error))
+    failed = 0
+    for verdict in run_verify(loaded, module):
+        mark = "[green]ok[/]  " if verdict.ok else "[red]FAIL[/]"
+        console.print(f"{mark} {verdict.check}: {verdict.detail}", highlight=False)
+        failed += not verdict.ok
+    if failed:
+        fail(f"{failed} release check(s) failed", code=1)
+    console.print("All release checks passed.")
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,305 @@
+"""The diagnosing comparator: does a learner's value match the expected one, and if not, why not.
+
+Graders call `check_call` (a learner function against its reference on the same arguments) or
+`expect_close` (any learner value against any expected value). On a mismatch they raise
+`GradingFailure`, whose message is the feedback the learner reads: what was called on what
+shapes, what came back, the largest error and where, nan/inf counts, and, when the learner's
+output matches a catalogued mistake, the misconception in the learner's terms.
+
+Values here are plain data decoded from the worker (ndarrays, numbers, strings, None, lists,
+tuples, dicts, `Opaque` placeholders): the comparator never touches an object learner code made.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+from nnlab.sandbox.protocol import Opaque
+
+
+class GradingFailure(AssertionError):
+    """The learner loses this test's points; the message is their feedback."""
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    rtol: float
+    atol: float
+
+
+# Set from course.yml by the grading plugin; these defaults match the shipped course.yml.
+TOLERANCES: dict[str, Tolerance] = {
+    "float64": Tolerance(rtol=1e-7, atol=1e-10),
+    "float32": Tolerance(rtol=1e-4, atol=1e-6),
+}
+
+# A candidate mistake: (the Mistake, a thunk computing what that mistake returns on this case).
+Candidate = tuple[Any, Callable[[], Any]]
+
+
+def configure_tolerances(tolerances: dict[str, Tolerance]) -> None:
+    TOLERANCES.update(tolerances)
+
+
+def tolerance_for(expected: Any) -> Tolerance:
+    """float32 expectations get the float32 tolerance; everything else the float64 one."""
+    dtype = getattr(expected, "dtype", None)
+    if dtype is not None and dtype == np.float32:
+        return TOLERANCES["float32"]
+    return TOLERANCES["float64"]
+
+
+# ------------------------------------------------------------------------------------------
+# Describing values without dumping them
+# ------------------------------------------------------------------------------------------
+
+
+def describe_value(value: Any) -> str:
+    """A short description of a value: "float64 (4, 5)", "int 3", "tuple of 2", "None"."""
+    if isinstance(value, np.ndarray):
+        return f"{value.dtype} {tuple(value.shape)}" if value.ndim else f"{value.dtype} scalar"
+    if isinstance(value, np.generic):
+        return f"{value.dtype} scalar"
+    if isinstance(value, bool):
+        return f"bool {value}"
+    if isinstance(value, (int, float)):
+        return f"{type(value).__name__} {value:g}" if isinstance(value, float) else f"int {value}"
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 30 else f"str of length {len(value)}"
+    if value is None:
+        return "None"
+    if isinstance(value, Opaque):
+        return f"a {value.type_name} object"
+    if isinstance(value, (list, tuple)):
+        return f"{type(value).__name__} of {len(value)}"
+    if isinstance(value, dict):
+        return f"dict with keys {sorted(map(str, value))}"
+    if callable(value):
+        return getattr(value, "qualname", getattr(value, "__name__", "a function"))
+    return type(value).__name__
+
+
+def describe_call(qualname: str, signature_of: Callable | None, args: tuple, kwargs: dict) -> str:
+    """ "activations.sigmoid(x: float64 (4, 5))", naming arguments from the reference signature."""
+    names: list[str] = []
+    try:
+        bound = inspect.signature(signature_of).bind(*args, **kwargs) if signature_of else None
+    except (TypeError, ValueError):
+        bound = None
+    if bound is not None:
+        for name, value in bound.arguments.items():
+            names.append(f"{name}={describe_value(value)}" if _is_plain(value) else
+                         f"{name}: {describe_value(value)}")
+    else:
+        names = [describe_value(a) for a in args]
+        names += [f"{k}={describe_value(v)}" for k, v in kwargs.items()]
+    return f"{qualname}({', '.join(names)})"
+
+
+def _is_plain(value: Any) -> bool:
+    return isinstance(value, (bool, int, float, str)) or value is None
+
+
+# ------------------------------------------------------------------------------------------
+# Comparing
+# ------------------------------------------------------------------------------------------
+
+
+def _as_numeric(value: Any) -> np.ndarray | None:
+    """The value as an ndarray if it is numeric data (array, NumPy scalar, Python number)."""
+    if isinstance(value, np.ndarray):
+        return value
+    if isinstance(value, (np.generic, bool, int, float)):
+        return np.asarray(value)
+    return None
+
+
+def _kind(dtype: np.dtype) -> str:
+    return {"f": "float", "i": "int", "u": "int", "b": "bool", "c": "complex"}.get(dtype.kind, str(dtype))
+
+
+def mismatch(actual: Any, expected: Any, *, tol: Tolerance | None = None,
+             exact_dtype: bool = False, label: str = "") -> str | None:
+    """Why `actual` is not close to `expected`, or None when it is.
+
+    Checks, in order: structure (tuple/list/dict), type, shape, dtype kind (and the exact dtype
+    when `exact_dtype`), nan/inf, then tolerance.
+    """
+    where = f"{label} " if label else ""
+    if isinstance(expected, (tuple, list)):
+        if not isinstance(actual, (tuple, list)):
+            return f"{where}should be a {type(expected).__name__} of {len(expected)}, got {describe_value(actual)}"
+        if len(actual) != len(expected):
+            return f"{where}should have {len(expected)} items, got {len(actual)}"
+        for i, (a, e) in enumerate(zip(actual, expected)):
+            why = mismatch(a, e, tol=tol, exact_dtype=exact_dtype, label=f"{label}[{i}]")
+            if why:
+                return why
+        return None
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return f"{where}should be a dict, got {describe_value(actual)}"
+        if set(actual) != set(expected):
+            return f"{where}should have keys {sorted(expected)}, got {sorted(map(str, actual))}"
+        for key in expected:
+            why = mismatch(actual[key], expected[key], tol=tol, exact_dtype=exact_dtype,
+                           label=f"{label}[{key!r}]")
+            if why:
+                return why
+        return None
+    if isinstance(expected, str) or expected is None:
+        return None if actual == expected and type(actual) is type(expected) else \
+            f"{where}should be {describe_value(expected)}, got {describe_value(actual)}"
+
+    exp = _as_numeric(expected)
+    if exp is None:
+        raise TypeError(f"the comparator cannot compare with a {type(expected).__name__}")
+    if actual is None:
+        return f"{where}is None: did you forget to `return` the result?"
+    act = _as_numeric(actual)
+    if act is None:
+        return f"{where}should be a NumPy array or number, got {describe_value(actual)}"
+    if act.shape != exp.shape:
+        return f"{where}has shape {tuple(act.shape)}, expected {tuple(exp.shape)}"
+    if _kind(act.dtype) != _kind(exp.dtype) and not (
+        _kind(exp.dtype) in ("int", "bool") and _kind(act.dtype) in ("int", "bool")
+    ):
+        return (f"{where}has {act.dtype} values, expected {_kind(exp.dtype)} values "
+                f"(the curriculum keeps the input's floating dtype)")
+    if exact_dtype and isinstance(actual, np.ndarray) and act.dtype != exp.dtype:
+        return f"{where}has dtype {act.dtype}, expected {exp.dtype} (outputs keep the input's dtype)"
+    if _kind(exp.dtype) in ("float", "complex"):
+        tol = tol or tolerance_for(exp)
+        bad_nan = np.isnan(act) & ~np.isnan(exp)
+        bad_inf = np.isinf(act) & ~np.isinf(exp)
+        if bad_nan.any() or bad_inf.any():
+            parts = []
+            if bad_nan.any():
+                parts.append(f"{int(bad_nan.sum())} nan")
+            if bad_inf.any():
+                parts.append(f"{int(bad_inf.sum())} inf")
+            first = np.unravel_index(int(np.argmax((bad_nan | bad_inf).ravel())), act.shape)
+            return (f"{where}contains {' and '.join(parts)} where finite values were expected "
+                    f"(first at index {_index(first)}); look for overflow in exp or log of 0")
+        with np.errstate(all="ignore"):
+            a64 = act.astype(np.float64)
+            e64 = exp.astype(np.float64)
+            close = np.isclose(a64, e64, rtol=tol.rtol, atol=tol.atol, equal_nan=True)
+            if close.all():
+                return None
+            err = np.where(np.isfinite(e64), np.abs(a64 - e64), 0.0)
+            rel = err / np.maximum(np.abs(e64), 1e-300)
+        at = np.unravel_index(int(np.argmax(err)), err.shape) if err.ndim else ()
+        n_bad = int((~close).sum())
+        return (f"{where}differs from the expected values: largest absolute error {err[at]:.3g} "
+                f"at index {_index(at)} (yours {a64[at]:.6g}, expected {e64[at]:.6g}), largest "
+                f"relative error {float(np.max(rel)):.3g}; {n_bad} of {close.size} entries are "
+                f"outside the tolerance (rtol {tol.rtol:g}, atol {tol.atol:g})")
+    if not np.array_equal(act, exp):
+        wrong = act != exp
+        at = np.unravel_index(int(np.argmax(wrong)), wrong.shape) if wrong.ndim else ()
+        return (f"{where}differs from the expected values: {int(wrong.sum())} of {wrong.size} "
+                f"entries are wrong (first at index {_index(at)}: yours {act[at]}, expected {exp[at]})")
+    return None
+
+
+def _index(at: tuple) -> str:
+    return "()" if not at else "(" + ", ".join(str(int(i)) for i in at) + ")"
+
+
+def diagnose(actual: Any, expected: Any, candidates: Iterable[Candidate],
+             tol: Tolerance | None = None) -> str | None:
+    """The message of the first catalogued mistake that reproduces `actual`, if any.
+
+    A candidate counts only where it differs from the expected value on this case: a mistake
+    that happens to agree with the truth here says nothing about the learner.
+    """
+    for mistake, compute in candidates:
+        try:
+            with np.errstate(all="ignore"):
+                wrong = compute()
+        except Exception:  # a mistake variant may not apply to this case
+            continue
+        try:
+            if mismatch(wrong, expected, tol=tol) is None:
+                continue
+            if mismatch(actual, wrong, tol=tol) is None:
+                return mistake.message()
+        except TypeError:
+            continue
+    return None
+
+
+def expect_close(actual: Any, expected: Any, *, what: str, rtol: float | None = None,
+                 atol: float | None = None, exact_dtype: bool = False,
+                 mistakes: Iterable[Candidate] = ()) -> None:
+    """Raise `GradingFailure` unless `actual` matches `expected` within tolerance.
+
+    `what` names the call that produced `actual` ("activations.sigmoid(x: float64 (4, 5))").
+    `mistakes` are candidates tried only when the values differ.
+    """
+    tol = _tolerance(expected, rtol, atol)
+    why = mismatch(actual, expected, tol=tol, exact_dtype=exact_dtype)
+    if why is None:
+        return
+    message = f"{what} returned a value that {why}." if not why.startswith("[") else f"{what}: output{why}."
+    diagnosis = diagnose(actual, expected, mistakes, tol)
+    if diagnosis:
+        message += f"\n  Diagnosis: {diagnosis}."
+    raise GradingFailure(message)
+
+
+def _tolerance(expected: Any, rtol: float | None, atol: float | None) -> Tolerance:
+    base = tolerance_for(_first_array(expected))
+    return Tolerance(rtol=base.rtol if rtol is None else rtol, atol=base.atol if atol is None else atol)
+
+
+def _first_array(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            found = _first_array(item)
+            if found is not None:
+                return found
+        return None
+    if isinstance(value, dict):
+        return _first_array(list(value.values()))
+    return value
+
+
+def check_call(learner_fn: Any, ref_fn: Callable, *args: Any, rtol: float | None = None,
+               atol: float | None = None, exact_dtype: bool = False, no_warnings: bool = False,
+               **kwargs: Any) -> Any:
+    """Call a learner function and its reference on the same arguments and compare.
+
+    Fails (GradingFailure) when the learner's value differs (naming a catalogued mistake when
+    one matches), when the learner function modified an argument in place, or, with
+    `no_warnings`, when it raised a NumPy warning such as an overflow. Returns the learner's
+    value for further checks.
+    """
+    from reference.mistakes import mistakes_for  # the course root is on sys.path while grading
+
+    qualname = learner_fn.qualname
+    expected = ref_fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+    result = learner_fn.call(*args, **kwargs)
+    what = describe_call(qualname, ref_fn, args, kwargs)
+    candidates = [
+        (m, (lambda m=m: m.fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))))
+        for m in mistakes_for(qualname) if m.same_signature
+    ]
+    expect_close(result.value, expected, what=what, rtol=rtol, atol=atol,
+                 exact_dtype=exact_dtype, mistakes=candidates)
+    if result.mutated:
+        raise GradingFailure(
+            f"{what} modified its argument{'s' if len(result.mutated) > 1 else ''} "
+            f"{', '.join(result.mutated)} in place; curriculum functions must leave their inputs "
+            f"unchanged and return new arrays (use `x = x.copy()` or non-in-place operations).")
+    if no_warnings and result.warnings:
+        raise GradingFailure(
+            f"{what} returned the right values but NumPy warned: {result.warnings[0]}. "
+            f"It must be numerically stable for large inputs (no overflow).")
+    return result.value

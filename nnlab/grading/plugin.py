@@ -1,0 +1,120 @@
+"""The pytest plugin that turns graders/ into scores for one submission.
+
+It provides the `learner`, `ref` and `rng` fixtures and the `points` marker (see
+graders/README.md), checks every grader test is named "module.function: ..." and has points, and
+records each test as a `TestResult`: passed, failed with the learner-facing reason, or a grader
+error (an exception that is not a `GradingFailure` is the grader's fault, not the learner's).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from typing import Any
+
+import numpy as np
+import pytest
+
+from nnlab.course import CURRICULUM_MODULES, learner_seed
+from nnlab.grading.compare import GradingFailure
+from nnlab.grading.learner import LearnerError, LearnerProxy
+from nnlab.grading.results import TestResult
+
+NAME = re.compile(r"^(%s)\.[A-Za-z_][A-Za-z0-9_]*(: .+)?$" % "|".join(CURRICULUM_MODULES))
+MAX_OUTPUT_CHARS = 4000
+
+
+class GradingPlugin:
+    def __init__(self, learner: LearnerProxy, learner_id: str, course_seed: int):
+        self.learner_proxy = learner
+        self.learner_id = learner_id
+        self.course_seed = course_seed
+        self.results: list[TestResult] = []
+        self.collection_errors: list[str] = []
+        self._names: dict[str, tuple[str, float]] = {}
+        self._recorded: set[str] = set()
+
+    # -- markers and collection ------------------------------------------------------------
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.addinivalue_line("markers", "points(n): what a grader test is worth")
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            marker = item.get_closest_marker("points")
+            doc = (getattr(item, "function", None).__doc__ or "").strip().splitlines()
+            title = doc[0].strip() if doc else ""
+            if marker is None or not marker.args or not isinstance(marker.args[0], (int, float)):
+                self.collection_errors.append(f"{item.nodeid}: grader test has no @pytest.mark.points(n)")
+                continue
+            if not NAME.match(title):
+                self.collection_errors.append(
+                    f"{item.nodeid}: the docstring's first line must start with 'module.function' "
+                    f"(got {title!r})")
+                continue
+            callspec = getattr(item, "callspec", None)
+            name = f"{title} [{callspec.id}]" if callspec is not None else title
+            self._names[item.nodeid] = (name, float(marker.args[0]))
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collection_errors.append(f"{report.nodeid}: {report.longreprtext[-2000:]}")
+
+    # -- fixtures ----------------------------------------------------------------------------
+    @pytest.fixture
+    def learner(self) -> LearnerProxy:
+        return self.learner_proxy
+
+    @pytest.fixture
+    def ref(self) -> Any:
+        return _ReferenceModules()
+
+    @pytest.fixture
+    def rng(self, request: pytest.FixtureRequest) -> np.random.Generator:
+        return np.random.default_rng(learner_seed(self.course_seed, self.learner_id, request.node.nodeid))
+
+    # -- results -----------------------------------------------------------------------------
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item):
+        self.learner_proxy.stdout.clear()
+        return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        report = yield
+        if item.nodeid not in self._names:
+            return report
+        name, points = self._names[item.nodeid]
+        if call.when == "setup" and call.excinfo is None:
+            return report
+        if call.when == "teardown" and (call.excinfo is None or item.nodeid in self._recorded):
+            return report
+        self._recorded.add(item.nodeid)
+        if call.when == "call" and call.excinfo is None:
+            self.results.append(TestResult(name, points, points, "", "passed", call.duration))
+            return report
+        error = call.excinfo.value if call.excinfo else None
+        if isinstance(error, LearnerError):
+            kind, output = error.kind, str(error)
+            if kind == "raised":
+                kind = "failed"
+        elif isinstance(error, GradingFailure):
+            kind, output = "failed", str(error)
+        else:
+            kind = "grader_error"
+            output = (f"nnlab grader error in the {call.when} of this test (not a fault in your "
+                      f"code; your instructor has been told): {call.excinfo.typename}: {error}")
+        if self.learner_proxy.stdout and kind != "grader_error":
+            printed = "".join(self.learner_proxy.stdout)[:1000]
+            output += "\n  Your code printed:\n" + "\n".join("    " + l for l in printed.splitlines()[:15])
+        self.results.append(TestResult(name, points, 0.0, output[:MAX_OUTPUT_CHARS], kind, call.duration))
+        return report
+
+
+class _ReferenceModules:
+    """`ref.activations` imports reference/activations.py (the course root is on sys.path)."""
+
+    def __getattr__(self, module: str) -> Any:
+        if module.startswith("_"):
+            raise AttributeError(module)
+        return importlib.import_module(f"reference.{module}")
+

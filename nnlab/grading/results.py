@@ -1,0 +1,201 @@
+"""Grading results and the files made from them.
+
+`SubmissionResult` holds one learner's tests; from it come `results.json` (Gradescope's schema:
+score, max_score, tests[] with name, score, max_score, status, output, visibility; nnlab's own
+facts under `extra_data`), `feedback.md` (what a learner reads), and a row of `grades.csv`.
+Every file is written atomically (a temporary file, then a rename), so an interrupted batch
+never leaves a half-written result behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+RESULTS_VERSION = 1
+
+
+@dataclass
+class TestResult:
+    """One grader test for one learner."""
+
+    name: str  # "activations.sigmoid: random inputs [2-d]"
+    points: float
+    score: float
+    output: str = ""  # why points were lost (empty when passed)
+    kind: str = "passed"  # passed | failed | not_implemented | timeout | crash | import | missing | grader_error
+    seconds: float = 0.0
+
+    @property
+    def module(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    @property
+    def function(self) -> str:
+        return self.name.split(":", 1)[0]
+
+    @property
+    def passed(self) -> bool:
+        return self.kind == "passed"
+
+
+@dataclass
+class SubmissionResult:
+    learner: str
+    tests: list[TestResult] = field(default_factory=list)
+    modules: list[str] = field(default_factory=list)
+    ignored_files: list[str] = field(default_factory=list)
+    isolation: dict = field(default_factory=dict)
+    digest: str = ""
+    seconds: float = 0.0
+    error: str = ""  # set when grading could not run at all (reported, not scored as zero)
+
+    @property
+    def score(self) -> float:
+        return round(sum(t.score for t in self.tests), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(t.points for t in self.tests), 6)
+
+    @property
+    def grader_errors(self) -> list[TestResult]:
+        return [t for t in self.tests if t.kind == "grader_error"]
+
+    def module_scores(self) -> dict[str, tuple[float, float]]:
+        scores: dict[str, tuple[float, float]] = {m: (0.0, 0.0) for m in self.modules}
+        for test in self.tests:
+            got, total = scores.get(test.module, (0.0, 0.0))
+            scores[test.module] = (got + test.score, total + test.points)
+        return scores
+
+    # -- Gradescope ----------------------------------------------------------------------------
+    def to_gradescope(self) -> dict[str, Any]:
+        return {
+            "score": self.score,
+            "max_score": self.max_score,
+            "output": self.summary(),
+            "visibility": "visible",
+            "stdout_visibility": "hidden",
+            "tests": [
+                {"name": t.name, "score": t.score, "max_score": t.points,
+                 "status": "passed" if t.passed else "failed",
+                 "output": t.output, "visibility": "visible"}
+                for t in self.tests
+            ],
+            "extra_data": {
+                "nnlab_results_version": RESULTS_VERSION,
+                "learner": self.learner, "modules": self.modules,
+                "ignored_files": self.ignored_files, "sandbox": self.isolation,
+                "submission_sha256": self.digest, "seconds": round(self.seconds, 3),
+                "kinds": [t.kind for t in self.tests],
+                "grader_errors": [t.name for t in self.grader_errors],
+                "error": self.error,
+            },
+        }
+
+    @classmethod
+    def from_gradescope(cls, data: dict[str, Any]) -> "SubmissionResult":
+        extra = data.get("extra_data", {})
+        kinds = extra.get("kinds") or []
+        tests = [TestResult(name=t["name"], points=t["max_score"], score=t["score"],
+                            output=t.get("output", ""),
+                            kind=kinds[i] if i < len(kinds) else ("passed" if t["status"] == "passed" else "failed"))
+                 for i, t in enumerate(data.get("tests", []))]
+        return cls(learner=extra.get("learner", ""), tests=tests, modules=extra.get("modules", []),
+                   ignored_files=extra.get("ignored_files", []), isolation=extra.get("sandbox", {}),
+                   digest=extra.get("submission_sha256", ""), seconds=extra.get("seconds", 0.0),
+                   error=extra.get("error", ""))
+
+    # -- words for people --------------------------------------------------------------------
+    def summary(self) -> str:
+        if self.error:
+            return f"Grading could not run: {self.error}"
+        parts = [f"{m} {_num(got)}/{_num(total)}" for m, (got, total) in self.module_scores().items()]
+        return f"{_num(self.score)} of {_num(self.max_score)} points ({', '.join(parts)})."
+
+    def feedback_markdown(self) -> str:
+        out = io.StringIO()
+        out.write(f"# Feedback for {self.learner}\n\n**{self.summary()}**\n\n")
+        if self.grader_errors:
+            out.write("> Some tests hit a problem in the grader itself, not in your code; your "
+                      "instructor has been told. They are listed below.\n\n")
+        if self.ignored_files:
+            out.write(f"Files not graded (only the course's module files are): "
+                      f"{', '.join(self.ignored_files)}.\n\n")
+        for module, (got, total) in self.module_scores().items():
+            tests = [t for t in self.tests if t.module == module]
+            out.write(f"## {module}.py: {_num(got)} / {_num(total)}\n\n")
+            if tests and all(t.kind == "not_implemented" for t in tests if not t.passed) and \
+                    not any(t.passed for t in tests):
+                out.write("Nothing here is implemented yet: every function still raises "
+                          "NotImplementedError.\n\n")
+            for test in tests:
+                mark = "passed" if test.passed else "FAILED"
+                out.write(f"- **{test.name}** ({_num(test.score)}/{_num(test.points)}) {mark}\n")
+                if test.output and not test.passed:
+                    for line in test.output.splitlines():
+                        out.write(f"    {line}\n")
+            out.write("\n")
+        return out.getvalue()
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+# -- files -------------------------------------------------------------------------------------
+
+
+def write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_submission_result(out_dir: Path, result: SubmissionResult) -> Path:
+    """DIR/<learner>/results.json and feedback.md; returns the learner's folder."""
+    folder = out_dir / result.learner
+    write_atomic(folder / "feedback.md", result.feedback_markdown())
+    write_atomic(folder / "results.json", json.dumps(result.to_gradescope(), indent=2) + "\n")
+    return folder
+
+
+def read_submission_result(out_dir: Path, learner: str) -> SubmissionResult | None:
+    path = out_dir / learner / "results.json"
+    try:
+        return SubmissionResult.from_gradescope(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write_grades_csv(out_dir: Path, results: list[SubmissionResult], modules: list[str]) -> Path:
+    """One row per learner: total, maximum, and each module's score."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["learner", "score", "max_score", *modules, "grader_errors", "error"])
+    for result in sorted(results, key=lambda r: r.learner):
+        per_module = result.module_scores()
+        writer.writerow([result.learner, _num(result.score), _num(result.max_score),
+                         *[_num(per_module.get(m, (0.0, 0.0))[0]) for m in modules],
+                         len(result.grader_errors), result.error])
+    path = out_dir / "grades.csv"
+    write_atomic(path, buffer.getvalue())
+    return path
+
+
+def result_dict(result: SubmissionResult) -> dict[str, Any]:
+    return asdict(result)

@@ -1,0 +1,84 @@
+"""Reading a submission folder: which learner modules it holds, and nothing else.
+
+A submission is a folder named after the learner holding some or all of `<module>.py` for the
+course's modules. Only those names are taken, only as regular files (no links), at most
+`MAX_FILE_BYTES` each; everything else in the folder (a conftest.py, sitecustomize.py, .pyc
+files, data, subfolders) is listed as ignored and never reaches the sandbox.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MAX_FILE_BYTES = 1024 * 1024
+LEARNER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")
+
+
+class SubmissionError(Exception):
+    """The submission folder itself is unusable (missing, not a folder, a bad name)."""
+
+
+@dataclass
+class Submission:
+    """The allow-listed learner files of one submission, read into memory."""
+
+    learner: str
+    path: Path
+    files: dict[str, bytes] = field(default_factory=dict)  # "activations.py" -> content
+    problems: dict[str, str] = field(default_factory=dict)  # module -> why it cannot be used
+    ignored: list[str] = field(default_factory=list)
+
+    @property
+    def modules(self) -> list[str]:
+        return [name[:-3] for name in self.files]
+
+    def digest(self) -> str:
+        """A fingerprint of what is graded, to resume a batch and skip unchanged submissions."""
+        h = hashlib.sha256()
+        for name in sorted(self.files):
+            h.update(name.encode() + b"\0" + hashlib.sha256(self.files[name]).digest())
+        for name in sorted(self.problems):
+            h.update(f"{name}:{self.problems[name]}".encode())
+        return h.hexdigest()
+
+
+def read_submission(path: Path | str, modules: list[str], learner: str | None = None) -> Submission:
+    """Take the allow-listed `<module>.py` files from a submission folder."""
+    path = Path(path)
+    if not path.exists():
+        raise SubmissionError(f"{path}: no such folder")
+    if not path.is_dir():
+        raise SubmissionError(f"{path}: a submission must be a folder of <module>.py files")
+    learner = learner or path.resolve().name
+    if not LEARNER_ID.match(learner):
+        raise SubmissionError(f"{path}: {learner!r} is not usable as a learner id "
+                              f"(letters, digits and . _ @ + - only)")
+    submission = Submission(learner=learner, path=path)
+    allowed = {f"{m}.py" for m in modules}
+    for entry in sorted(path.iterdir(), key=lambda p: p.name):
+        if entry.name not in allowed:
+            submission.ignored.append(entry.name)
+            continue
+        module = entry.name[:-3]
+        mode = entry.lstat().st_mode
+        if not stat.S_ISREG(mode):
+            submission.problems[module] = f"{entry.name} is a link or not a regular file; submit the file itself"
+            continue
+        size = entry.stat().st_size
+        if size > MAX_FILE_BYTES:
+            submission.problems[module] = f"{entry.name} is {size} bytes, over the {MAX_FILE_BYTES} byte limit"
+            continue
+        content = entry.read_bytes()
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError as error:
+            submission.problems[module] = (
+                f"{entry.name} is not UTF-8 text (byte 0x{content[error.start]:02x} at offset "
+                f"{error.start}); save it with UTF-8 encoding")
+            continue
+        submission.files[entry.name] = content
+    return submission

@@ -1,0 +1,131 @@
+"""`nnlab check`: a learner runs the public checks on their own work.
+
+The checks live in `exercises/checks/<module>.json` (recorded by `nnlab build` from reference/
+on fixed, published inputs, with the outputs of catalogued mistakes), so this needs neither
+reference/ nor graders/. Learner code runs in the same sandboxed worker as in grading.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nnlab.build.jsonvalues import from_json
+from nnlab.grading.compare import describe_call, diagnose, mismatch
+from nnlab.grading.submission import read_submission
+from nnlab.sandbox.worker import LearnerFailure, Limits, Worker
+
+
+class CheckError(Exception):
+    """The check itself cannot run (no checks found, an unknown module or function)."""
+
+
+@dataclass
+class FunctionCheck:
+    """The public checks of one learner function."""
+
+    module: str
+    function: str
+    passed: int = 0
+    total: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.module}.{self.function}"
+
+    @property
+    def status(self) -> str:
+        if self.total and self.passed == self.total:
+            return "pass"
+        if any("not implemented yet" in p for p in self.problems):
+            return "todo"
+        return "fail"
+
+
+def find_checks_dir(path: Path) -> Path:
+    """exercises/checks beside or inside the learner's folder, or in the course that holds it."""
+    for base in (path, path.parent, path / "exercises", Path.cwd() / "exercises"):
+        candidate = base / "checks"
+        if candidate.is_dir() and any(candidate.glob("*.json")):
+            return candidate
+    raise CheckError(f"no public checks found near {path} (expected exercises/checks/*.json)")
+
+
+def run_checks(path: Path, target: str | None = None, limits: Limits | None = None,
+               checks_dir: Path | None = None) -> list[FunctionCheck]:
+    """Run the public checks on the learner modules in `path`; `target` is MODULE or MODULE.FUNCTION."""
+    checks_dir = checks_dir or find_checks_dir(path)
+    available = sorted(p.stem for p in checks_dir.glob("*.json"))
+    module_filter, _, function_filter = (target or "").partition(".")
+    if module_filter and module_filter not in available:
+        raise CheckError(f"no public checks for module {module_filter!r} (there are: {', '.join(available)})")
+    modules = [module_filter] if module_filter else available
+    submission = read_submission(path, available, learner="self-check")
+    results: list[FunctionCheck] = []
+    for module in modules:
+        data = json.loads((checks_dir / f"{module}.json").read_text(encoding="utf-8"))
+        cases = [c for c in data["cases"] if not function_filter or c["function"] == function_filter]
+        if function_filter and not cases:
+            names = sorted({c["function"] for c in data["cases"]})
+            raise CheckError(f"no public checks for {module}.{function_filter} (try one of: {', '.join(names)})")
+        results.extend(_check_module(module, cases, submission, limits or Limits()))
+    return results
+
+
+def _check_module(module: str, cases: list[dict], submission, limits: Limits) -> list[FunctionCheck]:
+    checks: dict[str, FunctionCheck] = {}
+    for case in cases:
+        checks.setdefault(case["function"], FunctionCheck(module, case["function"]))
+    if module in submission.problems or f"{module}.py" not in submission.files:
+        why = submission.problems.get(module, f"{module}.py was not found in {submission.path}")
+        for check in checks.values():
+            check.total = sum(1 for c in cases if c["function"] == check.function)
+            check.problems.append(why)
+        return list(checks.values())
+    with Worker(module, submission.files, limits) as worker:
+        worker.start()
+        for case in cases:
+            check = checks[case["function"]]
+            check.total += 1
+            problem = _run_case(worker, module, case)
+            if problem is None:
+                check.passed += 1
+            elif problem not in check.problems:
+                check.problems.append(problem)
+    return list(checks.values())
+
+
+def _run_case(worker: Worker, module: str, case: dict) -> str | None:
+    args, kwargs = from_json(case["args"]), from_json(case["kwargs"])
+    expected = from_json(case["expected"])
+    label = f"[{case['label']}] "
+    try:
+        result = worker.call(case["function"], args, kwargs)
+    except LearnerFailure as failure:
+        return label + failure.message
+    why = mismatch(result.value, expected)
+    what = describe_call(f"{module}.{case['function']}", None, args, kwargs)
+    if why is not None:
+        candidates = [(_Recorded(m, case["function"]), (lambda v=m["value"]: from_json(v)))
+                      for m in case["mistakes"]]
+        message = f"{label}{what} returned a value that {why}."
+        diagnosis = diagnose(result.value, expected, candidates)
+        if diagnosis:
+            message += f"\n  Diagnosis: {diagnosis}."
+        return message
+    if result.mutated:
+        return f"{label}{what} modified {', '.join(result.mutated)} in place; return new arrays instead."
+    return None
+
+
+@dataclass
+class _Recorded:
+    """A mistake as recorded in a public check file (it quacks like reference.mistakes.Mistake)."""
+
+    data: dict
+    function: str
+
+    def message(self) -> str:
+        return f"your {self.function} looks like {self.data['looks_like']}: {self.data['why']}"

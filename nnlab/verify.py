@@ -1,0 +1,94 @@
+"""`nnlab verify`: the release gate an instructor runs before handing out an assignment.
+
+1. solutions/ scores full marks (so the graders, the reference and the solutions agree);
+2. the generated stubs in exercises/ score zero, every test saying "not implemented yet";
+3. every same-signature entry of reference/mistakes.py, grafted onto the solution as a learner
+   would have written it, loses points on its function, and the feedback names it.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import shutil
+import sys
+import tempfile
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from nnlab.course import Course
+from nnlab.grading.runner import grade_submission
+
+
+@dataclass
+class Verdict:
+    check: str
+    ok: bool
+    detail: str
+
+
+def mistake_submission_source(solution_text: str, mistake) -> str:
+    """The solution with the target function replaced by the mistake's body (defined last, so
+    it is the one the module exports; everything else stays the solution's)."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(mistake.fn)))
+    function = next(node for node in tree.body if isinstance(node, ast.FunctionDef))
+    function.decorator_list = []
+    function.name = mistake.function
+    graft = ast.unparse(function)
+    return (f"{solution_text.rstrip()}\n\n\n# nnlab verify: {mistake.target} replaced by the "
+            f"catalogued mistake {mistake.name!r}\n{graft}\n")
+
+
+def iter_mistakes(course: Course, modules: list[str]):
+    root = str(course.root)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from reference.mistakes import MISTAKES
+
+    for mistake in MISTAKES:
+        if mistake.same_signature and mistake.target.split(".")[0] in modules:
+            yield mistake
+
+
+def verify(course: Course, modules: list[str] | None = None) -> Iterator[Verdict]:
+    """Yield a verdict per check, as each finishes."""
+    modules = [m for m in (modules or course.graded_modules()) if m in course.graded_modules()]
+    with tempfile.TemporaryDirectory(prefix="nnlab-verify-") as tmp:
+        solutions = Path(tmp) / "solutions"
+        solutions.mkdir()
+        for module in modules:
+            shutil.copy(course.root / "solutions" / f"{module}.py", solutions / f"{module}.py")
+        result = grade_submission(solutions, course, learner="solutions", warn_seed=False)
+        lost = [t for t in result.tests if not t.passed]
+        yield Verdict("solutions score full marks", not lost and not result.error and bool(result.tests),
+                      result.error or (f"{result.score:g}/{result.max_score:g}" + "".join(
+                          f"\n  {t.name}: {t.output}" for t in lost[:5])))
+
+        stubs = Path(tmp) / "exercises"
+        stubs.mkdir()
+        for module in modules:
+            shutil.copy(course.root / "exercises" / f"{module}.py", stubs / f"{module}.py")
+        result = grade_submission(stubs, course, learner="exercises", warn_seed=False)
+        scored = [t for t in result.tests if t.passed or t.kind != "not_implemented"]
+        yield Verdict("stubs score zero, each test 'not implemented yet'",
+                      not scored and not result.error and result.score == 0,
+                      result.error or (f"{result.score:g}/{result.max_score:g}" + "".join(
+                          f"\n  {t.name}: {t.kind}" for t in scored[:5])))
+
+        for mistake in iter_mistakes(course, modules):
+            folder = Path(tmp) / f"mistake-{mistake.target.replace('.', '-')}-{mistake.name}"
+            folder.mkdir()
+            module = mistake.target.split(".")[0]
+            solution = (course.root / "solutions" / f"{module}.py").read_text(encoding="utf-8")
+            (folder / f"{module}.py").write_text(mistake_submission_source(solution, mistake), encoding="utf-8")
+            result = grade_submission(folder, course, learner=folder.name, warn_seed=False)
+            own = [t for t in result.tests if t.function == mistake.target and not t.passed]
+            named = any(mistake.message() in t.output for t in own)
+            detail = (f"lost {sum(t.points for t in own):g} points on {mistake.target}"
+                      + ("" if named else "; no feedback names it"))
+            if result.error:
+                detail = result.error
+            yield Verdict(f"mistake {mistake.name} ({mistake.target}) loses points and is named",
+                          bool(own) and named and not result.error, detail)
