@@ -1,0 +1,207 @@
+"""The sandboxed worker, driven directly: containment, limits, isolation, plain data only."""
+
+import os
+
+import numpy as np
+import pytest
+
+from nnlab.sandbox.protocol import Opaque
+from nnlab.sandbox.worker import LearnerFailure, Limits, Worker
+
+LIMITS = Limits(seconds_per_call=2, seconds_per_import=5, memory_mb=1024, output_kb=2)
+
+LEARNER = b'''
+import os, sys, time
+import numpy as np
+print("imported")
+
+def double(x):
+    return 2 * x
+
+def shout(x):
+    print("hello from the learner")
+    return x
+
+def flood(x):
+    for _ in range(200000):
+        print("spam " * 20)
+    return x
+
+def spin(x):
+    while True:
+        pass
+
+def nap(x):
+    time.sleep(60)
+
+def leave(x):
+    sys.exit(0)
+
+def vanish(x):
+    os._exit(7)
+
+def hog(x):
+    blocks = []
+    while True:
+        blocks.append(np.ones(10**7))
+
+def inplace(x):
+    x *= 2
+    return x
+
+def liar(x):
+    class Always:
+        def __eq__(self, other):
+            return True
+    return Always()
+
+def fake_array(x):
+    class Fake(np.ndarray):
+        def __eq__(self, other):
+            return np.ones(np.shape(other), bool)
+    return np.zeros(3).view(Fake)
+
+def forward(x):
+    class Cache:
+        pass
+    cache = Cache()
+    cache.x = x
+    return 3 * x, cache
+
+def backward(dout, cache):
+    return dout * cache.x
+
+def banned():
+    import sklearn
+
+def connect():
+    import socket
+    socket.create_connection(("127.0.0.1", 9), timeout=1)
+
+def look(path):
+    return sorted(os.listdir(path))
+
+def identity():
+    return [os.getuid(), os.environ.get("HOME"), os.environ.get("OPENBLAS_NUM_THREADS"),
+            sorted(k for k in os.environ if k.startswith("NNLAB"))]
+
+def write_big(n):
+    with open(os.path.join(os.environ["HOME"], "big"), "wb") as f:
+        f.write(b"x" * n)
+    return n
+
+def apply(f, x):
+    return f(x)
+'''
+
+
+@pytest.fixture
+def worker():
+    with Worker("learner", {"learner.py": LEARNER}, LIMITS,
+                hide=[os.path.dirname(os.path.dirname(__file__)) + "/reference"]) as w:
+        w.start()
+        assert w.import_failure is None
+        yield w
+
+
+def test_calls_return_plain_data(worker):
+    result = worker.call("double", (np.arange(3.0),))
+    assert isinstance(result.value, np.ndarray) and result.value.tolist() == [0, 2, 4]
+    assert worker.call("double", (np.float32(1.5),)).value == np.float32(3.0)
+
+
+def test_prints_are_captured_per_call_and_capped(worker):
+    assert worker.call("shout", (1,)).stdout == "hello from the learner\n"
+    flood = worker.call("flood", (1,))
+    assert flood.value == 1
+    assert len(flood.stdout) < 3000 and "more bytes of output dropped" in flood.stdout
+    assert worker.call("double", (1,)).stdout == ""
+
+
+@pytest.mark.parametrize("name, kind, words", [
+    ("spin", "timeout", "did not finish within 2 s"),
+    ("nap", "timeout", "did not finish within 2 s"),
+    ("vanish", "crash", "exited with status 7"),
+    ("leave", "raised", "raised SystemExit"),
+])
+def test_runaway_calls_are_contained_and_the_next_call_works(worker, name, kind, words):
+    with pytest.raises(LearnerFailure) as failure:
+        worker.call(name, (1,))
+    assert failure.value.kind == kind and words in failure.value.message
+    assert worker.call("double", (2,)).value == 4  # a fresh worker if the old one died
+
+
+def test_memory_bomb_hits_the_address_space_limit():
+    with Worker("learner", {"learner.py": LEARNER}, Limits(seconds_per_call=30, memory_mb=512)) as w:
+        with pytest.raises(LearnerFailure) as failure:
+            w.call("hog", (1,))
+        assert failure.value.kind == "raised" and "MemoryError" in failure.value.message
+        assert "the sandbox allows 512 MB" in failure.value.message
+        assert w.call("double", (2,)).value == 4
+
+
+def test_in_place_changes_are_reported(worker):
+    result = worker.call("inplace", (np.ones(2),))
+    assert result.mutated == ["x"]
+    assert worker.call("double", (np.ones(2),)).mutated == []
+
+
+def test_objects_never_cross_only_handles(worker):
+    liar = worker.call("liar", (1,)).value
+    assert isinstance(liar, Opaque) and liar.type_name == "Always"
+    fake = worker.call("fake_array", (1,)).value
+    assert type(fake) is np.ndarray and not (fake == np.ones(3)).all()
+    out, cache = worker.call("forward", (np.array([1.0, 2.0]),)).value
+    assert isinstance(cache, Opaque) and out.tolist() == [3, 6]
+    assert worker.call("backward", (np.array([1.0, 1.0]), cache)).value.tolist() == [1, 2]
+
+
+def test_learner_functions_can_be_passed_by_name(worker):
+    from nnlab.sandbox.protocol import FunctionRef
+
+    assert worker.call("apply", (FunctionRef("learner.double"), 5)).value == 10
+
+
+def test_banned_libraries_fail_with_a_clear_message(worker):
+    with pytest.raises(LearnerFailure, match="may not import sklearn: the course asks for NumPy only"):
+        worker.call("banned")
+
+
+def test_isolation_where_the_os_allows(worker):
+    if not worker.isolation.get("network"):
+        pytest.skip("this OS does not allow a private network namespace")
+    with pytest.raises(LearnerFailure) as failure:
+        worker.call("connect")
+    assert "socket" in failure.value.message or "unreachable" in failure.value.message.lower()
+    reference = os.path.dirname(os.path.dirname(__file__)) + "/reference"
+    assert os.listdir(reference)  # the parent sees the oracle...
+    if worker.isolation.get("hidden"):
+        assert worker.call("look", (reference,)).value == []  # ...the learner does not
+    uid, home, threads, nnlab_vars = worker.call("identity").value
+    assert threads == "1" and nnlab_vars == [] and home.endswith("/home")
+    if os.geteuid() == 0:
+        assert uid == worker.isolation["uid"] != 0
+
+
+def test_file_size_limit(worker):
+    assert worker.call("write_big", (1000,)).value == 1000
+    with pytest.raises(LearnerFailure) as failure:
+        worker.call("write_big", (LIMITS.file_mb * 1024 * 1024 + 1,))
+    assert failure.value.kind in ("crash", "raised")
+
+
+def test_import_failures_are_remembered_and_explained():
+    cases = {
+        b"def f(:\n    pass\n": "SyntaxError",
+        b"import os\nos._exit(3)\n": "exited with status 3",
+        b"raise SystemExit(1)\n": "SystemExit",
+        b"while True:\n    pass\n": "code at the top level of the file runs at import",
+        b"import tensorflow\n": "may not import tensorflow",
+    }
+    for source, words in cases.items():
+        with Worker("learner", {"learner.py": source}, Limits(seconds_per_import=2)) as w:
+            w.start()
+            assert w.import_failure is not None and words in w.import_failure.message, source
+            with pytest.raises(LearnerFailure, match="could not be imported|did not finish"):
+                w.call("f")
+            assert w.starts == 1  # not restarted for every call
