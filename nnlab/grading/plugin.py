@@ -93,7 +93,11 @@ class GradingPlugin:
             self.results.append(TestResult(name, points, points, "", "passed", call.duration))
             return report
         error = call.excinfo.value if call.excinfo else None
-        if isinstance(error, LearnerError):
+        if isinstance(error, LearnerError) and error.kind == "sandbox":
+            kind = "grader_error"
+            output = (f"nnlab grader error (not a fault in your code; your instructor has been "
+                      f"told): {error}")
+        elif isinstance(error, LearnerError):
             kind, output = error.kind, str(error)
             if kind == "raised":
                 kind = "failed"

@@ -14,6 +14,7 @@ import hashlib
 import io
 import os
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
@@ -72,7 +73,7 @@ def grade_submission(path: Path | str, course: Course, *, assignment: str | None
         for name, t in (("float64", course.tolerances.float64), ("float32", course.tolerances.float32))
     })
     files = [str(course.root / "graders" / f"test_{m}.py") for m in modules]
-    args = [*files, "-q", "--no-header", "-p", "no:cacheprovider", "-p", "no:randomly",
+    args = [*files, "-q", "--no-header", "-p", "no:cacheprovider", "--disable-plugin-autoload",
             "--import-mode=importlib", "--rootdir", str(course.root / "graders"),
             "-c", os.devnull, "--tb=no", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     root = str(course.root)
@@ -106,7 +107,8 @@ def hidden_paths(course: Course, submission: Path, out_dir: Path | None) -> list
     if out_dir is not None:
         candidates.append(Path(out_dir).resolve())
     needed = [Path(sys.prefix).resolve(), Path(np.__file__).resolve().parent,
-              WORKER_MAIN.resolve().parent, Path(sys.base_prefix).resolve()]
+              WORKER_MAIN.resolve().parent, Path(sys.base_prefix).resolve(),
+              Path(tempfile.gettempdir()).resolve()]
     hidden = []
     for folder in candidates:
         folder = folder.resolve()

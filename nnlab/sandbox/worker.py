@@ -63,8 +63,9 @@ class CallResult:
 class LearnerFailure(Exception):
     """A learner call did not return: it raised, timed out, crashed, or its module won't import.
 
-    `kind` is one of "raised", "not_implemented", "timeout", "crash", "import", "protocol";
-    `message` is written for the learner.
+    `kind` is one of "raised", "not_implemented", "timeout", "crash", "import", "protocol", or
+    "sandbox" (the worker could not start before any learner code ran: nnlab's fault, not the
+    learner's); `message` is written for the learner.
     """
 
     def __init__(self, kind: str, message: str, stdout: str = ""):
@@ -141,8 +142,10 @@ class Worker:
         try:
             header, _ = self._receive(self.limits.seconds_per_import, "starting the sandbox")
         except LearnerFailure as failure:
+            # No learner code has run yet: this is nnlab's (or the machine's) fault.
             self.import_failure = LearnerFailure(
-                "import", f"the sandbox for {self.module}.py could not start: {failure.message}")
+                "sandbox", f"the sandbox for {self.module}.py could not start ({failure.message}); "
+                f"its output: {failure.stdout[-800:]!r}", failure.stdout)
             return
         self.isolation = header.get("ready", {}) if isinstance(header.get("ready"), dict) else {}
         try:

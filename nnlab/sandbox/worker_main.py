@@ -37,7 +37,23 @@ MAX_HANDLES = 256
 PRELOADED_STDLIB = ("math", "cmath", "random", "functools", "itertools", "collections",
                     "collections.abc", "typing", "dataclasses", "copy", "statistics", "operator",
                     "numbers", "decimal", "fractions", "string", "re", "time", "enum", "heapq",
-                    "bisect", "contextlib", "textwrap", "pprint")
+                    "bisect", "contextlib", "textwrap", "pprint", "unittest", "difflib",
+                    "platform", "gc", "sysconfig", "pathlib", "glob", "fnmatch", "shutil",
+                    "subprocess", "numpy.testing")
+
+
+def world_readable(folder):
+    """Can any user list `folder` and pass through each folder above it?"""
+    path = os.path.abspath(folder)
+    if not os.stat(path).st_mode & 0o004:
+        return False
+    while True:
+        if not os.stat(path).st_mode & 0o001:
+            return False
+        parent = os.path.dirname(path)
+        if parent == path:
+            return True
+        path = parent
 
 
 def load_protocol():
@@ -265,15 +281,16 @@ class Server:
 def main():
     config = json.loads(sys.argv[1])
     protocol = load_protocol()
-    # Loaded with the parent's rights, before the lock-down: under a private uid the interpreter's
-    # own library folder may not be readable (e.g. a Python installed under /root).
-    import numpy  # noqa: F401
+    import numpy  # noqa: F401  (loaded with the parent's rights, before the lock-down)
 
-    for name in PRELOADED_STDLIB:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            pass
+    if config.get("uid") is not None and not world_readable(os.path.dirname(os.__file__)):
+        # Under a private uid the interpreter's own library may be unreadable (a Python
+        # installed under /root, say): load what learner code may reasonably use now.
+        for name in PRELOADED_STDLIB:
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                pass
 
     set_limits(config["limits"])
     achieved = isolate(config.get("hide", []), config.get("uid"), config["limits"].get("processes"))

@@ -1,0 +1,49 @@
+"""Shared fixtures: the course, a course with short limits, and submission folders."""
+
+from pathlib import Path
+
+import pytest
+
+from nnlab.course import load_course
+
+ROOT = Path(__file__).resolve().parents[1]
+MODULES = ("activations", "losses")
+
+
+@pytest.fixture(scope="session")
+def course():
+    return load_course(ROOT / "course.yml")
+
+
+@pytest.fixture(scope="session")
+def fast_course(course):
+    """The course with short limits, so runaway learner code costs the tests little time."""
+    limits = course.limits.model_copy(update={"seconds_per_test": 1.5, "seconds_per_import": 3,
+                                              "worker_memory_mb": 512})
+    return course.model_copy(update={"limits": limits})
+
+
+@pytest.fixture
+def make_submission(tmp_path):
+    """make_submission(learner, {"activations.py": text or bytes, ...}, base="solutions")."""
+
+    def make(learner, files=None, base="solutions", modules=MODULES):
+        folder = tmp_path / learner
+        folder.mkdir()
+        for module in modules:
+            source = ROOT / base / f"{module}.py"
+            (folder / f"{module}.py").write_bytes(source.read_bytes())
+        for name, content in (files or {}).items():
+            path = folder / name
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content)
+        return folder
+
+    return make
+
+
+def solution_with(module, extra):
+    """The solution of `module` with `extra` code appended (later definitions win)."""
+    return (ROOT / "solutions" / f"{module}.py").read_text() + "\n\n" + extra + "\n"
