@@ -74,7 +74,7 @@ def describe_value(value: Any) -> str:
     if value is None:
         return "None"
     if isinstance(value, Opaque):
-        return f"a {value.type_name} object"
+        return f"an object of type {value.type_name}"
     if isinstance(value, (list, tuple)):
         return f"{type(value).__name__} of {len(value)}"
     if isinstance(value, dict):

@@ -304,10 +304,10 @@ class Worker:
             if name == "SIGXFSZ":
                 reason += f" (it wrote a file over {self.limits.file_mb} MB)"
         elif code is not None:
-            reason = f"exited with status {code} (sys.exit or os._exit in learner code?)"
+            reason = f"exited with status {code} (os._exit or sys.exit in learner code?)"
         else:
             reason = "stopped answering"
-        raise LearnerFailure("crash", f"the sandbox running {what} {reason}.", stdout)
+        raise LearnerFailure("crash", f"during {what} the sandbox process {reason}.", stdout)
 
     # -- learner output --------------------------------------------------------------------
     def _drain(self, stream) -> None:
@@ -338,8 +338,8 @@ def _import_message(module: str, failure: LearnerFailure) -> str:
         return f"importing {module}.py did not finish in time: code at the top level of the file " \
                f"runs at import (an endless loop or a long computation outside a function?)."
     if failure.kind == "crash":
-        reason = failure.message.split(f"importing {module}.py ", 1)[-1]
-        return f"{module}.py could not be imported: the sandbox {reason}"
+        reason = failure.message.split("the sandbox process ", 1)[-1]
+        return f"{module}.py could not be imported: the sandbox process {reason}"
     text = failure.message.replace(f"importing {module}.py raised ", "")
     return f"{module}.py could not be imported: {text}"
 

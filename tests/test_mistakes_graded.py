@@ -1,0 +1,32 @@
+"""Every catalogued mistake, written into a learner's file, loses points on its function and
+the feedback names the misconception."""
+
+import pytest
+
+from conftest import ROOT
+from nnlab.grading.runner import grade_submission
+from nnlab.verify import mistake_submission_source
+from reference.mistakes import MISTAKES
+
+GRADED = ("activations", "losses")
+CASES = [m for m in MISTAKES if m.same_signature and m.target.split(".")[0] in GRADED]
+
+
+def test_each_graded_module_has_at_least_five_misconceptions():
+    for module in GRADED:
+        assert len({m.target for m in CASES if m.target.startswith(module + ".")}) >= 3
+        assert sum(m.target.startswith(module + ".") for m in CASES) >= 5
+
+
+@pytest.mark.parametrize("mistake", CASES, ids=[f"{m.target}:{m.name}" for m in CASES])
+def test_mistake_loses_points_and_is_named(course, tmp_path, mistake):
+    module = mistake.target.split(".")[0]
+    folder = tmp_path / "learner"
+    folder.mkdir()
+    solution = (ROOT / "solutions" / f"{module}.py").read_text()
+    (folder / f"{module}.py").write_text(mistake_submission_source(solution, mistake))
+    result = grade_submission(folder, course, warn_seed=False)
+    assert not result.error and not result.grader_errors
+    lost = [t for t in result.tests if t.function == mistake.target and not t.passed]
+    assert lost, f"{mistake.name} passed every test of {mistake.target}"
+    assert any(mistake.message() in t.output for t in lost), [t.output for t in lost]

@@ -1,0 +1,32 @@
+"""`nnlab verify`, the release gate, passes on the shipped course and catches a broken one."""
+
+import shutil
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def run_verify(cwd, *args):
+    return subprocess.run([sys.executable, "-m", "nnlab.cli", "verify", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=900)
+
+
+def test_verify_passes_on_the_shipped_course():
+    done = run_verify(ROOT)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    assert "solutions score full marks" in done.stdout
+    assert "stubs score zero" in done.stdout
+    assert done.stdout.count("ok   mistake") >= 10 or done.stdout.count("mistake ") >= 10
+
+
+def test_verify_fails_when_a_solution_is_wrong(tmp_path):
+    for name in ("course.yml", "solutions", "graders", "reference", "exercises"):
+        source = ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
+    solution = tmp_path / "solutions" / "losses.py"
+    solution.write_text(solution.read_text() + "\n\ndef mse(y_true, y_pred):\n    return 0.0\n")
+    done = run_verify(tmp_path, "-m", "losses")
+    assert done.returncode == 1
+    assert "FAIL solutions score full marks" in done.stdout
+    assert "losses.mse" in done.stdout
