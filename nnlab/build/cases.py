@@ -10,6 +10,9 @@ from typing import Any
 class Case:
     """One public check: `module.function(*args, **kwargs)` on fixed, published inputs.
 
+    `function` is the bare name within the module ("sigmoid"): the module is the file's own
+    (`graders/public/<module>.py`).
+
     `label` says what the case probes in the learner's terms ("mixed signs", "|x| up to 1e3").
     Arguments are plain data only (arrays, numbers, strings, None, lists/tuples/dicts of these),
     because they are written to `exercises/checks/<module>.json` and sent to the sandbox.

@@ -193,13 +193,16 @@ def mismatch(actual: Any, expected: Any, *, tol: Tolerance | None = None,
             if close.all():
                 return None
             err = np.where(np.isfinite(e64), np.abs(a64 - e64), 0.0)
-            rel = err / np.maximum(np.abs(e64), 1e-300)
+            # Relative error only where the expected value is not (nearly) zero.
+            sizeable = np.abs(e64) > max(tol.atol, 1e-12)
+            rel = np.where(sizeable, err / np.where(sizeable, np.abs(e64), 1.0), 0.0)
         at = np.unravel_index(int(np.argmax(err)), err.shape) if err.ndim else ()
         n_bad = int((~close).sum())
+        relative = f", largest relative error {float(np.max(rel)):.3g}" if sizeable.any() else ""
         return (f"{where}differs from the expected values: largest absolute error {err[at]:.3g} "
-                f"at index {_index(at)} (yours {a64[at]:.6g}, expected {e64[at]:.6g}), largest "
-                f"relative error {float(np.max(rel)):.3g}; {n_bad} of {close.size} entries are "
-                f"outside the tolerance (rtol {tol.rtol:g}, atol {tol.atol:g})")
+                f"at index {_index(at)} (yours {a64[at]:.6g}, expected {e64[at]:.6g}){relative}; "
+                f"{n_bad} of {close.size} entries are outside the tolerance (rtol {tol.rtol:g}, "
+                f"atol {tol.atol:g})")
     if not np.array_equal(act, exp):
         wrong = act != exp
         at = np.unravel_index(int(np.argmax(wrong)), wrong.shape) if wrong.ndim else ()

@@ -48,10 +48,23 @@ class LearnerProxy:
         if f"{module}.py" not in self._submission.files:
             raise LearnerError(f"{module}.py is not in this submission.", kind="missing")
         if module not in self._workers:
-            worker = Worker(module, self._submission.files, self._limits, self._hide, self._course_root)
-            worker.start()
-            self._workers[module] = worker
+            self._workers[module] = self._new_worker(module)
         return self._workers[module]
+
+    def prestart(self, modules: list[str]) -> None:
+        """Start the workers of `modules` side by side (each start waits on an import)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        wanted = [m for m in modules if f"{m}.py" in self._submission.files
+                  and m not in self._submission.problems and m not in self._workers]
+        with ThreadPoolExecutor(max_workers=max(1, len(wanted))) as pool:
+            for module, worker in zip(wanted, pool.map(self._new_worker, wanted)):
+                self._workers[module] = worker
+
+    def _new_worker(self, module: str) -> Worker:
+        worker = Worker(module, self._submission.files, self._limits, self._hide, self._course_root)
+        worker.start()
+        return worker
 
     def run(self, worker: Worker, action: str, *args: Any) -> Any:
         try:

@@ -82,6 +82,7 @@ def grade_submission(path: Path | str, course: Course, *, assignment: str | None
         sys.path.insert(0, root)
     chatter = io.StringIO()
     try:
+        proxy.prestart(modules)
         with contextlib.redirect_stdout(chatter), np.errstate(all="ignore"):
             exit_code = pytest.main(args, plugins=[plugin])
     finally:
