@@ -1,0 +1,410 @@
+"""Hidden grader for activations.py: the activation table and its derivatives.
+
+Inputs are drawn per learner from `rng`. Every function is checked on random arrays of several
+shapes (float64 and float32), on its own edge cases (the kink x == 0, |x| up to 1e3, a
+non-default alpha or axis), and once more on float32 with the exact dtype required, so that a
+float64 result costs only that one test. Sigmoid, softplus and softmax must also stay silent
+(no overflow warnings) on large inputs, as the curriculum requires.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnlab.grading import check_call
+
+# ------------------------------------------------------------------------------------------
+# Inputs
+# ------------------------------------------------------------------------------------------
+
+
+def random_arrays(rng, scale=3.0):
+    """A 1-d and a 2-d float64 array and a 3-d float32 array of normal values."""
+    return [
+        rng.normal(scale=scale, size=(9,)),
+        rng.normal(scale=scale, size=(4, 6)),
+        rng.normal(scale=scale, size=(2, 3, 5)).astype(np.float32),
+    ]
+
+
+def with_kinks(rng):
+    """Normal values with exact zeros: a whole row and a whole column of them."""
+    x = rng.normal(scale=2.0, size=(4, 5))
+    x[1, :] = 0.0
+    x[:, 2] = 0.0
+    return x
+
+
+def large(rng):
+    """|x| up to 1e3, including both extremes, 0, and values around exp's overflow point."""
+    x = rng.uniform(-1000.0, 1000.0, size=(4, 6))
+    x[0, :6] = [-1000.0, 1000.0, 0.0, -720.0, 720.0, -40.0]
+    return x
+
+
+def float32_array(rng):
+    return rng.normal(scale=3.0, size=(3, 4)).astype(np.float32)
+
+
+def check_each(learner_fn, ref_fn, arrays, **kwargs):
+    for x in arrays:
+        check_call(learner_fn, ref_fn, x, **kwargs)
+
+
+# ------------------------------------------------------------------------------------------
+# linear, binary step
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.points(1)
+def test_linear_random(learner, ref, rng):
+    """activations.linear: random inputs (1-d, 2-d, 3-d)"""
+    check_each(learner.activations.linear, ref.activations.linear, random_arrays(rng))
+
+
+@pytest.mark.points(1)
+def test_linear_float32(learner, ref, rng):
+    """activations.linear: float32 stays float32"""
+    check_call(learner.activations.linear, ref.activations.linear, float32_array(rng),
+               exact_dtype=True)
+
+
+@pytest.mark.points(1)
+def test_binary_step_random(learner, ref, rng):
+    """activations.binary_step: random inputs (1-d, 2-d, 3-d)"""
+    check_each(learner.activations.binary_step, ref.activations.binary_step, random_arrays(rng))
+
+
+@pytest.mark.points(1)
+def test_binary_step_at_zero(learner, ref, rng):
+    """activations.binary_step: x == 0 gives 1"""
+    check_call(learner.activations.binary_step, ref.activations.binary_step, with_kinks(rng))
+
+
+@pytest.mark.points(1)
+def test_binary_step_float32(learner, ref, rng):
+    """activations.binary_step: float32 stays float32"""
+    check_call(learner.activations.binary_step, ref.activations.binary_step, float32_array(rng),
+               exact_dtype=True)
+
+
+@pytest.mark.points(1)
+def test_linear_grad_random(learner, ref, rng):
+    """activations.linear_grad: random inputs (1-d, 2-d, 3-d)"""
+    check_each(learner.activations.linear_grad, ref.activations.linear_grad, random_arrays(rng))
+
+
+@pytest.mark.points(1)
+def test_linear_grad_float32(learner, ref, rng):
+    """activations.linear_grad: float32 stays float32"""
+    check_call(learner.activations.linear_grad, ref.activations.linear_grad, float32_array(rng),
+               exact_dtype=True)
+
+
+@pytest.mark.points(1)
+def test_binary_step_grad_random(learner, ref, rng):
+    """activations.binary_step_grad: random inputs and x == 0"""
+    check_each(learner.activations.binary_step_grad, ref.activations.binary_step_grad,
+               random_arrays(rng) + [with_kinks(rng)])
+
+
+@pytest.mark.points(1)
+def test_binary_step_grad_float32(learner, ref, rng):
+    """activations.binary_step_grad: float32 stays float32"""
+    check_call(learner.activations.binary_step_grad, ref.activations.binary_step_grad,
+               float32_array(rng), exact_dtype=True)
+
+
+# ------------------------------------------------------------------------------------------
+# sigmoid, tanh
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.points(2)
+def test_sigmoid_random(learner, ref, rng):
+    """activations.sigmoid: random inputs (1-d, 2-d, 3-d)"""
+    check_each(learner.activations.sigmoid, ref.activations.sigmoid, random_arrays(rng))
+
+
+@pytest.mark.points(2)
+def test_sigmoid_large(learner, ref, rng):
+    """activations.sigmoid: |x| up to 1e3 without overflow"""
+    check_call(learner.activations.sigmoid, ref.activations.sigmoid, large(rng), no_warnings=True)
+
+
+@pytest.mark.points(1)
+def test_sigmoid_float32(learner, ref, rng):
+    """activations.sigmoid: float32 stays float32"""
+    check_call(learner.activations.sigmoid, ref.activations.sigmoid, float32_array(rng),
+               exact_dtype=True)
+
+
+@pytest.mark.points(2)
+def test_sigmoid_grad_random(learner, ref, rng):
+    """activations.sigmoid_grad: random inputs (1-d, 2-d, 3-d)"""
+    check_each(learner.activations.sigmoid_grad, ref.activations.sigmoid_grad, random_arrays(rng))
+
+
+@pytest.mark.points(1)
+def test_sigmoid_grad_large(learner, ref, rng):
+    """activations.sigmoid_grad: |x| up to 1e3"""
+    check_call(learner.activations.sigmoid_grad, ref.activations.sigmoid_grad, large(rng))
+
+
+@pytest.mark.points(1)
+def test_sigmoid_grad_float32(learner, ref, rng):
+    """activations.sigmoid_grad: float32 stays float32"""
+    check_call(learner.activations.sigmoid_grad, ref.activations.sigmoid_grad, float32_array(rng),
+               exact_dtype=True)
+
+
+@pytest.mark.points(1)
+def test_tanh_random(learner, ref, rng):
+    """activations.tanh: random inputs (1-d, 2-d, 3-d)"""
+    check_each(learner.activations.tanh, ref.activations.tanh, random_arrays(rng))
+
+
+@pytest.mark.points(1)
+def test_tanh_large(learner, ref, rng):
+    """activations.tanh: |x| up to 1e3"""
+    check_call(learner.activations.tanh, ref.activations.tanh, large(rng))
+
+
+@pytest.mark.points(1)
+def test_tanh_float32(learner, ref, rng):
+    """activations.tanh: float32 stays float32"""
+    check_call(learner.activations.tanh, ref.activations.tanh, float32_array(rng), exact_dtype=True)
+
+
+@pytest.mark.points(2)
+def test_tanh_grad_random(learner, ref, rng):
+    """activations.tanh_grad: random inputs (1-d, 2-d, 3-d)"""
+    check_each(learner.activations.tanh_grad, ref.activations.tanh_grad, random_arrays(rng))
+
+
+@pytest.mark.points(1)
+def test_tanh_grad_float32(learner, ref, rng):
+    """activations.tanh_grad: float32 stays float32"""
+    check_call(learner.activations.tanh_grad, ref.activations.tanh_grad, float32_array(rng),
+               exact_dtype=True)
+
+
+# ------------------------------------------------------------------------------------------
+# ReLU, leaky ReLU
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.points(1)
+def test_relu_random(learner, ref, rng):
+    """activations.relu: random inputs and x == 0"""
+    check_each(learner.activations.relu, ref.activations.relu,
+               random_arrays(rng) + [with_kinks(rng)])
+
+
+@pytest.mark.points(1)
+def test_relu_float32(learner, ref, rng):
+    """activations.relu: float32 stays float32"""
+    check_call(learner.activations.relu, ref.activations.relu, float32_array(rng), exact_dtype=True)
+
+
+@pytest.mark.points(1)
+def test_relu_grad_random(learner, ref, rng):
+    """activations.relu_grad: random inputs (1-d, 2-d, 3-d)"""
+    check_each(learner.activations.relu_grad, ref.activations.relu_grad, random_arrays(rng))
+
+
+@pytest.mark.points(1)
+def test_relu_grad_at_zero(learner, ref, rng):
+    """activations.relu_grad: 0 at the kink x == 0"""
+    check_call(learner.activations.relu_grad, ref.activations.relu_grad, with_kinks(rng))
+
+
+@pytest.mark.points(1)
+def test_relu_grad_float32(learner, ref, rng):
+    """activations.relu_grad: float32 stays float32"""
+    check_call(learner.activations.relu_grad, ref.activations.relu_grad, float32_array(rng),
+               exact_dtype=True)
+
+
+@pytest.mark.points(1)
+def test_leaky_relu_random(learner, ref, rng):
+    """activations.leaky_relu: random inputs with the default slope 0.01"""
+    check_each(learner.activations.leaky_relu, ref.activations.leaky_relu,
+               random_arrays(rng) + [with_kinks(rng)])
+
+
+@pytest.mark.points(1)
+def test_leaky_relu_alpha(learner, ref, rng):
+    """activations.leaky_relu: alpha=0.2"""
+    check_call(learner.activations.leaky_relu, ref.activations.leaky_relu,
+               rng.normal(scale=3.0, size=(5, 4)), alpha=0.2)
+
+
+@pytest.mark.points(1)
+def test_leaky_relu_float32(learner, ref, rng):
+    """activations.leaky_relu: float32 stays float32"""
+    check_call(learner.activations.leaky_relu, ref.activations.leaky_relu, float32_array(rng),
+               exact_dtype=True)
+
+
+@pytest.mark.points(1)
+def test_leaky_relu_grad_random(learner, ref, rng):
+    """activations.leaky_relu_grad: random inputs (1-d, 2-d, 3-d)"""
+    check_each(learner.activations.leaky_relu_grad, ref.activations.leaky_relu_grad,
+               random_arrays(rng))
+
+
+@pytest.mark.points(1)
+def test_leaky_relu_grad_at_zero(learner, ref, rng):
+    """activations.leaky_relu_grad: the slope alpha at the kink x == 0"""
+    check_call(learner.activations.leaky_relu_grad, ref.activations.leaky_relu_grad,
+               with_kinks(rng))
+
+
+@pytest.mark.points(1)
+def test_leaky_relu_grad_alpha(learner, ref, rng):
+    """activations.leaky_relu_grad: alpha=0.3"""
+    check_call(learner.activations.leaky_relu_grad, ref.activations.leaky_relu_grad,
+               with_kinks(rng), alpha=0.3)
+
+
+@pytest.mark.points(1)
+def test_leaky_relu_grad_float32(learner, ref, rng):
+    """activations.leaky_relu_grad: float32 stays float32"""
+    check_call(learner.activations.leaky_relu_grad, ref.activations.leaky_relu_grad,
+               float32_array(rng), exact_dtype=True)
+
+
+# ------------------------------------------------------------------------------------------
+# ELU
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.points(1)
+def test_elu_random(learner, ref, rng):
+    """activations.elu: random inputs and x == 0"""
+    check_each(learner.activations.elu, ref.activations.elu, random_arrays(rng) + [with_kinks(rng)])
+
+
+@pytest.mark.points(1)
+def test_elu_alpha(learner, ref, rng):
+    """activations.elu: alpha=1.7"""
+    check_call(learner.activations.elu, ref.activations.elu, rng.normal(scale=3.0, size=(5, 4)),
+               alpha=1.7)
+
+
+@pytest.mark.points(1)
+def test_elu_large(learner, ref, rng):
+    """activations.elu: |x| up to 1e3"""
+    check_call(learner.activations.elu, ref.activations.elu, large(rng))
+
+
+@pytest.mark.points(1)
+def test_elu_float32(learner, ref, rng):
+    """activations.elu: float32 stays float32"""
+    check_call(learner.activations.elu, ref.activations.elu, float32_array(rng), exact_dtype=True)
+
+
+@pytest.mark.points(1)
+def test_elu_grad_random(learner, ref, rng):
+    """activations.elu_grad: random inputs (1-d, 2-d, 3-d)"""
+    check_each(learner.activations.elu_grad, ref.activations.elu_grad, random_arrays(rng))
+
+
+@pytest.mark.points(1)
+def test_elu_grad_at_zero(learner, ref, rng):
+    """activations.elu_grad: the right-hand value 1 at x == 0"""
+    check_call(learner.activations.elu_grad, ref.activations.elu_grad, with_kinks(rng))
+
+
+@pytest.mark.points(1)
+def test_elu_grad_alpha(learner, ref, rng):
+    """activations.elu_grad: alpha=0.5, including x == 0"""
+    check_call(learner.activations.elu_grad, ref.activations.elu_grad, with_kinks(rng), alpha=0.5)
+
+
+@pytest.mark.points(1)
+def test_elu_grad_float32(learner, ref, rng):
+    """activations.elu_grad: float32 stays float32"""
+    check_call(learner.activations.elu_grad, ref.activations.elu_grad, float32_array(rng),
+               exact_dtype=True)
+
+
+# ------------------------------------------------------------------------------------------
+# softplus
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.points(1)
+def test_softplus_random(learner, ref, rng):
+    """activations.softplus: random inputs (1-d, 2-d, 3-d)"""
+    check_each(learner.activations.softplus, ref.activations.softplus, random_arrays(rng))
+
+
+@pytest.mark.points(2)
+def test_softplus_large(learner, ref, rng):
+    """activations.softplus: |x| up to 1e3 without overflow"""
+    check_call(learner.activations.softplus, ref.activations.softplus, large(rng), no_warnings=True)
+
+
+@pytest.mark.points(1)
+def test_softplus_float32(learner, ref, rng):
+    """activations.softplus: float32 stays float32"""
+    check_call(learner.activations.softplus, ref.activations.softplus, float32_array(rng),
+               exact_dtype=True)
+
+
+@pytest.mark.points(1)
+def test_softplus_grad_random(learner, ref, rng):
+    """activations.softplus_grad: random inputs (1-d, 2-d, 3-d)"""
+    check_each(learner.activations.softplus_grad, ref.activations.softplus_grad, random_arrays(rng))
+
+
+@pytest.mark.points(1)
+def test_softplus_grad_large(learner, ref, rng):
+    """activations.softplus_grad: |x| up to 1e3"""
+    check_call(learner.activations.softplus_grad, ref.activations.softplus_grad, large(rng))
+
+
+@pytest.mark.points(1)
+def test_softplus_grad_float32(learner, ref, rng):
+    """activations.softplus_grad: float32 stays float32"""
+    check_call(learner.activations.softplus_grad, ref.activations.softplus_grad, float32_array(rng),
+               exact_dtype=True)
+
+
+# ------------------------------------------------------------------------------------------
+# softmax
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.points(2)
+def test_softmax_random(learner, ref, rng):
+    """activations.softmax: random logits, one vector and a batch of rows"""
+    check_each(learner.activations.softmax, ref.activations.softmax,
+               [rng.normal(scale=3.0, size=(5,)), rng.normal(scale=3.0, size=(6, 4)),
+                rng.normal(scale=3.0, size=(2, 3, 4)).astype(np.float32)])
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("axis", [0, 1], ids=["axis=0 of (N, K)", "axis=1 of (N, T, K)"])
+def test_softmax_axis(learner, ref, rng, axis):
+    """activations.softmax: the axis argument"""
+    z = rng.normal(scale=3.0, size=(5, 3) if axis == 0 else (2, 4, 3))
+    check_call(learner.activations.softmax, ref.activations.softmax, z, axis=axis)
+
+
+@pytest.mark.points(2)
+def test_softmax_large(learner, ref, rng):
+    """activations.softmax: logits up to 1e3 without overflow"""
+    z = large(rng)
+    z[1, :] = 1000.0  # a tie at the top
+    check_call(learner.activations.softmax, ref.activations.softmax, z, no_warnings=True)
+
+
+@pytest.mark.points(1)
+def test_softmax_float32(learner, ref, rng):
+    """activations.softmax: float32 stays float32"""
+    check_call(learner.activations.softmax, ref.activations.softmax, float32_array(rng),
+               exact_dtype=True)
