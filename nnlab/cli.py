@@ -172,6 +172,32 @@ def verify(course: Optional[Path] = CourseOption,
     console.print("All release checks passed.")
 
 
+baselines_app = typer.Typer(no_args_is_help=True, help="Recorded Keras outputs the graders read.")
+app.add_typer(baselines_app, name="baselines")
+
+
+@baselines_app.command("record")
+def baselines_record(course: Optional[Path] = CourseOption,
+                     family: Optional[list[str]] = typer.Option(None, "--family", "-f",
+                                                                help="only these families")) -> None:
+    """Record Keras outputs and gradients into graders/baselines/*.npz (needs TensorFlow)."""
+    from nnlab.baselines import BaselineError, compare_reference, record_baselines
+
+    try:
+        loaded = load_course(course)
+        folder = loaded.root / "graders" / "baselines"
+        written = record_baselines(folder, family)
+    except (CourseError, BaselineError) as error:
+        fail(str(error))
+    for path in written:
+        console.print(f"  recorded  {path.relative_to(loaded.root)}", highlight=False)
+    disagreements = compare_reference(folder, family)
+    for line in disagreements:
+        errors.print(f"[yellow]reference disagrees:[/] {line}", highlight=False)
+    console.print(f"{len(written)} baseline file(s) written; the reference "
+                  f"{'agrees with every case' if not disagreements else f'disagrees on {len(disagreements)} case(s)'}.")
+
+
 def main() -> None:  # pragma: no cover
     app()
 

@@ -3,7 +3,8 @@
 1. solutions/ scores full marks (so the graders, the reference and the solutions agree);
 2. the generated stubs in exercises/ score zero, every test saying "not implemented yet";
 3. every same-signature entry of reference/mistakes.py, grafted onto the solution as a learner
-   would have written it, loses points on its function, and the feedback names it.
+   would have written it, loses points on its function, and the feedback names it;
+4. reference/ agrees with the Keras outputs recorded in graders/baselines/.
 """
 
 from __future__ import annotations
@@ -54,6 +55,17 @@ def iter_mistakes(course: Course, modules: list[str]):
 
 def verify(course: Course, modules: list[str] | None = None) -> Iterator[Verdict]:
     """Yield a verdict per check, as each finishes."""
+    baselines = course.root / "graders" / "baselines"
+    if baselines.is_dir() and any(baselines.glob("*.npz")):
+        from nnlab.baselines import compare_reference
+
+        root = str(course.root)
+        if root not in sys.path:
+            sys.path.insert(0, root)
+        disagreements = compare_reference(baselines)
+        yield Verdict("reference agrees with the recorded Keras baselines", not disagreements,
+                      f"{len(list(baselines.glob('*.npz')))} files" if not disagreements
+                      else "; ".join(disagreements[:5]))
     modules = [m for m in (modules or course.graded_modules()) if m in course.graded_modules()]
     with tempfile.TemporaryDirectory(prefix="nnlab-verify-") as tmp:
         solutions = Path(tmp) / "solutions"
