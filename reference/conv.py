@@ -1,0 +1,386 @@
+"""Convolution, pooling and flatten for channels-last images: the oracle for `conv.py`.
+
+Conventions (CURRICULUM.md, Keras/TensorFlow where the curriculum is silent):
+
+- Images are NHWC, `(N, H, W, C)`. A Conv2D kernel is `(kh, kw, C_in, C_out)` and the layer
+  computes a cross-correlation (the kernel is not flipped), `out = sum x[window] * kernel + bias`.
+- `stride` and `pool_size` are an int or an `(rows, cols)` pair.
+- "valid" keeps only whole windows: `out = floor((n - k) / s) + 1`. "same" gives
+  `out = ceil(n / s)` and pads `max((out - 1) * s + k - n, 0)` pixels in all, half of them
+  (rounded down) before and the rest after, so an odd total puts the extra pixel at the
+  bottom/right. Convolution pads with zeros, max pooling with -inf (a pad never wins).
+- Max pooling sends the gradient of each window to its first maximum in row-major window order,
+  as TensorFlow's MaxPoolGrad does, so tied maxima do not split or duplicate the gradient.
+- Computation happens in the floating dtype the inputs promote to (float32 in -> float32 out;
+  integers -> float64).
+
+Caches (the cache contract is `out, cache = f_forward(...)`, `grads = f_backward(dout, cache)`):
+
+- conv2d: `(xpt, kernel, (sh, sw), (top, bottom, left, right), x_shape)`; `xpt` is a copy of
+  the zero-padded input stored channels first, `(C_in, N, H + top + bottom, W + left + right)`.
+- maxpool2d: `(xp, out, (ph, pw), (sh, sw), (top, bottom, left, right), x_shape)`; `xp` is the
+  -inf padded input (the input array itself, not a copy, when nothing is padded).
+- flatten: the input's shape.
+
+Speed: a convolution is a matrix product of the im2col matrix (every receptive field as a row,
+copied from a sliding_window_view) with the kernel reshaped to `(kh*kw*C_in, C_out)`. Three
+measured choices (2-core x86-64, OpenBLAS) make it fast:
+- the im2col matrix is built transposed from a channels-first copy of the input, so copies run
+  along image rows instead of along the 3 channels of an RGB image;
+- the product is taken over blocks of about `_BLOCK_BYTES` of im2col, built and consumed while
+  still in cache (the Python loop is over image blocks, a few dozen iterations);
+- bias additions and sums run over whole output rows, never over the short channel axis alone.
+The backward pass is two matrix products and a col2im scatter: one strided add per kernel offset
+(kh*kw Python iterations, never one per pixel or channel).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+__all__ = [
+    "conv2d_output_size",
+    "conv2d_forward",
+    "conv2d_backward",
+    "maxpool2d_forward",
+    "maxpool2d_backward",
+    "flatten_forward",
+    "flatten_backward",
+    "cnn_forward",
+]
+
+# Measured on a 2-core x86-64 machine: blocks of 0.25-2 MiB beat one monolithic im2col matrix.
+_BLOCK_BYTES = 1 << 20
+
+
+# ------------------------------------------------------------------------------------------
+# small helpers
+# ------------------------------------------------------------------------------------------
+
+
+def _pair(value, name: str) -> tuple[int, int]:
+    """An int or a pair of ints as a pair of positive ints."""
+    if isinstance(value, (int, np.integer)):
+        pair = (int(value), int(value))
+    else:
+        try:
+            pair = tuple(int(v) for v in value)
+        except TypeError:
+            raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}") from None
+        if len(pair) != 2:
+            raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
+    if min(pair) < 1:
+        raise ValueError(f"{name} must be positive, got {value!r}")
+    return pair
+
+
+def _padding_mode(padding: str) -> str:
+    mode = str(padding).lower()
+    if mode not in ("valid", "same"):
+        raise ValueError(f'padding must be "valid" or "same", got {padding!r}')
+    return mode
+
+
+def _float_dtype(*arrays: np.ndarray) -> np.dtype:
+    """The floating dtype the arrays promote to; non-floating inputs compute in float64."""
+    dtype = np.result_type(*arrays)
+    return dtype if np.issubdtype(dtype, np.floating) else np.dtype(np.float64)
+
+
+def _pads(size: int, kernel: int, stride: int, mode: str) -> tuple[int, int, int]:
+    """(output size, pad before, pad after) along one spatial axis, TensorFlow's rules."""
+    if mode == "valid":
+        if size < kernel:
+            raise ValueError(f"a window of {kernel} does not fit in an input of {size} "
+                             f'with padding="valid"')
+        return (size - kernel) // stride + 1, 0, 0
+    out = -(-size // stride)
+    total = max((out - 1) * stride + kernel - size, 0)
+    return out, total // 2, total - total // 2
+
+
+def _pad_nhwc(x: np.ndarray, top: int, bottom: int, left: int, right: int, value) -> np.ndarray:
+    if top == bottom == left == right == 0:
+        return x
+    n, h, w, c = x.shape
+    xp = np.full((n, h + top + bottom, w + left + right, c), value, dtype=x.dtype)
+    xp[:, top:top + h, left:left + w, :] = x
+    return xp
+
+
+def _spans(n: int, ho: int, row_bytes: int) -> list[tuple[int, int, int, int]]:
+    """Blocks `(n0, n1, h0, h1)` of images and output rows, each about `_BLOCK_BYTES` of im2col.
+
+    Whole images are grouped while they fit; an image too big for one block is split by rows.
+    """
+    rows = max(1, _BLOCK_BYTES // row_bytes)
+    if rows >= ho:
+        images = rows // ho
+        return [(n0, min(n, n0 + images), 0, ho) for n0 in range(0, n, images)]
+    return [(i, i + 1, h0, min(ho, h0 + rows)) for i in range(n) for h0 in range(0, ho, rows)]
+
+
+def _im2col_blocks(xpt: np.ndarray, kh: int, kw: int, sh: int, sw: int, ho: int, wo: int):
+    """Yield `(n0, n1, h0, h1, cols_t)` over the blocks of `_spans`.
+
+    `xpt` is the padded input channels-first, `(C, N, Hp, Wp)`. `cols_t` is the block's im2col
+    matrix transposed, `(kh*kw*C, rows)`, C-contiguous, rows ordered (image, out row, out col)
+    and columns (i, j, c) like `kernel.reshape(kh*kw*C, C_out)`; its buffer is reused.
+    Channels-first keeps every copy's inner loop along an image row (length wo) rather than
+    along the few channels, which is what makes the copies fast for RGB inputs.
+    """
+    c, n = xpt.shape[:2]
+    k = kh * kw * c
+    # (C, N, ho, wo, kh, kw) -> (kh, kw, C, N, ho, wo): one strided view of every receptive field
+    fields = sliding_window_view(xpt, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw][:, :, :ho, :wo]
+    fields = fields.transpose(4, 5, 0, 1, 2, 3)
+    spans = _spans(n, ho, wo * k * xpt.itemsize)
+    buffer = np.empty(max((n1 - n0) * (h1 - h0) for n0, n1, h0, h1 in spans) * wo * k, dtype=xpt.dtype)
+    for n0, n1, h0, h1 in spans:
+        part = fields[:, :, :, n0:n1, h0:h1]
+        cols_t = buffer[:part.size].reshape(part.shape)
+        np.copyto(cols_t, part)
+        yield n0, n1, h0, h1, cols_t.reshape(k, -1)
+
+
+def _bias_rows(bias: np.ndarray, wo: int) -> np.ndarray:
+    """The bias repeated along one output row, so adding it runs over long contiguous rows."""
+    return np.tile(bias, wo)
+
+
+def _sum_rows(a: np.ndarray) -> np.ndarray:
+    """Sum of an (N, ho, wo, C) array over all but the channel axis, along long contiguous rows."""
+    n, ho, wo, c = a.shape
+    return a.reshape(n * ho, wo * c).sum(axis=0).reshape(wo, c).sum(axis=0)
+
+
+# ------------------------------------------------------------------------------------------
+# convolution
+# ------------------------------------------------------------------------------------------
+
+
+def conv2d_output_size(size: int, kernel: int, stride: int, padding: str) -> int:
+    """Output length along one spatial axis, Keras's rule.
+
+    "valid": floor((size - kernel) / stride) + 1; "same": ceil(size / stride). Like Keras, a
+    "valid" window larger than the input is a ValueError (the size would be zero or negative).
+    """
+    size, kernel, stride = int(size), int(kernel), int(stride)
+    if size < 1 or kernel < 1 or stride < 1:
+        raise ValueError("size, kernel and stride must be positive")
+    return _pads(size, kernel, stride, _padding_mode(padding))[0]
+
+
+def conv2d_forward(x, kernel, bias, stride=1, padding="valid"):
+    """2-D cross-correlation of NHWC images, as `keras.layers.Conv2D` with these weights.
+
+    x: (N, H, W, C_in). kernel: (kh, kw, C_in, C_out). bias: (C_out,).
+    stride: int or (sh, sw). padding: "valid" or "same" (extra pixel bottom/right).
+    Returns (out, cache) with out: (N, H_out, W_out, C_out), no activation applied.
+    """
+    x, kernel, bias = np.asarray(x), np.asarray(kernel), np.asarray(bias)
+    dtype = _float_dtype(x, kernel, bias)
+    x, kernel, bias = x.astype(dtype, copy=False), kernel.astype(dtype, copy=False), bias.astype(dtype, copy=False)
+    if x.ndim != 4 or kernel.ndim != 4:
+        raise ValueError(f"x must be (N, H, W, C) and kernel (kh, kw, C_in, C_out); "
+                         f"got x {x.shape} and kernel {kernel.shape}")
+    n, h, w, cin = x.shape
+    kh, kw, kcin, cout = kernel.shape
+    if kcin != cin:
+        raise ValueError(f"x has {cin} channels but the kernel expects {kcin}")
+    if bias.shape != (cout,):
+        raise ValueError(f"bias must have shape ({cout},), got {bias.shape}")
+    sh, sw = _pair(stride, "stride")
+    mode = _padding_mode(padding)
+    ho, top, bottom = _pads(h, kh, sh, mode)
+    wo, left, right = _pads(w, kw, sw, mode)
+    # the padded input, channels first: (C, N, Hp, Wp)
+    xpt = np.zeros((cin, n, h + top + bottom, w + left + right), dtype=dtype)
+    xpt[:, :, top:top + h, left:left + w] = x.transpose(3, 0, 1, 2)
+
+    kmat = kernel.reshape(kh * kw * cin, cout)
+    bias_row = _bias_rows(bias, wo)
+    out = np.empty((n, ho, wo, cout), dtype=dtype)
+    for n0, n1, h0, h1, cols_t in _im2col_blocks(xpt, kh, kw, sh, sw, ho, wo):
+        block = out[n0:n1, h0:h1]
+        np.matmul(cols_t.T, kmat, out=block.reshape(-1, cout))
+        block.reshape(-1, wo * cout)[...] += bias_row
+    cache = (xpt, kernel, (sh, sw), (top, bottom, left, right), x.shape)
+    return out, cache
+
+
+def conv2d_backward(dout, cache):
+    """Gradients of a conv2d_forward call.
+
+    dout: (N, H_out, W_out, C_out), dLoss/dout. Returns (dx, dkernel, dbias) with the shapes of
+    x (N, H, W, C_in), kernel (kh, kw, C_in, C_out) and bias (C_out,).
+    """
+    xpt, kernel, (sh, sw), (top, bottom, left, right), x_shape = cache
+    dtype = xpt.dtype
+    kh, kw, cin, cout = kernel.shape
+    n, h, w, _ = x_shape
+    dout = np.ascontiguousarray(dout, dtype=dtype)
+    _, ho, wo, _ = dout.shape
+    kmat = kernel.reshape(kh * kw * cin, cout)
+
+    dbias = _sum_rows(dout)
+    dkmat = np.zeros((kh * kw * cin, cout), dtype=dtype)
+    dxpt = np.zeros(xpt.shape, dtype=dtype)  # channels first, like the cache
+    for n0, n1, h0, h1, cols_t in _im2col_blocks(xpt, kh, kw, sh, sw, ho, wo):
+        dblock = dout[n0:n1, h0:h1].reshape(-1, cout)
+        dkmat += cols_t @ dblock                   # dkernel = im2col^T @ dout
+        dcols_t = (kmat @ dblock.T).reshape(kh, kw, cin, n1 - n0, h1 - h0, wo)  # d im2col, transposed
+        target = dxpt[:, n0:n1, h0 * sh:]
+        # col2im: each kernel offset adds its slice of the column gradient to the pixels it read
+        for i in range(kh):
+            for j in range(kw):
+                target[:, :, i:i + sh * (h1 - h0 - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw] += dcols_t[i, j]
+    dx = np.empty(x_shape, dtype=dtype)
+    dx.transpose(3, 0, 1, 2)[...] = dxpt[:, :, top:top + h, left:left + w]
+    return dx, dkmat.reshape(kh, kw, cin, cout), dbias
+
+
+# ------------------------------------------------------------------------------------------
+# pooling
+# ------------------------------------------------------------------------------------------
+
+
+def _pool_slice(i: int, j: int, sh: int, sw: int, ho: int, wo: int):
+    """Index of the pixels at offset (i, j) of every pooling window."""
+    return (slice(None), slice(i, i + sh * (ho - 1) + 1, sh), slice(j, j + sw * (wo - 1) + 1, sw), slice(None))
+
+
+def maxpool2d_forward(x, pool_size=2, stride=None, padding="valid"):
+    """Max pooling of NHWC images, as `keras.layers.MaxPooling2D`.
+
+    x: (N, H, W, C). pool_size, stride: int or pair; stride=None means pool_size.
+    padding: "valid" or "same" (pads with -inf, extra pixel bottom/right).
+    Returns (out, cache) with out: (N, H_out, W_out, C).
+    """
+    x = np.asarray(x)
+    dtype = _float_dtype(x)
+    x = x.astype(dtype, copy=False)
+    if x.ndim != 4:
+        raise ValueError(f"x must be (N, H, W, C), got shape {x.shape}")
+    ph, pw = _pair(pool_size, "pool_size")
+    sh, sw = _pair(pool_size if stride is None else stride, "stride")
+    mode = _padding_mode(padding)
+    ho, top, bottom = _pads(x.shape[1], ph, sh, mode)
+    wo, left, right = _pads(x.shape[2], pw, sw, mode)
+    xp = _pad_nhwc(x, top, bottom, left, right, -np.inf)
+
+    # separable: the maximum over each window's rows first, along whole image rows, then over
+    # its columns; a few images at a time, so the row maxima are still in cache when read again
+    n, c = x.shape[0], x.shape[3]
+    wp = xp.shape[2]
+    out = np.empty((n, ho, wo, c), dtype=dtype)
+    per = max(1, _BLOCK_BYTES // (ho * wp * c * xp.itemsize))
+    rows = np.empty((min(n, per), ho, wp, c), dtype=dtype)
+    for n0 in range(0, n, per):
+        n1 = min(n, n0 + per)
+        band, block = rows[:n1 - n0], out[n0:n1]
+        np.copyto(band, xp[n0:n1, 0:sh * (ho - 1) + 1:sh])
+        for i in range(1, ph):
+            np.maximum(band, xp[n0:n1, i:i + sh * (ho - 1) + 1:sh], out=band)
+        np.copyto(block, band[:, :, 0:sw * (wo - 1) + 1:sw])
+        for j in range(1, pw):
+            np.maximum(block, band[:, :, j:j + sw * (wo - 1) + 1:sw], out=block)
+    cache = (xp, out, (ph, pw), (sh, sw), (top, bottom, left, right), x.shape)
+    return out.copy(), cache
+
+
+def maxpool2d_backward(dout, cache):
+    """Gradient of a maxpool2d_forward call: dx of shape (N, H, W, C).
+
+    Each window's gradient goes to its first maximum in row-major order (TensorFlow's rule);
+    overlapping windows add up.
+    """
+    xp, out, (ph, pw), (sh, sw), (top, bottom, left, right), x_shape = cache
+    dout = np.asarray(dout, dtype=xp.dtype)
+    if dout.shape != out.shape:
+        raise ValueError(f"dout must have the output's shape {out.shape}, got {dout.shape}")
+    _, ho, wo, _ = out.shape
+    disjoint = sh >= ph and sw >= pw
+    covered = disjoint and sh == ph and sw == pw and ho * sh == xp.shape[1] and wo * sw == xp.shape[2]
+    # every pixel of a tiling is written below, so only other layouts need zeros first
+    dxp = np.empty(xp.shape, dtype=xp.dtype) if covered else np.zeros(xp.shape, dtype=xp.dtype)
+    n = out.shape[0]
+    per = max(1, _BLOCK_BYTES // xp[0].nbytes)  # a few images at a time, for the cache
+    unclaimed = np.empty((min(n, per), *out.shape[1:]), dtype=bool)  # first maximum not found yet
+    hit = np.empty_like(unclaimed)
+    for n0 in range(0, n, per):
+        n1 = min(n, n0 + per)
+        xb, ob, db, dxb = xp[n0:n1], out[n0:n1], dout[n0:n1], dxp[n0:n1]
+        todo, found = unclaimed[:n1 - n0], hit[:n1 - n0]
+        last = ph * pw - 1
+        for k in range(ph * pw):  # row-major order inside the window
+            where = _pool_slice(k // pw, k % pw, sh, sw, ho, wo)
+            np.equal(xb[where], ob, out=found)
+            if k == 0:
+                np.logical_not(found, out=todo)
+            else:
+                found &= todo
+                if k < last:
+                    todo ^= found
+            if disjoint:  # each offset owns its pixels
+                np.multiply(db, found, out=dxb[where])
+            else:  # overlapping windows add up
+                dxb[where] += db * found
+    if top or bottom or left or right:
+        _, h, w, _ = x_shape
+        dxp = dxp[:, top:top + h, left:left + w, :].copy()
+    return dxp
+
+
+# ------------------------------------------------------------------------------------------
+# flatten and the lecture's network
+# ------------------------------------------------------------------------------------------
+
+
+def flatten_forward(x):
+    """Flatten everything after the batch axis, row-major over (H, W, C) as keras.layers.Flatten.
+
+    x: (N, ...). Returns (out (N, prod(...)), cache).
+    """
+    x = np.asarray(x)
+    x = x.astype(_float_dtype(x), copy=False)
+    return x.reshape(x.shape[0], -1).copy(), x.shape
+
+
+def flatten_backward(dout, cache):
+    """dx of flatten_forward: dout (N, D) reshaped back to the input's shape."""
+    return np.array(dout).reshape(cache)
+
+
+def _relu(z: np.ndarray) -> np.ndarray:
+    return np.maximum(z, 0, out=z)
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def cnn_forward(x, weights):
+    """Class probabilities of the lecture's CNN for NHWC images x (N, H, W, 3).
+
+    Conv2D(32, 3x3, relu) -> MaxPooling2D(2x2) -> Conv2D(64, 3x3, relu) -> MaxPooling2D(2x2)
+    -> Flatten -> Dense(128, relu) -> Dense(10, softmax), all "valid" with stride 1 as Keras's
+    defaults. `weights` is `model.get_weights()`: [conv1 kernel, conv1 bias, conv2 kernel,
+    conv2 bias, dense1 kernel, dense1 bias, dense2 kernel, dense2 bias]. Returns (N, 10).
+    """
+    weights = [np.asarray(wt) for wt in weights]
+    if len(weights) != 8:
+        raise ValueError(f"weights must be the 8 arrays of model.get_weights(), got {len(weights)}")
+    x = np.asarray(x)
+    dtype = _float_dtype(x, *weights)
+    k1, b1, k2, b2, w3, b3, w4, b4 = (wt.astype(dtype, copy=False) for wt in weights)
+    a, _ = conv2d_forward(x.astype(dtype, copy=False), k1, b1)
+    a, _ = maxpool2d_forward(_relu(a), 2)
+    a, _ = conv2d_forward(a, k2, b2)
+    a, _ = maxpool2d_forward(_relu(a), 2)
+    a, _ = flatten_forward(a)
+    a = _relu(a @ w3 + b3)
+    return _softmax(a @ w4 + b4)
+
