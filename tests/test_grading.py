@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import MODULES, ROOT
+from conftest import MODULES, ROOT, copy_course
 from nnlab.grading.runner import grade_batch, grade_submission
 
 NNLAB = [sys.executable, "-m", "nnlab.cli"]
@@ -126,10 +126,7 @@ def test_build_check_reports_exercises_up_to_date():
 
 
 def test_build_check_names_a_stale_file(tmp_path):
-    import shutil
-    for name in ("course.yml", "solutions", "graders", "reference", "exercises"):
-        source = ROOT / name
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
+    copy_course(tmp_path)
     stub = tmp_path / "exercises" / "losses.py"
     stub.write_text(stub.read_text() + "\n# edited by hand\n")
     done = run_nnlab("build", "--check", cwd=tmp_path)

@@ -15,6 +15,7 @@ if keras.backend.backend() != "tensorflow":
     pytest.skip("these checks need Keras on the TensorFlow backend", allow_module_level=True)
 
 from reference import conv  # noqa: E402
+from conftest import numeric_grad  # noqa: E402
 
 pytestmark = pytest.mark.keras
 
@@ -49,21 +50,6 @@ def _conv_layer(kernel, bias, stride, padding, dtype):
     layer.build((None, None, None, cin))
     layer.set_weights([kernel.astype(dtype), bias.astype(dtype)])
     return layer
-
-
-def _numeric_grad(f, a: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """Centred differences of the scalar f() with respect to every entry of a (modified, restored)."""
-    grad = np.zeros_like(a)
-    flat, gflat = a.reshape(-1), grad.reshape(-1)
-    for k in range(flat.size):
-        keep = flat[k]
-        flat[k] = keep + eps
-        up = f()
-        flat[k] = keep - eps
-        down = f()
-        flat[k] = keep
-        gflat[k] = (up - down) / (2 * eps)
-    return grad
 
 
 # (H, W, C_in, C_out, kernel, stride, padding): odd/even, square/non-square, strides 1, 2, (1, 2)
@@ -197,7 +183,7 @@ def test_conv2d_backward_numerical(case):
         return float(np.sum(conv.conv2d_forward(x, kernel, bias, stride, padding)[0] * dout))
 
     for analytic, arr in ((dx, x), (dk, kernel), (db, bias)):
-        numeric = _numeric_grad(loss, arr)
+        numeric = numeric_grad(loss, arr)
         _assert_close(analytic, numeric, 1e-7)
 
 
@@ -314,7 +300,7 @@ def test_maxpool2d_backward_numerical(case):
     out, cache = conv.maxpool2d_forward(x, pool, stride, padding)
     dout = _seeded(("pooln", case)).normal(size=out.shape)
     dx = conv.maxpool2d_backward(dout, cache)
-    numeric = _numeric_grad(lambda: float(np.sum(conv.maxpool2d_forward(x, pool, stride, padding)[0] * dout)), x)
+    numeric = numeric_grad(lambda: float(np.sum(conv.maxpool2d_forward(x, pool, stride, padding)[0] * dout)), x)
     _assert_close(dx, numeric, 1e-7)
 
 

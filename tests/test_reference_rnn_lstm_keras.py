@@ -16,6 +16,7 @@ if keras.backend.backend() != "tensorflow":
     pytest.skip("these checks need Keras on the TensorFlow backend", allow_module_level=True)
 
 from reference import lstm, rnn  # noqa: E402
+from conftest import numeric_grad  # noqa: E402
 
 pytestmark = pytest.mark.keras
 
@@ -35,21 +36,6 @@ def _assert_close(actual, expected, tol, what=""):
     err = float(np.max(np.abs(actual - expected)))
     scale = max(1.0, float(np.max(np.abs(expected))))
     assert err <= tol * scale, f"{what}: max abs error {err:.3g} > {tol:g} (scale {scale:.3g})"
-
-
-def _numeric_grad(f, a: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """Centred differences of the scalar f() with respect to every entry of a (modified, restored)."""
-    grad = np.zeros_like(a)
-    flat, gflat = a.reshape(-1), grad.reshape(-1)
-    for k in range(flat.size):
-        keep = flat[k]
-        flat[k] = keep + eps
-        up = f()
-        flat[k] = keep - eps
-        down = f()
-        flat[k] = keep
-        gflat[k] = (up - down) / (2 * eps)
-    return grad
 
 
 def _weights(layer, rng, dtype):
@@ -132,7 +118,7 @@ def test_rnn_backward_numerical(size):
         return float(np.sum(rnn.rnn_forward(x, h0, kernel, recurrent, bias)[0] * dh_seq))
 
     for g, arr in zip(grads, (x, h0, kernel, recurrent, bias)):
-        _assert_close(g, _numeric_grad(loss, arr), 1e-7)
+        _assert_close(g, numeric_grad(loss, arr), 1e-7)
 
 
 def test_rnn_steps_agree_with_the_sequence():
@@ -166,7 +152,7 @@ def test_rnn_step_backward_numerical():
         return float(np.sum(rnn.rnn_step_forward(x_t, h0, kernel, recurrent, bias)[0] * dh))
 
     for g, arr in zip(grads, (x_t, h0, kernel, recurrent, bias)):
-        _assert_close(g, _numeric_grad(loss, arr), 1e-7)
+        _assert_close(g, numeric_grad(loss, arr), 1e-7)
 
 
 # ------------------------------------------------------------------------------------------
@@ -236,7 +222,7 @@ def test_lstm_backward_numerical(size):
         return float(np.sum(lstm.lstm_forward(x, h0, c0, kernel, recurrent, bias)[0] * dh_seq))
 
     for g, arr in zip(grads, (x, h0, c0, kernel, recurrent, bias)):
-        _assert_close(g, _numeric_grad(loss, arr), 1e-7)
+        _assert_close(g, numeric_grad(loss, arr), 1e-7)
 
 
 def test_lstm_step_backward_numerical():
@@ -252,7 +238,7 @@ def test_lstm_step_backward_numerical():
         return float(np.sum(h * dh) + np.sum(c * dc))
 
     for g, arr in zip(grads, (x_t, h0, c0, kernel, recurrent, bias)):
-        _assert_close(g, _numeric_grad(loss, arr), 1e-7)
+        _assert_close(g, numeric_grad(loss, arr), 1e-7)
 
 
 def test_lstm_steps_agree_with_the_sequence():

@@ -1,10 +1,9 @@
 """`nnlab verify`, the release gate, passes on the shipped course and catches a broken one."""
 
-import shutil
 import subprocess
 import sys
 
-from conftest import ROOT
+from conftest import ROOT, copy_course
 
 
 def run_verify(cwd, *args):
@@ -21,9 +20,7 @@ def test_verify_passes_on_the_shipped_course():
 
 
 def test_verify_fails_when_a_solution_is_wrong(tmp_path):
-    for name in ("course.yml", "solutions", "graders", "reference", "exercises"):
-        source = ROOT / name
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
+    copy_course(tmp_path)
     solution = tmp_path / "solutions" / "losses.py"
     solution.write_text(solution.read_text() + "\n\ndef mse(y_true, y_pred):\n    return 0.0\n")
     done = run_verify(tmp_path, "-m", "losses")
