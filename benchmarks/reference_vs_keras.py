@@ -4,6 +4,8 @@ Run by hand (not by CI), from the repository root:
 
     .venv/bin/python benchmarks/reference_vs_keras.py [--dtype float32|float64|both]
                                                      [--threads N] [--repeat 7]
+                                                     [--openblas-coretype NAME | --auto-coretype]
+                                                     [--both-coretypes]
 
 For each kernel it prints the best time of the reference, of the Keras layer called eagerly and of
 the same call compiled with tf.function, and the ratios reference / Keras (target: <= 1.5).
@@ -21,6 +23,19 @@ Keras result is checked against the reference's before it is timed. `--threads N
 and TensorFlow's intra-op pool alike (default: each library's own default, all cores). On a
 shared machine, run it when the machine is idle: best-of-N timing removes short interruptions,
 not a steady competing load.
+
+OpenBLAS kernel. NumPy's wheels bundle an OpenBLAS built with DYNAMIC_ARCH, which picks its
+kernels (its "core type") from the CPU when it is loaded, unless the environment variable
+OPENBLAS_CORETYPE names one; on an AVX-512 CPU, the Haswell (AVX2) kernels run sgemm at about
+half the speed of the SkylakeX ones. The variable only counts if it is set before NumPy is
+imported, so these options re-execute the script with it set: `--openblas-coretype NAME` (for
+example SkylakeX), `--auto-coretype` (SkylakeX, only when /proc/cpuinfo lists avx512f and the
+kernel in use is Haswell), and `--both-coretypes` (the whole run twice, in two child processes:
+the kernel the environment gives, then NAME or SkylakeX). The header names the kernel in use,
+where OPENBLAS_CORETYPE came from (inherited, or which option set it), and the kernel OpenBLAS
+picks by itself with the variable unset. The variable is set for this benchmark's processes
+only; nothing else in the repository sets it. SciPy's OpenBLAS (loaded with scikit-learn, for
+the MLP line) reads the same variable. TensorFlow does not use OpenBLAS.
 """
 
 from __future__ import annotations
@@ -28,6 +43,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -43,6 +59,88 @@ N_BATCH = 32
 CONV_CASES = [((N_BATCH, 64, 64, 3), 32), ((N_BATCH, 32, 32, 32), 64)]
 POOL_SHAPE = (N_BATCH, 62, 62, 32)  # the lecture CNN's first pooling input
 LSTM_SIZE = (N_BATCH, 50, 16, 50)   # N, T, D, H
+AUTO_CORETYPE = "SkylakeX"          # what --auto-coretype and --both-coretypes ask for
+
+
+# ------------------------------------------------------------------------------------------
+# OpenBLAS's kernel (core type)
+# ------------------------------------------------------------------------------------------
+
+
+def openblas_architectures() -> list[str]:
+    """The core type of each OpenBLAS loaded in this process, as threadpoolctl reports it."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return []
+    return [str(i.get("architecture")) for i in threadpool_info() if i.get("internal_api") == "openblas"]
+
+
+def cpu_has_avx512f() -> bool:
+    try:
+        with open("/proc/cpuinfo") as f:
+            return any(line.startswith("flags") and " avx512f" in line for line in f)
+    except OSError:
+        return False
+
+
+_ORIGIN = "NNLAB_BENCH_CORETYPE_FROM"  # set on re-execution: which option chose the core type
+
+
+def own_choice() -> str:
+    """The core type OpenBLAS picks by itself here: NumPy loaded in a child with the variable unset."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+    code = ("import numpy, threadpoolctl; print(','.join(str(i.get('architecture')) for i in "
+            "threadpoolctl.threadpool_info() if i.get('internal_api') == 'openblas'))")
+    try:
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                              timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return done.stdout.strip() or "unknown"
+
+
+def kernel_line() -> str:
+    """Which OpenBLAS kernel is active and why, for the header."""
+    archs = ", ".join(openblas_architectures()) or "unknown (threadpoolctl missing or no OpenBLAS)"
+    chosen = os.environ.get("OPENBLAS_CORETYPE")
+    if not chosen:
+        why = "OPENBLAS_CORETYPE unset: OpenBLAS's own choice"
+    elif os.environ.get(_ORIGIN):
+        why = f"OPENBLAS_CORETYPE={chosen}, set by {os.environ[_ORIGIN]}"
+    else:
+        why = f"OPENBLAS_CORETYPE={chosen}, inherited from the environment that started the benchmark"
+    others = ", ".join(f"{k}={v}" for k, v in sorted(os.environ.items())
+                       if k.startswith("OPENBLAS_") and k != "OPENBLAS_CORETYPE")
+    return (f"OpenBLAS kernel: {archs} ({why}); its own choice here: {own_choice()}; "
+            f"CPU avx512f: {'yes' if cpu_has_avx512f() else 'no'}" + (f"; also {others}" if others else ""))
+
+
+def reexec(argv: list[str], coretype: str, origin: str) -> None:
+    """Run this script again, in place of this process, with OPENBLAS_CORETYPE=coretype."""
+    env = dict(os.environ, OPENBLAS_CORETYPE=coretype)
+    env[_ORIGIN] = origin
+    sys.stdout.flush()
+    os.execve(sys.executable, [sys.executable, str(Path(__file__).resolve()), *argv], env)
+
+
+def run_both(argv: list[str], coretype: str) -> int:
+    """The whole benchmark twice, in child processes: the environment's kernel as it is, then `coretype`."""
+    status = 0
+    inherited = os.environ.get("OPENBLAS_CORETYPE")
+    for chosen in (None, coretype):
+        env = dict(os.environ)
+        env.pop(_ORIGIN, None)
+        if chosen:
+            env.update({"OPENBLAS_CORETYPE": chosen, _ORIGIN: "--both-coretypes"})
+            title = f"OPENBLAS_CORETYPE={chosen} (--both-coretypes)"
+        else:
+            title = (f"OPENBLAS_CORETYPE={inherited} (as inherited)" if inherited
+                     else "OPENBLAS_CORETYPE unset (as inherited)")
+        print(f"=== {title} ===", flush=True)
+        status |= subprocess.run([sys.executable, str(Path(__file__).resolve()), *argv], env=env).returncode
+        print(flush=True)
+    return status
 
 
 def best_time(fn, repeat: int, budget: float = 0.05) -> float:
@@ -97,14 +195,19 @@ def numpy_side(dtype: str, repeat: int) -> tuple[list, list, dict]:
         flops = 2.0 * m * k * filters
         gemms.append((label, flops / t_fwd / 1e9, flops / t_mm / 1e9))
 
-    x = rng.normal(size=POOL_SHAPE).astype(dtype)
-    out, cache = conv.maxpool2d_forward(x, 2)
-    dout = rng.normal(size=out.shape).astype(dtype)
-    label = "maxpool2d 2x2 {}x{}x{}, N={}".format(*POOL_SHAPE[1:], POOL_SHAPE[0])
-    rows.append((label + " fwd", best_time(lambda: conv.maxpool2d_forward(x, 2), repeat)))
-    rows.append((label + " fwd+bwd", best_time(
-        lambda: conv.maxpool2d_backward(dout, conv.maxpool2d_forward(x, 2)[1]), repeat)))
-    cases[label] = ("pool", x, dout, out, conv.maxpool2d_backward(dout, cache))
+    # normal inputs (no tied maxima) and a ReLU output (many all-zero windows: tied maxima)
+    for relu in (False, True):
+        x = rng.normal(size=POOL_SHAPE).astype(dtype)
+        if relu:
+            np.maximum(x, 0, out=x)
+        out, cache = conv.maxpool2d_forward(x, 2)
+        dout = rng.normal(size=out.shape).astype(dtype)
+        n, h, w, c = POOL_SHAPE
+        label = f"maxpool2d 2x2 {h}x{w}x{c}{' ReLU' if relu else ''}, N={n}"
+        rows.append((label + " fwd", best_time(lambda x=x: conv.maxpool2d_forward(x, 2), repeat)))
+        rows.append((label + " fwd+bwd", best_time(
+            lambda x=x, dout=dout: conv.maxpool2d_backward(dout, conv.maxpool2d_forward(x, 2)[1]), repeat)))
+        cases[label] = ("pool", x, dout, out, conv.maxpool2d_backward(dout, cache))
 
     n, t, d, h = LSTM_SIZE
     x = rng.normal(size=(n, t, d)).astype(dtype)
@@ -212,8 +315,29 @@ def main(argv=None) -> int:
     parser.add_argument("--dtype", choices=["float32", "float64", "both"], default="both")
     parser.add_argument("--threads", type=int, default=None, help="threads for OpenBLAS and TensorFlow")
     parser.add_argument("--repeat", type=int, default=7)
+    kernel = parser.add_mutually_exclusive_group()
+    kernel.add_argument("--openblas-coretype", metavar="NAME", default=None,
+                        help="re-run with OPENBLAS_CORETYPE=NAME (e.g. SkylakeX, Haswell)")
+    kernel.add_argument("--auto-coretype", action="store_true",
+                        help=f"re-run with OPENBLAS_CORETYPE={AUTO_CORETYPE} when the CPU has AVX-512 "
+                             "but OpenBLAS chose Haswell")
+    parser.add_argument("--both-coretypes", action="store_true",
+                        help="run everything twice: the kernel the environment gives, then NAME "
+                             f"(default {AUTO_CORETYPE})")
     args = parser.parse_args(argv)
     dtypes = ["float32", "float64"] if args.dtype == "both" else [args.dtype]
+
+    # the kernel options act before anything is timed; the child processes get the other options
+    passed = ["--dtype", args.dtype, "--repeat", str(args.repeat)]
+    if args.threads:
+        passed += ["--threads", str(args.threads)]
+    if args.both_coretypes:
+        return run_both(passed, args.openblas_coretype or AUTO_CORETYPE)
+    if args.openblas_coretype and os.environ.get("OPENBLAS_CORETYPE") != args.openblas_coretype:
+        reexec(passed, args.openblas_coretype, "--openblas-coretype")
+    if (args.auto_coretype and os.environ.get("OPENBLAS_CORETYPE") != AUTO_CORETYPE  # no loop
+            and cpu_has_avx512f() and "Haswell" in openblas_architectures()):
+        reexec(passed, AUTO_CORETYPE, "--auto-coretype")
 
     try:
         from threadpoolctl import threadpool_info, threadpool_limits
@@ -228,6 +352,7 @@ def main(argv=None) -> int:
     except OSError:
         load = "load unknown"
     print(f"{platform.machine()}, {os.cpu_count()} CPUs, {load}; NumPy {np.__version__} ({blas})")
+    print(kernel_line())
 
     numpy_rows, gemms, cases = {}, {}, {}
     for dtype in dtypes:
@@ -272,6 +397,10 @@ def main(argv=None) -> int:
         t_ours, t_sk = mlp
         print(f"MLP epoch on load_digits (64-100-10, batch 32, Adam, float64): reference {t_ours * 1e3:.1f} ms, "
               f"scikit-learn partial_fit {t_sk * 1e3:.1f} ms, ratio {t_ours / t_sk:.2f}")
+    if threadpool_info is not None:  # scikit-learn brings SciPy's own OpenBLAS, which reads the same variable
+        print("BLAS libraries loaded: " + "; ".join(
+            f"{Path(i.get('filepath', '?')).name} ({i.get('internal_api')}, {i.get('architecture', '-')})"
+            for i in threadpool_info()))
     return 0
 
 
