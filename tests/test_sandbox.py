@@ -205,3 +205,32 @@ def test_import_failures_are_remembered_and_explained():
             with pytest.raises(LearnerFailure, match="could not be imported|did not finish"):
                 w.call("f")
             assert w.starts == 1  # not restarted for every call
+
+
+def test_learner_proxy_calls_methods_of_learner_objects():
+    """Objects a learner makes (a model, say) stay in the worker; graders call their methods."""
+    from nnlab.grading.learner import LearnerError, LearnerProxy
+    from nnlab.grading.submission import Submission
+
+    source = b'''
+class Counter:
+    def __init__(self, start):
+        self.count_ = start
+    def add(self, n):
+        self.count_ += n
+        return self
+'''
+    submission = Submission(learner="ada", path=".", files={"model.py": source})
+    proxy = LearnerProxy(submission, LIMITS, hide=[], course_root="")
+    try:
+        counter = proxy.model.Counter(3)
+        assert isinstance(counter, Opaque) and counter.type_name == "Counter"
+        again = proxy.method(counter, "add", 4)
+        assert isinstance(again, Opaque)
+        assert proxy.attribute(counter, "count_") == 7
+        with pytest.raises(LearnerError, match="losses.py is not in this submission"):
+            proxy.losses.mse(1, 2)
+        with pytest.raises(LearnerError, match="raised AttributeError"):
+            proxy.attribute(counter, "missing")
+    finally:
+        proxy.close()

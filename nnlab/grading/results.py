@@ -14,7 +14,7 @@ import io
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -195,7 +195,3 @@ def write_grades_csv(out_dir: Path, results: list[SubmissionResult], modules: li
     path = out_dir / "grades.csv"
     write_atomic(path, buffer.getvalue())
     return path
-
-
-def result_dict(result: SubmissionResult) -> dict[str, Any]:
-    return asdict(result)
