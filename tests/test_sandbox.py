@@ -112,6 +112,9 @@ def test_calls_return_plain_data(worker):
 
 def test_prints_are_captured_per_call_and_capped(worker):
     assert worker.call("shout", (1,)).stdout == "hello from the learner\n"
+    for _ in range(50):  # each call's prints belong to that call, never to the next one
+        assert worker.call("shout", (1,)).stdout == "hello from the learner\n"
+        assert worker.call("double", (1,)).stdout == ""
     flood = worker.call("flood", (1,))
     assert flood.value == 1
     assert len(flood.stdout) < 3000 and "more bytes of output dropped" in flood.stdout

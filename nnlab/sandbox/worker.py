@@ -21,7 +21,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,7 +91,7 @@ class Worker:
         self._tmp: str | None = None
         self._output = bytearray()
         self._dropped = 0
-        self._lock = threading.Lock()
+        self._out: int | None = None  # the worker's stdout+stderr, read while waiting for replies
         self._uid = None
 
     # -- life cycle ------------------------------------------------------------------------
@@ -136,9 +135,10 @@ class Worker:
         os.close(req_r)
         os.close(rep_w)
         self._req, self._rep = req_w, rep_r
+        self._out = self.process.stdout.fileno()
+        os.set_blocking(self._out, False)
         self._output.clear()
         self._dropped = 0
-        threading.Thread(target=self._drain, args=(self.process.stdout,), daemon=True).start()
         try:
             header, _ = self._receive(self.limits.seconds_per_import, "starting the sandbox")
         except LearnerFailure as failure:
@@ -162,6 +162,10 @@ class Worker:
             _kill_group(process)
             if self._uid is not None:
                 _kill_uid(self._uid)
+            self._drain()  # keep what it printed last, for the failure's message
+            self._out = None
+            if process.stdout is not None:
+                process.stdout.close()
             for fd in (self._req, self._rep):
                 try:
                     os.close(fd)
@@ -218,9 +222,9 @@ class Worker:
                           warnings=[str(w)[:300] for w in reply.get("warnings", [])][:5], stdout=stdout)
 
     def _request(self, header: dict, blobs: list[bytes], seconds: float, what: str) -> tuple[dict, str]:
-        with self._lock:
-            self._output.clear()
-            self._dropped = 0
+        self._drain()  # anything printed between calls is not this call's output
+        self._output.clear()
+        self._dropped = 0
         try:
             protocol.write_message(self._req, header, blobs)
         except OSError:
@@ -274,9 +278,14 @@ class Worker:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError
-            ready, _, _ = select.select([self._rep], [], [], left)
+            watched = [self._rep] if self._out is None else [self._rep, self._out]
+            ready, _, _ = select.select(watched, [], [], left)
             if not ready:
                 raise TimeoutError
+            if self._out in ready:
+                self._drain()
+            if self._rep not in ready:
+                continue
             chunk = os.read(self._rep, min(remaining, 1 << 20))
             if not chunk:
                 raise EOFError
@@ -310,22 +319,31 @@ class Worker:
         raise LearnerFailure("crash", f"during {what} the sandbox process {reason}.", stdout)
 
     # -- learner output --------------------------------------------------------------------
-    def _drain(self, stream) -> None:
+    def _drain(self) -> None:
+        """Read whatever the worker has printed so far, keeping the first `output_kb`."""
         cap = self.limits.output_kb * 1024
-        for chunk in iter(lambda: stream.read1(65536), b""):
-            with self._lock:
-                room = max(0, cap - len(self._output))
-                self._output += chunk[:room]
-                self._dropped += max(0, len(chunk) - room)
+        while self._out is not None:
+            try:
+                chunk = os.read(self._out, 65536)
+            except BlockingIOError:
+                return
+            except OSError:
+                chunk = b""
+            if not chunk:  # the worker closed its end (it exited)
+                self._out = None
+                return
+            room = max(0, cap - len(self._output))
+            self._output += chunk[:room]
+            self._dropped += max(0, len(chunk) - room)
 
     def _take_output(self) -> str:
-        time.sleep(0)  # let the drain thread catch up with a final flush
-        with self._lock:
-            text = self._output.decode("utf-8", "replace")
-            if self._dropped:
-                text += f"\n... ({self._dropped} more bytes of output dropped)"
-            self._output.clear()
-            self._dropped = 0
+        # The worker flushes its prints before it replies, so they are in the pipe by now.
+        self._drain()
+        text = self._output.decode("utf-8", "replace")
+        if self._dropped:
+            text += f"\n... ({self._dropped} more bytes of output dropped)"
+        self._output.clear()
+        self._dropped = 0
         return text
 
     def _pick_uid(self) -> int:
