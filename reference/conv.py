@@ -38,9 +38,14 @@ input as `(N, H/ph, ph, W/pw, pw, C)` and reads each pixel once; its backward co
 with the repeated window maxima and multiplies the gradient by that mask, with ties resolved to
 the first maximum. Other strides (overlapping or gapped windows) take one strided pass per window
 offset.
+
+All four kernels run with NumPy's ufunc buffer shortened (`_short_ufunc_buffers`): their operands
+already have long contiguous runs, and NumPy's default buffering would copy them first.
 """
 
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -58,6 +63,29 @@ __all__ = [
 
 # Measured on a 2-core x86-64 machine: blocks of 0.25-2 MiB beat one monolithic im2col matrix.
 _BLOCK_BYTES = 1 << 20
+
+# Elements in NumPy's ufunc buffers while these kernels run (NumPy's default is 8192).
+_UFUNC_BUFFER = 2048
+
+
+@contextmanager
+def _short_ufunc_buffers():
+    """Run the body with NumPy's ufunc buffer set to `_UFUNC_BUFFER` elements, then restore it.
+
+    When an operand's outer axes cannot be merged (the row pairs of a pooling window, a block of
+    the output), NumPy copies it through buffers of `np.getbufsize()` elements to hand its loops
+    longer runs. The operands here already have contiguous inner runs of hundreds to thousands of
+    values, so that copy only costs: with a buffer shorter than a run NumPy skips it. Measured
+    with NumPy 2.4 on one core, both buffer sizes interleaved in one process: max pooling runs
+    10-27% faster (2x2 pooling of (32, 62, 62, 32) float32: 1.53 -> 1.11 ms forward, 4.92 ->
+    3.90 ms forward+backward), convolution 0-6%. The setting is NumPy's own and local to the
+    calling thread (a context variable in NumPy 2).
+    """
+    previous = np.setbufsize(_UFUNC_BUFFER)
+    try:
+        yield
+    finally:
+        np.setbufsize(previous)
 
 
 # ------------------------------------------------------------------------------------------
@@ -178,6 +206,7 @@ def conv2d_output_size(size: int, kernel: int, stride: int, padding: str) -> int
     return _pads(size, kernel, stride, _padding_mode(padding))[0]
 
 
+@_short_ufunc_buffers()
 def conv2d_forward(x, kernel, bias, stride=1, padding="valid"):
     """2-D cross-correlation of NHWC images, as `keras.layers.Conv2D` with these weights.
 
@@ -216,6 +245,7 @@ def conv2d_forward(x, kernel, bias, stride=1, padding="valid"):
     return out, cache
 
 
+@_short_ufunc_buffers()
 def conv2d_backward(dout, cache):
     """Gradients of a conv2d_forward call.
 
@@ -379,6 +409,7 @@ def _first_matches(m: np.ndarray, few: bool) -> None:
             np.logical_or(seen, v, out=seen)
 
 
+@_short_ufunc_buffers()
 def maxpool2d_forward(x, pool_size=2, stride=None, padding="valid"):
     """Max pooling of NHWC images, as `keras.layers.MaxPooling2D`.
 
@@ -423,6 +454,7 @@ def maxpool2d_forward(x, pool_size=2, stride=None, padding="valid"):
     return out.copy(), (xp, out, *cache_tail)
 
 
+@_short_ufunc_buffers()
 def maxpool2d_backward(dout, cache):
     """Gradient of a maxpool2d_forward call: dx of shape (N, H, W, C).
 

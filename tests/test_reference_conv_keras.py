@@ -317,6 +317,26 @@ def test_maxpool2d_default_stride_is_pool_size_and_is_pure():
     np.testing.assert_array_equal(cache2[1], expected)
 
 
+def test_conv_kernels_leave_numpys_ufunc_buffer_as_they_found_it():
+    """The kernels shorten NumPy's ufunc buffer for speed; callers must never see the change."""
+    before = np.getbufsize()
+    try:
+        np.setbufsize(16384)
+        x = _distinct_input((2, 6, 6, 3), 5)
+        out, cache = conv.maxpool2d_forward(x, 2)
+        conv.maxpool2d_backward(np.ones_like(out), cache)
+        y, ccache = conv.conv2d_forward(x, np.ones((3, 3, 3, 2)), np.zeros(2))
+        conv.conv2d_backward(np.ones_like(y), ccache)
+        assert np.getbufsize() == 16384
+        with pytest.raises(ValueError):
+            conv.conv2d_forward(x, np.ones((3, 3, 4, 2)), np.zeros(2))  # wrong channel count
+        with pytest.raises(ValueError):
+            conv.maxpool2d_backward(np.ones((1, 1, 1, 1)), cache)  # wrong dout shape
+        assert np.getbufsize() == 16384
+    finally:
+        np.setbufsize(before)
+
+
 # ------------------------------------------------------------------------------------------
 # flatten and the lecture's CNN
 # ------------------------------------------------------------------------------------------
