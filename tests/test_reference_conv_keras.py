@@ -71,6 +71,13 @@ CONV_CASES = [
 ]
 
 
+@pytest.fixture(params=["channels-first", "channels-last"])
+def im2col_layout(request, monkeypatch):
+    """Run a test with every convolution built one way: the reference picks by channel count."""
+    monkeypatch.setattr(conv, "_CHANNELS_LAST_MIN", 10**9 if request.param == "channels-first" else 1)
+    return request.param
+
+
 def _conv_case(case, dtype="float64", n=2):
     h, w, cin, cout, k, s, p = case
     kh, kw = (k, k) if isinstance(k, int) else k
@@ -127,7 +134,7 @@ def test_same_padding_puts_the_extra_pixel_bottom_right():
 
 
 @pytest.mark.parametrize("case", CONV_CASES, ids=_case_id)
-def test_conv2d_forward_and_backward_match_keras_float64(case):
+def test_conv2d_forward_and_backward_match_keras_float64(case, im2col_layout):
     x, kernel, bias, stride, padding = _conv_case(case)
     layer = _conv_layer(kernel, bias, stride, padding, "float64")
     xt = tf.constant(x)
@@ -150,7 +157,7 @@ def test_conv2d_forward_and_backward_match_keras_float64(case):
 
 
 @pytest.mark.parametrize("case", CONV_CASES[::3], ids=_case_id)
-def test_conv2d_float32_matches_keras_and_stays_float32(case):
+def test_conv2d_float32_matches_keras_and_stays_float32(case, im2col_layout):
     x, kernel, bias, stride, padding = _conv_case(case, "float32")
     layer = _conv_layer(kernel, bias, stride, padding, "float32")
     xt = tf.constant(x)
@@ -173,7 +180,7 @@ def test_conv2d_float32_matches_keras_and_stays_float32(case):
     (6, 5, 2, 2, (3, 2), 2, "same"),
     (5, 7, 1, 2, 2, (1, 2), "same"),
 ], ids=_case_id)
-def test_conv2d_backward_numerical(case):
+def test_conv2d_backward_numerical(case, im2col_layout):
     x, kernel, bias, stride, padding = _conv_case(case, n=2)
     out, cache = conv.conv2d_forward(x, kernel, bias, stride, padding)
     dout = _seeded(("num", case)).normal(size=out.shape)
@@ -198,10 +205,11 @@ def test_conv2d_is_pure():
     np.testing.assert_array_equal(dout, 1.0)
 
 
-def test_conv2d_large_batch_uses_blocks_consistently():
+def test_conv2d_large_batch_uses_blocks_consistently(im2col_layout):
     # enough rows to span several im2col blocks, including the per-image row split
     rng = np.random.default_rng(7)
-    for shape, k in (((9, 40, 40, 8), (3, 3, 8, 5)), ((1, 300, 300, 3), (3, 3, 3, 4))):
+    for shape, k in (((9, 40, 40, 8), (3, 3, 8, 5)), ((1, 300, 300, 3), (3, 3, 3, 4)),
+                     ((1, 120, 90, 16), (3, 2, 16, 3))):
         x, kernel, bias = rng.normal(size=shape), rng.normal(size=k), rng.normal(size=k[-1])
         layer = _conv_layer(kernel, bias, 1, "same", "float64")
         out, cache = conv.conv2d_forward(x, kernel, bias, 1, "same")
@@ -214,6 +222,29 @@ def test_conv2d_large_batch_uses_blocks_consistently():
         dx_t, dk_t, db_t = tape.gradient(loss, [xt, *layer.trainable_weights])
         _assert_close(dx, dx_t.numpy(), TOL["float64"], "dx")
         _assert_close(dk, dk_t.numpy(), TOL["float64"], "dkernel")
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_conv2d_layouts_agree_on_non_finite_kernels(stride, monkeypatch):
+    """inf in the kernel: the stride-1 channels-last backward must not turn its zero padding
+    columns into nan (0 * inf), so both layouts give the same infs and nans."""
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(2, 7, 6, 16))
+    kernel = rng.normal(size=(3, 3, 16, 4))
+    kernel[1, 2, 5, 0] = np.inf
+    bias = rng.normal(size=4)
+    results = {}
+    for layout, threshold in (("first", 10**9), ("last", 1)):
+        monkeypatch.setattr(conv, "_CHANNELS_LAST_MIN", threshold)
+        with np.errstate(invalid="ignore"):  # inf * 0 in the products, as intended
+            out, cache = conv.conv2d_forward(x, kernel, bias, stride, "same")
+            dout = np.ones_like(out)
+            dout[0, 0, 0, 0] = 0.0  # an output with zero gradient next to an inf weight
+            results[layout] = (out, *conv.conv2d_backward(dout, cache))
+    for a, b in zip(results["first"], results["last"]):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12, equal_nan=True)
+    assert np.isnan(results["last"][1]).any() or np.isinf(results["last"][1]).any()
+    assert np.isfinite(results["last"][1]).any()  # pixels no inf weight reaches stay finite
 
 
 # ------------------------------------------------------------------------------------------
