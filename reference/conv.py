@@ -169,49 +169,37 @@ def _spans(n: int, ho: int, row_bytes: int) -> list[tuple[int, int, int, int]]:
     return [(i, i + 1, h0, min(ho, h0 + rows)) for i in range(n) for h0 in range(0, ho, rows)]
 
 
-def _im2col_blocks(xpt: np.ndarray, kh: int, kw: int, sh: int, sw: int, ho: int, wo: int):
-    """Yield `(n0, n1, h0, h1, cols_t)` over the blocks of `_spans`.
+def _im2col(xs: np.ndarray, channels_last: bool, kh: int, kw: int, sh: int, sw: int, ho: int, wo: int):
+    """Yield `(n0, n1, h0, h1, cols)` over the blocks of `_spans`: each block's im2col matrix.
 
-    `xpt` is the padded input channels-first, `(C, N, Hp, Wp)`. `cols_t` is the block's im2col
-    matrix transposed, `(kh*kw*C, rows)`, C-contiguous, rows ordered (image, out row, out col)
-    and columns (i, j, c) like `kernel.reshape(kh*kw*C, C_out)`; its buffer is reused.
-    Channels-first keeps every copy's inner loop along an image row (length wo) rather than
-    along the few channels, which is what makes the copies fast for RGB inputs.
+    `cols` is `(rows, kh*kw*C)`, rows ordered (image, out row, out col) and columns (i, j, c)
+    like `kernel.reshape(kh*kw*C, C_out)`; its buffer is reused from block to block.
+    - channels_last: `xs` is the padded input `(N, Hp, Wp, C)` and `cols` is C-contiguous; each
+      copy's inner loop runs along the `kw*C` contiguous values of a receptive field's row.
+    - channels first: `xs` is `(C, N, Hp, Wp)` and `cols` is the transpose of a C-contiguous
+      `(kh*kw*C, rows)` matrix, so `cols.T` is contiguous; each copy's inner loop runs along an
+      image row (length wo) rather than along the few channels of an RGB image.
     """
-    c, n = xpt.shape[:2]
+    if channels_last:
+        n, c = xs.shape[0], xs.shape[3]
+        # (N, ho, wo, C, kh, kw) -> (N, ho, wo, kh, kw, C): a strided view of every receptive field
+        fields = sliding_window_view(xs, (kh, kw), axis=(1, 2))[:, ::sh, ::sw][:, :ho, :wo]
+        fields = fields.transpose(0, 1, 2, 4, 5, 3)
+        lead = ()
+    else:
+        c, n = xs.shape[:2]
+        # (C, N, ho, wo, kh, kw) -> (kh, kw, C, N, ho, wo)
+        fields = sliding_window_view(xs, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw][:, :, :ho, :wo]
+        fields = fields.transpose(4, 5, 0, 1, 2, 3)
+        lead = (slice(None),) * 3
     k = kh * kw * c
-    # (C, N, ho, wo, kh, kw) -> (kh, kw, C, N, ho, wo): one strided view of every receptive field
-    fields = sliding_window_view(xpt, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw][:, :, :ho, :wo]
-    fields = fields.transpose(4, 5, 0, 1, 2, 3)
-    spans = _spans(n, ho, wo * k * xpt.itemsize)
-    buffer = np.empty(max((n1 - n0) * (h1 - h0) for n0, n1, h0, h1 in spans) * wo * k, dtype=xpt.dtype)
+    spans = _spans(n, ho, wo * k * xs.itemsize)
+    buffer = np.empty(max((n1 - n0) * (h1 - h0) for n0, n1, h0, h1 in spans) * wo * k, dtype=xs.dtype)
     for n0, n1, h0, h1 in spans:
-        part = fields[:, :, :, n0:n1, h0:h1]
-        cols_t = buffer[:part.size].reshape(part.shape)
-        np.copyto(cols_t, part)
-        yield n0, n1, h0, h1, cols_t.reshape(k, -1)
-
-
-def _im2col_rows(xp: np.ndarray, kh: int, kw: int, sh: int, sw: int, ho: int, wo: int):
-    """Yield `(n0, n1, h0, h1, cols)` over the blocks of `_spans`, from a channels-last input.
-
-    `xp` is the padded input `(N, Hp, Wp, C)`. `cols` is the block's im2col matrix,
-    `(rows, kh*kw*C)`, C-contiguous, rows ordered (image, out row, out col) and columns (i, j, c)
-    like `kernel.reshape(kh*kw*C, C_out)`; its buffer is reused. Each copy's inner loop runs
-    along `kw*C` contiguous values of one receptive field's row.
-    """
-    n, c = xp.shape[0], xp.shape[3]
-    k = kh * kw * c
-    # (N, ho, wo, C, kh, kw) -> (N, ho, wo, kh, kw, C): one strided view of every receptive field
-    fields = sliding_window_view(xp, (kh, kw), axis=(1, 2))[:, ::sh, ::sw][:, :ho, :wo]
-    fields = fields.transpose(0, 1, 2, 4, 5, 3)
-    spans = _spans(n, ho, wo * k * xp.itemsize)
-    buffer = np.empty(max((n1 - n0) * (h1 - h0) for n0, n1, h0, h1 in spans) * wo * k, dtype=xp.dtype)
-    for n0, n1, h0, h1 in spans:
-        part = fields[n0:n1, h0:h1]
-        cols = buffer[:part.size].reshape(part.shape)
-        np.copyto(cols, part)
-        yield n0, n1, h0, h1, cols.reshape(-1, k)
+        part = fields[(*lead, slice(n0, n1), slice(h0, h1))]
+        block = buffer[:part.size].reshape(part.shape)
+        np.copyto(block, part)
+        yield n0, n1, h0, h1, (block.reshape(-1, k) if channels_last else block.reshape(k, -1).T)
 
 
 def _bias_rows(bias: np.ndarray, wo: int) -> np.ndarray:
@@ -272,17 +260,13 @@ def conv2d_forward(x, kernel, bias, stride=1, padding="valid"):
     channels_last = cin >= _CHANNELS_LAST_MIN
     if channels_last:
         xs = _pad_nhwc(x, top, bottom, left, right, 0)  # (N, Hp, Wp, C)
-        for n0, n1, h0, h1, cols in _im2col_rows(xs, kh, kw, sh, sw, ho, wo):
-            block = out[n0:n1, h0:h1]
-            np.matmul(cols, kmat, out=block.reshape(-1, cout))
-            block.reshape(-1, wo * cout)[...] += bias_row
     else:
         xs = np.zeros((cin, n, h + top + bottom, w + left + right), dtype=dtype)  # (C, N, Hp, Wp)
         xs[:, :, top:top + h, left:left + w] = x.transpose(3, 0, 1, 2)
-        for n0, n1, h0, h1, cols_t in _im2col_blocks(xs, kh, kw, sh, sw, ho, wo):
-            block = out[n0:n1, h0:h1]
-            np.matmul(cols_t.T, kmat, out=block.reshape(-1, cout))
-            block.reshape(-1, wo * cout)[...] += bias_row
+    for n0, n1, h0, h1, cols in _im2col(xs, channels_last, kh, kw, sh, sw, ho, wo):
+        block = out[n0:n1, h0:h1]
+        np.matmul(cols, kmat, out=block.reshape(-1, cout))
+        block.reshape(-1, wo * cout)[...] += bias_row
     cache = (xs, kernel, (sh, sw), (top, bottom, left, right), x.shape, channels_last)
     return out, cache
 
@@ -312,9 +296,9 @@ def conv2d_backward(dout, cache):
 
     xpt = xs
     dxpt = np.zeros(xpt.shape, dtype=dtype)  # channels first, like the cache
-    for n0, n1, h0, h1, cols_t in _im2col_blocks(xpt, kh, kw, sh, sw, ho, wo):
+    for n0, n1, h0, h1, cols in _im2col(xpt, False, kh, kw, sh, sw, ho, wo):
         dblock = dout[n0:n1, h0:h1].reshape(-1, cout)
-        dkmat += cols_t @ dblock                   # dkernel = im2col^T @ dout
+        dkmat += cols.T @ dblock                   # dkernel = im2col^T @ dout
         dcols_t = (kmat @ dblock.T).reshape(kh, kw, cin, n1 - n0, h1 - h0, wo)  # d im2col, transposed
         target = dxpt[:, n0:n1, h0 * sh:]
         # col2im: each kernel offset adds its slice of the column gradient to the pixels it read
@@ -353,7 +337,7 @@ def _col2im_rows(dout: np.ndarray, xp: np.ndarray, kernel: np.ndarray, stride: t
         dxp = np.zeros((n, hp + 1, wp, cin), dtype=dtype)
         flat = dxp.reshape(n, -1)
         wide = None  # dout of a block over whole padded rows; its extra columns stay zero
-        for n0, n1, h0, h1, cols in _im2col_rows(xp, kh, kw, sh, sw, ho, wo):
+        for n0, n1, h0, h1, cols in _im2col(xp, True, kh, kw, sh, sw, ho, wo):
             dblock = dout[n0:n1, h0:h1]
             dkmat += cols.T @ dblock.reshape(-1, cout)         # dkernel = im2col^T @ dout
             k, rows = n1 - n0, h1 - h0
@@ -370,7 +354,7 @@ def _col2im_rows(dout: np.ndarray, xp: np.ndarray, kernel: np.ndarray, stride: t
         return dxp
     kmat = kernel.reshape(kh * kw * cin, cout)
     dxp = np.zeros(xp.shape, dtype=dtype)
-    for n0, n1, h0, h1, cols in _im2col_rows(xp, kh, kw, sh, sw, ho, wo):
+    for n0, n1, h0, h1, cols in _im2col(xp, True, kh, kw, sh, sw, ho, wo):
         dblock = dout[n0:n1, h0:h1].reshape(-1, cout)
         dkmat += cols.T @ dblock
         dcols = (dblock @ kmat.T).reshape(n1 - n0, h1 - h0, wo, kh, kw, cin)
