@@ -16,10 +16,11 @@ Conventions (CURRICULUM.md, Keras/TensorFlow where the curriculum is silent):
 
 Caches (the cache contract is `out, cache = f_forward(...)`, `grads = f_backward(dout, cache)`):
 
-- conv2d: `(xs, kernel, (sh, sw), (top, bottom, left, right), x_shape)`; `xs` is the zero-padded
-  input in the layout its im2col is built from: channels first, `(C_in, N, Hp, Wp)` (a copy),
-  for fewer than `_CHANNELS_LAST_MIN` channels, else as given, `(N, Hp, Wp, C_in)` (the input
-  array itself, not a copy, when nothing is padded). `Hp = H + top + bottom`, `Wp` likewise.
+- conv2d: `(xs, kernel, (sh, sw), (top, bottom, left, right), x_shape, channels_last)`; `xs`
+  is the zero-padded input in the layout its im2col is built from (`channels_last` says which):
+  channels first, `(C_in, N, Hp, Wp)` (a copy), for fewer than `_CHANNELS_LAST_MIN` channels,
+  else as given, `(N, Hp, Wp, C_in)` (the input array itself, not a copy, when nothing is
+  padded). `Hp = H + top + bottom`, `Wp` likewise.
 - maxpool2d: `(xp, out, (ph, pw), (sh, sw), (top, bottom, left, right), x_shape)`; `xp` is the
   -inf padded input (the input array itself, not a copy, when nothing is padded).
 - flatten: the input's shape.
@@ -294,9 +295,8 @@ def conv2d_backward(dout, cache):
             dxp = dxp[:, top:top + h, left:left + w].copy()
         return dxp, dkmat.reshape(kh, kw, cin, cout), dbias
 
-    xpt = xs
-    dxpt = np.zeros(xpt.shape, dtype=dtype)  # channels first, like the cache
-    for n0, n1, h0, h1, cols in _im2col(xpt, False, kh, kw, sh, sw, ho, wo):
+    dxpt = np.zeros(xs.shape, dtype=dtype)  # channels first, like the cache
+    for n0, n1, h0, h1, cols in _im2col(xs, False, kh, kw, sh, sw, ho, wo):
         dblock = dout[n0:n1, h0:h1].reshape(-1, cout)
         dkmat += cols.T @ dblock                   # dkernel = im2col^T @ dout
         dcols_t = (kmat @ dblock.T).reshape(kh, kw, cin, n1 - n0, h1 - h0, wo)  # d im2col, transposed
