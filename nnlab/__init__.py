@@ -7,7 +7,7 @@ The command line's operations as functions, for notebooks and other tools:
     result = nnlab.grade("submissions/ada", course)      # a SubmissionResult
     nnlab.grade_batch([...], course, out_dir)            # many, with grades.csv
     nnlab.check("exercises", "activations.sigmoid")      # public checks, a list of FunctionCheck
-    nnlab.build(course, check=True)                      # [(path, status), ...]
+    nnlab.build(course, check=True)                        # [(path, status), ...]
     list(nnlab.verify(course))                           # release-gate verdicts
 
 Imports are deferred so that `import nnlab` stays cheap.
@@ -47,7 +47,7 @@ def check(path="exercises", target=None):
 
 
 def build(course=None, check=False):
-    from nnlab.build import build_exercises
+    from nnlab.authoring import build_exercises
 
     return build_exercises(course or load_course(), check=check)
 

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nnlab.build.jsonvalues import from_json
+from nnlab.authoring.jsonvalues import from_json
 from nnlab.grading.compare import describe_call, diagnose, mismatch
 from nnlab.grading.submission import read_submission
 from nnlab.sandbox.worker import LearnerFailure, Limits, Worker

@@ -1,13 +1,9 @@
 """Shared fixtures: the course, a course with short limits, and submission folders."""
 
-from pathlib import Path
-
 import pytest
 
 from nnlab.course import load_course
-
-ROOT = Path(__file__).resolve().parents[1]
-MODULES = ("activations", "losses")
+from tests.support import MODULES, ROOT
 
 
 @pytest.fixture(scope="session")
@@ -42,36 +38,3 @@ def make_submission(tmp_path):
         return folder
 
     return make
-
-
-def solution_with(module, extra):
-    """The solution of `module` with `extra` code appended (later definitions win)."""
-    return (ROOT / "solutions" / f"{module}.py").read_text() + "\n\n" + extra + "\n"
-
-
-def numeric_grad(f, a, eps=1e-6):
-    """Centred differences of the scalar f() with respect to every entry of `a`, which f reads
-    (each entry is nudged in place and restored)."""
-    import numpy as np
-
-    grad = np.zeros_like(a)
-    flat, gflat = a.reshape(-1), grad.reshape(-1)
-    for k in range(flat.size):
-        keep = flat[k]
-        flat[k] = keep + eps
-        up = f()
-        flat[k] = keep - eps
-        down = f()
-        flat[k] = keep
-        gflat[k] = (up - down) / (2 * eps)
-    return grad
-
-
-def copy_course(destination, names=("course.yml", "solutions", "graders", "reference", "exercises")):
-    """A copy of the course's folders in `destination`, to break without touching the real one."""
-    import shutil
-
-    for name in names:
-        source = ROOT / name
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, destination / name)
-    return destination

@@ -6,7 +6,7 @@ would return) in exercises/checks/activations.json; `nnlab check activations` co
 
 import numpy as np
 
-from nnlab.build.cases import Case
+from nnlab.authoring.public_case import Case
 
 rng = np.random.default_rng(20250101)
 

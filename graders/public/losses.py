@@ -6,7 +6,7 @@ would return) in exercises/checks/losses.json; `nnlab check losses` compares you
 
 import numpy as np
 
-from nnlab.build.cases import Case
+from nnlab.authoring.public_case import Case
 
 rng = np.random.default_rng(20250102)
 

@@ -11,8 +11,8 @@ graders/baselines/, so that grading compares with Keras without importing Tensor
 - `compare_reference(folder)` lists every case where reference/ and Keras disagree.
 """
 
-from nnlab.baselines.cases import BaselineCase, load_baselines
-from nnlab.baselines.compare import compare_outputs, compare_reference
+from nnlab.baselines.recorded import BaselineCase, load_baselines
+from nnlab.baselines.agreement import compare_outputs, compare_reference
 from nnlab.baselines.pipelines import reference_outputs, targets, tolerance_for, variant_outputs
 from nnlab.baselines.record import NEEDS_TENSORFLOW, record_baselines
 from nnlab.baselines.store import FAMILIES, BaselineError

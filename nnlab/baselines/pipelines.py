@@ -26,7 +26,7 @@ from typing import Callable
 
 import numpy as np
 
-from nnlab.baselines.cases import BaselineCase
+from nnlab.baselines.recorded import BaselineCase
 from nnlab.baselines.store import BaselineError
 
 Outputs = dict[str, np.ndarray]

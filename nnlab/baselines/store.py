@@ -6,7 +6,7 @@ A family file holds
 - `"<case>/<name>"`: one array per input and per recorded Keras output of each case;
 - `"__cases__"`: a 0-d unicode array holding JSON, `{"family": ..., "format": 1, "cases":
   {case: config}}`, where a config names the case's inputs and outputs with their shapes, its
-  dtype, its tolerance and its layer settings (see `nnlab.baselines.cases.BaselineCase`);
+  dtype, its tolerance and its layer settings (see `nnlab.baselines.recorded.BaselineCase`);
 - `"__recorded_with__"`: a 0-d unicode array holding JSON with the TensorFlow, Keras and NumPy
   versions that made the recording (provenance only; freshness checks ignore it).
 

@@ -46,13 +46,25 @@ class GradingPlugin:
             if marker is None or not marker.args or not isinstance(marker.args[0], (int, float)):
                 self.collection_errors.append(f"{item.nodeid}: grader test has no @pytest.mark.points(n)")
                 continue
+            callspec = getattr(item, "callspec", None)
+            params = callspec.params if callspec is not None else {}
+            templated = "{" in title
+            if templated:
+                # One test parametrized over several functions: "activations.{fn}: float32 stays
+                # float32" becomes a title per function, so each names its own function.
+                try:
+                    title = title.format(**params)
+                except (KeyError, IndexError, ValueError) as error:
+                    self.collection_errors.append(
+                        f"{item.nodeid}: the docstring's title {title!r} names a parameter the "
+                        f"test does not have ({error})")
+                    continue
             if not NAME.match(title):
                 self.collection_errors.append(
                     f"{item.nodeid}: the docstring's first line must start with 'module.function' "
                     f"(got {title!r})")
                 continue
-            callspec = getattr(item, "callspec", None)
-            name = f"{title} [{callspec.id}]" if callspec is not None else title
+            name = f"{title} [{callspec.id}]" if callspec is not None and not templated else title
             self._names[item.nodeid] = (name, float(marker.args[0]))
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:

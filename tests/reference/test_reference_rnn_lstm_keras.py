@@ -16,7 +16,7 @@ if keras.backend.backend() != "tensorflow":
     pytest.skip("these checks need Keras on the TensorFlow backend", allow_module_level=True)
 
 from reference import lstm, rnn  # noqa: E402
-from conftest import numeric_grad  # noqa: E402
+from tests.support import numeric_grad  # noqa: E402
 
 pytestmark = pytest.mark.keras
 

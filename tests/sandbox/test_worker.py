@@ -7,6 +7,7 @@ import pytest
 
 from nnlab.sandbox.protocol import Opaque
 from nnlab.sandbox.worker import LearnerFailure, Limits, Worker
+from tests.support import ROOT
 
 LIMITS = Limits(seconds_per_call=2, seconds_per_import=5, memory_mb=1024, output_kb=2)
 
@@ -98,7 +99,7 @@ def apply(f, x):
 @pytest.fixture
 def worker():
     with Worker("learner", {"learner.py": LEARNER}, LIMITS,
-                hide=[os.path.dirname(os.path.dirname(__file__)) + "/reference"]) as w:
+                hide=[str(ROOT / "reference")]) as w:
         w.start()
         assert w.import_failure is None
         yield w
@@ -176,7 +177,7 @@ def test_isolation_where_the_os_allows(worker):
     with pytest.raises(LearnerFailure) as failure:
         worker.call("connect")
     assert "socket" in failure.value.message or "unreachable" in failure.value.message.lower()
-    reference = os.path.dirname(os.path.dirname(__file__)) + "/reference"
+    reference = str(ROOT / "reference")
     assert os.listdir(reference)  # the parent sees the oracle...
     if worker.isolation.get("hidden"):
         assert worker.call("look", (reference,)).value == []  # ...the learner does not

@@ -3,7 +3,7 @@ the feedback names the misconception."""
 
 import pytest
 
-from conftest import ROOT
+from tests.support import ROOT
 from nnlab.grading.runner import grade_submission
 from nnlab.verify import mistake_submission_source
 from reference.mistakes import MISTAKES

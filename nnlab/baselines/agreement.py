@@ -11,7 +11,7 @@ from typing import Iterable
 
 import numpy as np
 
-from nnlab.baselines.cases import load_family
+from nnlab.baselines.recorded import load_family
 from nnlab.baselines.pipelines import targets, tolerance_for, variant_outputs
 from nnlab.baselines.store import FAMILIES, BaselineError
 

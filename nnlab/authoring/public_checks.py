@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from nnlab.build.jsonvalues import to_json
+from nnlab.authoring.jsonvalues import to_json
 from nnlab.grading.compare import mismatch
 
 FORMAT = 1

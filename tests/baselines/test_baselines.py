@@ -27,7 +27,7 @@ from nnlab.baselines import (
 from nnlab.baselines.store import CASES_KEY, PROVENANCE_KEY, read_npz, write_npz
 from reference.mistakes import MISTAKES
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASELINES = ROOT / "graders" / "baselines"
 
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import MODULES, ROOT, copy_course
+from tests.support import MODULES, ROOT, copy_course
 from nnlab.grading.runner import grade_batch, grade_submission
 
 NNLAB = [sys.executable, "-m", "nnlab.cli"]

@@ -3,7 +3,7 @@ other module keeps full marks."""
 
 import pytest
 
-from conftest import solution_with
+from tests.support import solution_with
 from nnlab.grading.runner import grade_submission
 
 TARGET = "activations.relu"

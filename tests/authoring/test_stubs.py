@@ -2,7 +2,7 @@
 
 import pytest
 
-from nnlab.build.stubs import BuildError, make_stub
+from nnlab.authoring.stubs import BuildError, make_stub
 
 SOLUTION = '''\
 # %% [markdown]

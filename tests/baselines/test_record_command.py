@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from tests.support import ROOT
 
 pytestmark = [pytest.mark.keras, pytest.mark.slow]
 

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from conftest import ROOT, copy_course
+from tests.support import ROOT, copy_course
 
 
 def run_verify(cwd, *args):

@@ -6,7 +6,7 @@ import pytest
 
 from nnlab.course import CourseError, load_course
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_shipped_course_loads():

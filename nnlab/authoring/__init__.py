@@ -11,9 +11,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from nnlab.build.checks import record_checks, render_checks, same_checks
-from nnlab.build.notebooks import make_notebook
-from nnlab.build.stubs import BuildError, make_stub
+from nnlab.authoring.public_checks import record_checks, render_checks, same_checks
+from nnlab.authoring.notebooks import make_notebook
+from nnlab.authoring.stubs import BuildError, make_stub
 from nnlab.course import Course
 
 __all__ = ["BuildError", "GeneratedFile", "build_exercises", "planned_files"]

@@ -1,0 +1,152 @@
+"""Catalogued mistakes of lstm.py, each in the learner's terms (see the package docstring)."""
+
+import math  # noqa: F401  (entries may use it)
+
+import numpy as np
+
+from reference.mistakes.registry import mistake
+
+
+# Entries for lstm.py. Backward entries (same_signature=False) take the upstream gradient(s)
+# followed by the forward function's arguments: (dh_seq, x, h0, c0, kernel, recurrent_kernel,
+# bias) for a sequence.
+
+
+@mistake("lstm.lstm_gates", looks_like="gates split in CS231n's i, f, o, g order",
+         why="Keras stores the gate blocks as [i | f | c | o]: the third block is the tanh candidate "
+             "and the fourth is the output gate")
+def lstm_gates_ifog_order(z):
+    z = np.asarray(z)
+    i, f, o, g = np.split(z, 4, axis=-1)
+    return 1 / (1 + np.exp(-i)), 1 / (1 + np.exp(-f)), np.tanh(g), 1 / (1 + np.exp(-o))
+
+
+@mistake("lstm.lstm_gates", looks_like="every gate squashed by the sigmoid",
+         why="the candidate (third block) uses tanh, so the values written to the cell lie in (-1, 1)")
+def lstm_gates_all_sigmoid(z):
+    s = 1 / (1 + np.exp(-np.asarray(z)))
+    i, f, g, o = np.split(s, 4, axis=-1)
+    return i, f, g, o
+
+
+@mistake("lstm.lstm_cell_state", looks_like="the forget and input gates swapped",
+         why="the forget gate scales the old cell state and the input gate scales the new candidate: "
+             "c = f * c_prev + i * g")
+def lstm_cell_state_gates_swapped(f, i, g, c_prev):
+    return np.asarray(i) * np.asarray(c_prev) + np.asarray(f) * np.asarray(g)
+
+
+@mistake("lstm.lstm_hidden_state", looks_like="h = o * c without the tanh",
+         why="the cell state is squashed before the output gate reads it: h = o * tanh(c)")
+def lstm_hidden_state_no_tanh(o, c):
+    return np.asarray(o) * np.asarray(c)
+
+
+@mistake("lstm.lstm_step_forward", looks_like="a step with the gates in CS231n's i, f, o, g order",
+         why="Keras stores the gate blocks as [i | f | c | o]: the third block is the tanh candidate "
+             "and the fourth is the output gate")
+def lstm_step_forward_ifog_order(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
+    z = np.asarray(x_t) @ np.asarray(kernel) + np.asarray(h_prev) @ np.asarray(recurrent_kernel) + bias
+    zi, zf, zo, zg = np.split(z, 4, axis=-1)
+    i, f, o, g = 1 / (1 + np.exp(-zi)), 1 / (1 + np.exp(-zf)), 1 / (1 + np.exp(-zo)), np.tanh(zg)
+    c = f * c_prev + i * g
+    h = o * np.tanh(c)
+    return h, c, (x_t, h_prev, c_prev)
+
+
+@mistake("lstm.lstm_forward", looks_like="a layer with the gates in CS231n's i, f, o, g order",
+         why="Keras stores the gate blocks as [i | f | c | o]: the third block is the tanh candidate "
+             "and the fourth is the output gate")
+def lstm_forward_ifog_order(x, h0, c0, kernel, recurrent_kernel, bias):
+    x, kernel, recurrent_kernel = np.asarray(x), np.asarray(kernel), np.asarray(recurrent_kernel)
+    zeros = np.zeros((x.shape[0], recurrent_kernel.shape[0]))
+    h = zeros if h0 is None else np.asarray(h0)
+    c = zeros if c0 is None else np.asarray(c0)
+    hs = []
+    for t in range(x.shape[1]):
+        zi, zf, zo, zg = np.split(x[:, t] @ kernel + h @ recurrent_kernel + bias, 4, axis=-1)
+        c = 1 / (1 + np.exp(-zf)) * c + 1 / (1 + np.exp(-zi)) * np.tanh(zg)
+        h = 1 / (1 + np.exp(-zo)) * np.tanh(c)
+        hs.append(h)
+    return np.stack(hs, axis=1), h, c, (x, h0, c0)
+
+
+@mistake("lstm.lstm_forward", looks_like="a layer whose hidden state is o * c without the tanh",
+         why="the cell state is squashed before the output gate reads it: h = o * tanh(c)")
+def lstm_forward_h_without_tanh(x, h0, c0, kernel, recurrent_kernel, bias):
+    x, kernel, recurrent_kernel = np.asarray(x), np.asarray(kernel), np.asarray(recurrent_kernel)
+    zeros = np.zeros((x.shape[0], recurrent_kernel.shape[0]))
+    h = zeros if h0 is None else np.asarray(h0)
+    c = zeros if c0 is None else np.asarray(c0)
+    hs = []
+    for t in range(x.shape[1]):
+        zi, zf, zg, zo = np.split(x[:, t] @ kernel + h @ recurrent_kernel + bias, 4, axis=-1)
+        c = 1 / (1 + np.exp(-zf)) * c + 1 / (1 + np.exp(-zi)) * np.tanh(zg)
+        h = 1 / (1 + np.exp(-zo)) * c
+        hs.append(h)
+    return np.stack(hs, axis=1), h, c, (x, h0, c0)
+
+
+@mistake("lstm.lstm_backward", same_signature=False,
+         looks_like="weight gradients assigned (=) at each time step instead of accumulated (+=)",
+         why="the same kernel, recurrent kernel and bias are used at every step, so their gradients are "
+             "the sum of the contributions of all steps")
+def lstm_backward_assign_not_accumulate(dh_seq, x, h0, c0, kernel, recurrent_kernel, bias):
+    """Arguments: (dh_seq, x, h0, c0, kernel, recurrent_kernel, bias); returns
+    (dx, dh0, dc0, dkernel, drecurrent_kernel, dbias)."""
+    x, kernel, recurrent_kernel, dh_seq = (np.asarray(a) for a in (x, kernel, recurrent_kernel, dh_seq))
+    hs, cs, steps = [np.asarray(h0)], [np.asarray(c0)], []
+    for t in range(x.shape[1]):
+        zi, zf, zg, zo = np.split(x[:, t] @ kernel + hs[-1] @ recurrent_kernel + bias, 4, axis=-1)
+        i, f, g, o = 1 / (1 + np.exp(-zi)), 1 / (1 + np.exp(-zf)), np.tanh(zg), 1 / (1 + np.exp(-zo))
+        cs.append(f * cs[-1] + i * g)
+        hs.append(o * np.tanh(cs[-1]))
+        steps.append((i, f, g, o))
+    dx = np.zeros(x.shape)
+    dh_next, dc_next = np.zeros(hs[0].shape), np.zeros(cs[0].shape)
+    for t in reversed(range(x.shape[1])):
+        i, f, g, o = steps[t]
+        tc = np.tanh(cs[t + 1])
+        dh = dh_seq[:, t] + dh_next
+        dc = dc_next + dh * o * (1 - tc ** 2)
+        dz = np.concatenate([dc * g * i * (1 - i), dc * cs[t] * f * (1 - f), dc * i * (1 - g ** 2),
+                             dh * tc * o * (1 - o)], axis=-1)
+        dx[:, t] = dz @ kernel.T
+        dkernel = x[:, t].T @ dz
+        drec = hs[t].T @ dz
+        dbias = dz.sum(axis=0)
+        dh_next, dc_next = dz @ recurrent_kernel.T, dc * f
+    return dx, dh_next, dc_next, dkernel, drec, dbias
+
+
+@mistake("lstm.lstm_backward", same_signature=False,
+         looks_like="backpropagation that drops the gradient along the cell state",
+         why="c_t feeds c_{t+1} directly (through the forget gate), so the gradient of c_t also "
+             "receives dc_{t+1} * f_{t+1}; this path is what lets LSTMs remember long sequences")
+def lstm_backward_no_cell_path(dh_seq, x, h0, c0, kernel, recurrent_kernel, bias):
+    """Arguments: (dh_seq, x, h0, c0, kernel, recurrent_kernel, bias); returns
+    (dx, dh0, dc0, dkernel, drecurrent_kernel, dbias)."""
+    x, kernel, recurrent_kernel, dh_seq = (np.asarray(a) for a in (x, kernel, recurrent_kernel, dh_seq))
+    hs, cs, steps = [np.asarray(h0)], [np.asarray(c0)], []
+    for t in range(x.shape[1]):
+        zi, zf, zg, zo = np.split(x[:, t] @ kernel + hs[-1] @ recurrent_kernel + bias, 4, axis=-1)
+        i, f, g, o = 1 / (1 + np.exp(-zi)), 1 / (1 + np.exp(-zf)), np.tanh(zg), 1 / (1 + np.exp(-zo))
+        cs.append(f * cs[-1] + i * g)
+        hs.append(o * np.tanh(cs[-1]))
+        steps.append((i, f, g, o))
+    dx = np.zeros(x.shape)
+    dkernel, drec, dbias = np.zeros(kernel.shape), np.zeros(recurrent_kernel.shape), np.zeros(kernel.shape[1])
+    dh_next, dc_prev = np.zeros(hs[0].shape), np.zeros(cs[0].shape)
+    for t in reversed(range(x.shape[1])):
+        i, f, g, o = steps[t]
+        tc = np.tanh(cs[t + 1])
+        dh = dh_seq[:, t] + dh_next
+        dc = dh * o * (1 - tc ** 2)
+        dz = np.concatenate([dc * g * i * (1 - i), dc * cs[t] * f * (1 - f), dc * i * (1 - g ** 2),
+                             dh * tc * o * (1 - o)], axis=-1)
+        dx[:, t] = dz @ kernel.T
+        dkernel += x[:, t].T @ dz
+        drec += hs[t].T @ dz
+        dbias += dz.sum(axis=0)
+        dh_next, dc_prev = dz @ recurrent_kernel.T, dc * f
+    return dx, dh_next, dc_prev, dkernel, drec, dbias

@@ -1,0 +1,97 @@
+"""Catalogued mistakes of rnn.py, each in the learner's terms (see the package docstring)."""
+
+import math  # noqa: F401  (entries may use it)
+
+import numpy as np
+
+from reference.mistakes.registry import mistake
+
+
+# Entries for rnn.py. Backward entries (same_signature=False) take the upstream gradient followed
+# by the forward function's arguments: (dh, x_t, h_prev, kernel, recurrent_kernel, bias) for a
+# step, (dh_seq, x, h0, kernel, recurrent_kernel, bias) for a sequence.
+
+
+@mistake("rnn.rnn_step_forward", looks_like="a step squashed by the sigmoid instead of tanh",
+         why="SimpleRNN's activation is tanh, so hidden states lie in (-1, 1), centred on 0")
+def rnn_step_forward_sigmoid(x_t, h_prev, kernel, recurrent_kernel, bias):
+    z = np.asarray(x_t) @ np.asarray(kernel) + np.asarray(h_prev) @ np.asarray(recurrent_kernel) + bias
+    h = 1.0 / (1.0 + np.exp(-z))
+    return h, (x_t, h_prev, h)
+
+
+@mistake("rnn.rnn_step_forward", looks_like="a step that adds the bias after the tanh",
+         why="the bias is part of the pre-activation: h = tanh(x_t @ kernel + h_prev @ recurrent_kernel + bias)")
+def rnn_step_forward_bias_outside_tanh(x_t, h_prev, kernel, recurrent_kernel, bias):
+    h = np.tanh(np.asarray(x_t) @ np.asarray(kernel) + np.asarray(h_prev) @ np.asarray(recurrent_kernel)) + bias
+    return h, (x_t, h_prev, h)
+
+
+@mistake("rnn.rnn_step_backward", same_signature=False,
+         looks_like="a step gradient that applies tanh' to the output h instead of the pre-activation",
+         why="with h = tanh(z), dh/dz = 1 - tanh(z)^2 = 1 - h^2; 1 - tanh(h)^2 takes tanh twice")
+def rnn_step_backward_tanh_of_output(dh, x_t, h_prev, kernel, recurrent_kernel, bias):
+    """Arguments: (dh, x_t, h_prev, kernel, recurrent_kernel, bias); returns
+    (dx_t, dh_prev, dkernel, drecurrent_kernel, dbias)."""
+    x_t, h_prev, kernel, recurrent_kernel = (np.asarray(a) for a in (x_t, h_prev, kernel, recurrent_kernel))
+    h = np.tanh(x_t @ kernel + h_prev @ recurrent_kernel + bias)
+    dz = np.asarray(dh) * (1.0 - np.tanh(h) ** 2)
+    return dz @ kernel.T, dz @ recurrent_kernel.T, x_t.T @ dz, h_prev.T @ dz, dz.sum(axis=0)
+
+
+@mistake("rnn.rnn_forward", looks_like="a loop that starts every step from h0",
+         why="the hidden state is the network's memory: each step must use the previous step's h, "
+             "not the initial state")
+def rnn_forward_state_not_carried(x, h0, kernel, recurrent_kernel, bias):
+    x, kernel, recurrent_kernel = np.asarray(x), np.asarray(kernel), np.asarray(recurrent_kernel)
+    h0 = np.zeros((x.shape[0], recurrent_kernel.shape[0])) if h0 is None else np.asarray(h0)
+    h_seq = np.tanh(x @ kernel + (h0 @ recurrent_kernel)[:, None, :] + bias)
+    return h_seq, (x, h0)
+
+
+@mistake("rnn.rnn_backward", same_signature=False,
+         looks_like="backpropagation truncated to one step",
+         why="h_t also feeds step t + 1, so the gradient reaching h_t is dh_seq[:, t] plus what flows "
+             "back from step t + 1 through the recurrent kernel (dh_next)")
+def rnn_backward_truncated(dh_seq, x, h0, kernel, recurrent_kernel, bias):
+    """Arguments: (dh_seq, x, h0, kernel, recurrent_kernel, bias); returns
+    (dx, dh0, dkernel, drecurrent_kernel, dbias)."""
+    x, kernel, recurrent_kernel, dh_seq = (np.asarray(a) for a in (x, kernel, recurrent_kernel, dh_seq))
+    h = np.asarray(h0)
+    dkernel, drec, dbias = np.zeros(kernel.shape), np.zeros(recurrent_kernel.shape), np.zeros(kernel.shape[1])
+    dx = np.zeros(x.shape)
+    dh0 = None
+    for t in range(x.shape[1]):
+        h_new = np.tanh(x[:, t] @ kernel + h @ recurrent_kernel + bias)
+        dz = dh_seq[:, t] * (1.0 - h_new ** 2)
+        dx[:, t] = dz @ kernel.T
+        dkernel += x[:, t].T @ dz
+        drec += h.T @ dz
+        dbias += dz.sum(axis=0)
+        if t == 0:
+            dh0 = dz @ recurrent_kernel.T
+        h = h_new
+    return dx, dh0, dkernel, drec, dbias
+
+
+@mistake("rnn.rnn_backward", same_signature=False,
+         looks_like="weight gradients assigned (=) at each time step instead of accumulated (+=)",
+         why="the same kernel, recurrent kernel and bias are used at every step, so their gradients are "
+             "the sum of the contributions of all steps")
+def rnn_backward_assign_not_accumulate(dh_seq, x, h0, kernel, recurrent_kernel, bias):
+    """Arguments: (dh_seq, x, h0, kernel, recurrent_kernel, bias); returns
+    (dx, dh0, dkernel, drecurrent_kernel, dbias)."""
+    x, kernel, recurrent_kernel, dh_seq = (np.asarray(a) for a in (x, kernel, recurrent_kernel, dh_seq))
+    hs = [np.asarray(h0)]
+    for t in range(x.shape[1]):
+        hs.append(np.tanh(x[:, t] @ kernel + hs[-1] @ recurrent_kernel + bias))
+    dx = np.zeros(x.shape)
+    dh_next = np.zeros(hs[0].shape)
+    for t in reversed(range(x.shape[1])):
+        dz = (dh_seq[:, t] + dh_next) * (1.0 - hs[t + 1] ** 2)
+        dx[:, t] = dz @ kernel.T
+        dkernel = x[:, t].T @ dz
+        drec = hs[t].T @ dz
+        dbias = dz.sum(axis=0)
+        dh_next = dz @ recurrent_kernel.T
+    return dx, dh_next, dkernel, drec, dbias
