@@ -36,6 +36,7 @@ class LearnerProxy:
         self._course_root = course_root
         self._workers: dict[str, Worker] = {}
         self.stdout: list[str] = []  # learner prints during the current test
+        self.seconds_per_call: float | None = None  # a test's own limit, when it sets one
 
     def __getattr__(self, module: str) -> "ModuleProxy":
         if module.startswith("_"):
@@ -67,6 +68,7 @@ class LearnerProxy:
         return worker
 
     def run(self, worker: Worker, action: str, *args: Any) -> Any:
+        worker.seconds_per_call = self.seconds_per_call
         try:
             result = getattr(worker, action)(*args)
         except LearnerFailure as failure:

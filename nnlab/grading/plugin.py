@@ -17,6 +17,7 @@ import pytest
 
 from nnlab.course import CURRICULUM_MODULES, learner_seed
 from nnlab.grading.compare import GradingFailure
+from nnlab.grading.figures import Figure, FigureRecorder
 from nnlab.grading.learner import LearnerError, LearnerProxy
 from nnlab.grading.results import TestResult
 
@@ -30,6 +31,7 @@ class GradingPlugin:
         self.learner_id = learner_id
         self.course_seed = course_seed
         self.results: list[TestResult] = []
+        self.recorded_figures: list[Figure] = []
         self.collection_errors: list[str] = []
         self._names: dict[str, tuple[str, float]] = {}
         self._recorded: set[str] = set()
@@ -37,6 +39,8 @@ class GradingPlugin:
     # -- markers and collection ------------------------------------------------------------
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "points(n): what a grader test is worth")
+        config.addinivalue_line("markers", "seconds_per_call(s): a longer wall-clock limit for "
+                                "each learner call in this test (training exercises)")
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
@@ -81,6 +85,10 @@ class GradingPlugin:
         return _ReferenceModules()
 
     @pytest.fixture
+    def figures(self) -> FigureRecorder:
+        return FigureRecorder(self.recorded_figures)
+
+    @pytest.fixture
     def rng(self, request: pytest.FixtureRequest) -> np.random.Generator:
         return np.random.default_rng(learner_seed(self.course_seed, self.learner_id, request.node.nodeid))
 
@@ -88,7 +96,12 @@ class GradingPlugin:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item):
         self.learner_proxy.stdout.clear()
-        return (yield)
+        marker = item.get_closest_marker("seconds_per_call")
+        self.learner_proxy.seconds_per_call = float(marker.args[0]) if marker and marker.args else None
+        try:
+            return (yield)
+        finally:
+            self.learner_proxy.seconds_per_call = None
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):

@@ -25,6 +25,8 @@ RESULTS_VERSION = 1
 class TestResult:
     """One grader test for one learner."""
 
+    __test__ = False  # a result, not a pytest test class
+
     name: str  # "activations.sigmoid: random inputs [2-d]"
     points: float
     score: float
@@ -55,6 +57,7 @@ class SubmissionResult:
     digest: str = ""
     seconds: float = 0.0
     error: str = ""  # set when grading could not run at all (reported, not scored as zero)
+    figures: list = field(default_factory=list)  # nnlab.grading.figures.Figure, drawn beside feedback.md
 
     @property
     def score(self) -> float:
@@ -97,6 +100,7 @@ class SubmissionResult:
                 "kinds": [t.kind for t in self.tests],
                 "grader_errors": [t.name for t in self.grader_errors],
                 "error": self.error,
+                "figures": [f"figures/{f.filename}" for f in self.figures],
             },
         }
 
@@ -143,6 +147,10 @@ class SubmissionResult:
                     for line in test.output.splitlines():
                         out.write(f"    {line}\n")
             out.write("\n")
+        if self.figures:
+            out.write("## Figures\n\n")
+            for figure in self.figures:
+                out.write(f"![{figure.title}](figures/{figure.filename})\n\n")
         return out.getvalue()
 
 
@@ -169,6 +177,13 @@ def write_atomic(path: Path, text: str) -> None:
 def write_submission_result(out_dir: Path, result: SubmissionResult) -> Path:
     """DIR/<learner>/results.json and feedback.md; returns the learner's folder."""
     folder = out_dir / result.learner
+    if result.figures:
+        from nnlab.reports.plots import draw
+
+        for figure in result.figures:
+            target = folder / "figures" / figure.filename
+            draw(figure, target.with_name(f".{target.name}.tmp.png"))
+            os.replace(target.with_name(f".{target.name}.tmp.png"), target)
     write_atomic(folder / "feedback.md", result.feedback_markdown())
     write_atomic(folder / "results.json", json.dumps(result.to_gradescope(), indent=2) + "\n")
     return folder

@@ -90,6 +90,7 @@ def grade_submission(path: Path | str, course: Course, *, assignment: str | None
         if added and root in sys.path:
             sys.path.remove(root)
     result.tests = plugin.results
+    result.figures = plugin.recorded_figures
     result.isolation = proxy.isolation
     if plugin.collection_errors:
         result.error = "grader problem: " + "; ".join(plugin.collection_errors)[:2000]

@@ -93,6 +93,7 @@ class Worker:
         self._dropped = 0
         self._out: int | None = None  # the worker's stdout+stderr, read while waiting for replies
         self._uid = None
+        self.seconds_per_call: float | None = None  # overrides limits.seconds_per_call when set
 
     # -- life cycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -217,7 +218,8 @@ class Worker:
         if args is not None:
             header = dict(header, args=protocol.encode(list(args), blobs),
                           kwargs=protocol.encode(dict(kwargs or {}), blobs))
-        reply, stdout = self._request(header, blobs, self.limits.seconds_per_call, what)
+        seconds = self.seconds_per_call or self.limits.seconds_per_call
+        reply, stdout = self._request(header, blobs, seconds, what)
         return CallResult(value=reply["value"], mutated=[str(m) for m in reply.get("mutated", [])][:10],
                           warnings=[str(w)[:300] for w in reply.get("warnings", [])][:5], stdout=stdout)
 

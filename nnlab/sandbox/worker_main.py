@@ -39,7 +39,9 @@ PRELOADED_STDLIB = ("math", "cmath", "random", "functools", "itertools", "collec
                     "numbers", "decimal", "fractions", "string", "re", "time", "enum", "heapq",
                     "bisect", "contextlib", "textwrap", "pprint", "unittest", "difflib",
                     "platform", "gc", "sysconfig", "pathlib", "glob", "fnmatch", "shutil",
-                    "subprocess", "numpy.testing")
+                    "subprocess", "numpy.testing", "numpy.random", "secrets", "hashlib", "hmac",
+                    "json", "base64", "struct", "array", "datetime", "inspect", "warnings",
+                    "abc", "io", "csv", "queue", "threading", "weakref", "traceback", "uuid")
 
 
 def world_readable(folder):

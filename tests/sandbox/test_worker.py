@@ -238,3 +238,29 @@ class Counter:
             proxy.attribute(counter, "missing")
     finally:
         proxy.close()
+
+
+HONEST_RANDOMNESS = """
+import hashlib
+import secrets
+
+import numpy as np
+
+_AT_IMPORT = np.random.default_rng(0).normal(size=3)
+_TOKEN = hashlib.sha256(secrets.token_bytes(8)).hexdigest()
+
+
+def draw(seed):
+    return np.random.default_rng(seed).normal(size=4)
+"""
+
+
+def test_honest_code_may_use_numpy_random_secrets_and_hashlib():
+    """The MLP and init exercises need np.random in the worker, at import time and in calls."""
+    import numpy as np
+
+    with Worker("activations", {"activations.py": HONEST_RANDOMNESS.encode()}, LIMITS) as w:
+        w.start()
+        assert w.import_failure is None, w.import_failure
+        value = w.call("draw", (7,)).value
+    np.testing.assert_array_equal(value, np.random.default_rng(7).normal(size=4))

@@ -1,0 +1,1 @@
+"""What people read: plots drawn from graders' figures (and, later, the class reports)."""
