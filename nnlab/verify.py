@@ -95,7 +95,8 @@ def verify(course: Course, modules: list[str] | None = None) -> Iterator[Verdict
             module = mistake.target.split(".")[0]
             solution = (course.root / "solutions" / f"{module}.py").read_text(encoding="utf-8")
             (folder / f"{module}.py").write_text(mistake_submission_source(solution, mistake), encoding="utf-8")
-            result = grade_submission(folder, course, learner=folder.name, warn_seed=False)
+            result = grade_submission(folder, course, learner=folder.name, warn_seed=False,
+                                      functions={mistake.target})
             own = [t for t in result.tests if t.function == mistake.target and not t.passed]
             named = any(mistake.message() in t.output for t in own)
             detail = (f"lost {sum(t.points for t in own):g} points on {mistake.target}"

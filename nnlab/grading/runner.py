@@ -52,8 +52,11 @@ def select_modules(course: Course, present: Iterable[str], assignment: str | Non
 
 def grade_submission(path: Path | str, course: Course, *, assignment: str | None = None,
                      learner: str | None = None, out_dir: Path | None = None,
-                     warn_seed: bool = True) -> SubmissionResult:
-    """Grade one submission folder against the hidden graders; never raises for learner faults."""
+                     warn_seed: bool = True, functions: set[str] | None = None) -> SubmissionResult:
+    """Grade one submission folder against the hidden graders; never raises for learner faults.
+
+    `functions` ("module.function" names) limits grading to those functions' tests.
+    """
     started = time.perf_counter()
     path = Path(path)
     submission = read_submission(path, course.modules, learner)
@@ -67,7 +70,8 @@ def grade_submission(path: Path | str, course: Course, *, assignment: str | None
         return result
     proxy = LearnerProxy(submission, limits_of(course), hidden_paths(course, path, out_dir),
                          str(course.root))
-    plugin = GradingPlugin(proxy, submission.learner, course.secret_seed(warn=warn_seed))
+    plugin = GradingPlugin(proxy, submission.learner, course.secret_seed(warn=warn_seed),
+                           functions)
     compare.configure_tolerances({
         name: compare.Tolerance(rtol=t.rtol, atol=t.atol)
         for name, t in (("float64", course.tolerances.float64), ("float32", course.tolerances.float32))
