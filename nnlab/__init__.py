@@ -38,12 +38,14 @@ def grade_batch(paths, course, out_dir, **options):
     return _batch(paths, course, out_dir, **options)
 
 
-def check(path="exercises", target=None):
+def check(path="exercises", target=None, course=None):
     from pathlib import Path
 
     from nnlab.selfcheck import run_checks
 
-    return run_checks(Path(path), target)
+    if course is None:
+        return run_checks(Path(path), target)
+    return run_checks(Path(path), target, limits=course.limits, tolerances=course.tolerances)
 
 
 def build(course=None, check=False):

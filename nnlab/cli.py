@@ -57,15 +57,27 @@ def build(check: bool = typer.Option(False, "--check", help="write nothing; exit
 @app.command()
 def check(target: Optional[str] = typer.Argument(None, help="MODULE or MODULE.FUNCTION (default: all)"),
           path: Path = typer.Option(None, "--path", help="folder with your module files "
-                                    "(default: ./exercises, or the current folder)")) -> None:
+                                    "(default: ./exercises, or the current folder)"),
+          course: Optional[Path] = CourseOption) -> None:
     """Run the public checks on your own work, with a diagnosis for each failure."""
+    from nnlab.course import Limits, Tolerances, find_course_file
     from nnlab.selfcheck import CheckError, run_checks
 
     if path is None:
         path = Path("exercises") if Path("exercises").is_dir() else Path(".")
+    limits, tolerances = Limits(), Tolerances()
     try:
-        results = run_checks(path, target)
-    except (CheckError, SubmissionError) as error:
+        # The course's limits and tolerances when a course.yml is at hand (a learner's copy of
+        # the course); course.yml's defaults otherwise.
+        found = course or find_course_file(path)
+    except CourseError:
+        found = None
+    try:
+        if found is not None:
+            loaded = load_course(found)
+            limits, tolerances = loaded.limits, loaded.tolerances
+        results = run_checks(path, target, limits=limits, tolerances=tolerances)
+    except (CheckError, SubmissionError, CourseError) as error:
         fail(str(error))
     table = Table(title=f"Public checks on {path}", show_lines=True)
     table.add_column("function")
@@ -191,7 +203,8 @@ def baselines_record(course: Optional[Path] = CourseOption,
         fail(str(error))
     for path in written:
         console.print(f"  recorded  {path.relative_to(loaded.root)}", highlight=False)
-    disagreements = compare_reference(folder, family)
+    with loaded.importable():
+        disagreements = compare_reference(folder, family)
     for line in disagreements:
         errors.print(f"[yellow]reference disagrees:[/] {line}", highlight=False)
     console.print(f"{len(written)} baseline file(s) written; the reference "

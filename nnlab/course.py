@@ -7,11 +7,12 @@ be greater than 0").
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -19,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 # The modules of CURRICULUM.md, in teaching order.
 CURRICULUM_MODULES = ("perceptron", "activations", "losses", "gradient_descent", "backprop",
                       "xor", "mlp", "conv", "rnn", "lstm")
+# The course folder's own Python packages, imported from the course root while grading.
+COURSE_PACKAGES = ("reference", "graders")
 DEVELOPMENT_SEED = "nnlab-development-seed-do-not-use-for-grading"
 
 
@@ -31,6 +34,9 @@ class _Strict(BaseModel):
 
 
 class Limits(_Strict):
+    """What learner code may use: the wall clock of one call or import, and each sandboxed
+    worker's rlimits. The worker reads this object itself (`nnlab.sandbox.worker.Worker`)."""
+
     seconds_per_test: float = Field(10.0, gt=0, le=3600)
     seconds_per_import: float = Field(10.0, gt=0, le=3600)
     worker_cpu_seconds: int = Field(300, gt=0)
@@ -38,6 +44,7 @@ class Limits(_Strict):
     worker_file_mb: int = Field(16, ge=1)
     worker_open_files: int = Field(64, ge=16)
     output_kb: int = Field(8, ge=1, le=1024)
+    worker_processes: int = Field(8, ge=1, le=256)  # RLIMIT_NPROC under a private uid
 
 
 class Tolerance(_Strict):
@@ -100,6 +107,28 @@ class Course(_Strict):
     def graded_modules(self) -> list[str]:
         """Modules that have a hidden grader file in graders/."""
         return [m for m in self.modules if (self.root / "graders" / f"test_{m}.py").is_file()]
+
+    @contextlib.contextmanager
+    def importable(self) -> Iterator[None]:
+        """Make the course's own packages (`reference`, `graders`) importable, and undo it.
+
+        The one place nnlab touches `sys.path`. Packages of that name imported from another
+        course folder (a test's copy, say) are forgotten first, so each course grades with its
+        own reference and graders.
+        """
+        root = str(self.root)
+        for name in [n for n in sys.modules if n.split(".")[0] in COURSE_PACKAGES]:
+            origin = getattr(sys.modules[name], "__file__", None) or ""
+            if origin and not origin.startswith(root + os.sep):
+                del sys.modules[name]
+        added = root not in sys.path
+        if added:
+            sys.path.insert(0, root)
+        try:
+            yield
+        finally:
+            if added and root in sys.path:
+                sys.path.remove(root)
 
     def secret_seed(self, warn: bool = True) -> int:
         """The course's secret seed as an integer, from the environment variable course.yml names.

@@ -2,7 +2,11 @@
 
 The checks live in `exercises/checks/<module>.json` (recorded by `nnlab build` from reference/
 on fixed, published inputs, with the outputs of catalogued mistakes), so this needs neither
-reference/ nor graders/. Learner code runs in the same sandboxed worker as in grading.
+reference/ nor graders/. Learner code runs in the same sandboxed worker as in grading, under
+the same course limits, and each call is judged by the same `Comparator.judge_call` with the
+same rules (values, arguments modified in place, exact dtype, NumPy warnings) as the hidden
+graders: a function that passes its public checks cannot lose a hidden test for a rule the
+public checks skipped.
 """
 
 from __future__ import annotations
@@ -11,10 +15,12 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nnlab.authoring.jsonvalues import from_json
-from nnlab.grading.compare import describe_call, diagnose, mismatch
-from nnlab.grading.submission import read_submission
-from nnlab.sandbox.worker import LearnerFailure, Limits, Worker
+from nnlab.course import Limits, Tolerances
+from nnlab.grading.compare import Comparator, describe_call
+from nnlab.grading.submission import Submission, read_submission
+from nnlab.outcome import GradingFailure, LearnerFailure
+from nnlab.sandbox.protocol import decode
+from nnlab.sandbox.worker import Worker
 
 
 class CheckError(Exception):
@@ -54,9 +60,13 @@ def find_checks_dir(path: Path) -> Path:
 
 
 def run_checks(path: Path, target: str | None = None, limits: Limits | None = None,
-               checks_dir: Path | None = None) -> list[FunctionCheck]:
-    """Run the public checks on the learner modules in `path`; `target` is MODULE or MODULE.FUNCTION."""
+               tolerances: Tolerances | None = None, checks_dir: Path | None = None,
+               comparator: Comparator | None = None) -> list[FunctionCheck]:
+    """Run the public checks on the learner modules in `path`; `target` is MODULE or
+    MODULE.FUNCTION. `limits` and `tolerances` are the course's (course.yml's defaults when
+    no course is at hand)."""
     checks_dir = checks_dir or find_checks_dir(path)
+    comparator = comparator or Comparator(tolerances)
     available = sorted(p.stem for p in checks_dir.glob("*.json"))
     module_filter, _, function_filter = (target or "").partition(".")
     if module_filter and module_filter not in available:
@@ -70,11 +80,12 @@ def run_checks(path: Path, target: str | None = None, limits: Limits | None = No
         if function_filter and not cases:
             names = sorted({c["function"] for c in data["cases"]})
             raise CheckError(f"no public checks for {module}.{function_filter} (try one of: {', '.join(names)})")
-        results.extend(_check_module(module, cases, submission, limits or Limits()))
+        results.extend(_check_module(module, cases, submission, limits or Limits(), comparator))
     return results
 
 
-def _check_module(module: str, cases: list[dict], submission, limits: Limits) -> list[FunctionCheck]:
+def _check_module(module: str, cases: list[dict], submission: Submission, limits: Limits,
+                  comparator: Comparator) -> list[FunctionCheck]:
     checks: dict[str, FunctionCheck] = {}
     for case in cases:
         checks.setdefault(case["function"], FunctionCheck(module, case["function"]))
@@ -89,7 +100,7 @@ def _check_module(module: str, cases: list[dict], submission, limits: Limits) ->
         for case in cases:
             check = checks[case["function"]]
             check.total += 1
-            problem = _run_case(worker, module, case)
+            problem = _run_case(worker, module, case, comparator)
             if problem is None:
                 check.passed += 1
             elif problem not in check.problems:
@@ -97,26 +108,22 @@ def _check_module(module: str, cases: list[dict], submission, limits: Limits) ->
     return list(checks.values())
 
 
-def _run_case(worker: Worker, module: str, case: dict) -> str | None:
-    args, kwargs = from_json(case["args"]), from_json(case["kwargs"])
-    expected = from_json(case["expected"])
+def _run_case(worker: Worker, module: str, case: dict, comparator: Comparator) -> str | None:
+    args, kwargs = decode(case["args"], None), decode(case["kwargs"], None)
     label = f"[{case['label']}] "
+    qualname = f"{module}.{case['function']}"
+    candidates = [(_Recorded(m, case["function"]), (lambda v=m["value"]: decode(v, None)))
+                  for m in case["mistakes"]]
     try:
         result = worker.call(case["function"], args, kwargs)
+        comparator.judge_call(qualname, describe_call(qualname, None, args, kwargs), result,
+                              decode(case["expected"], None), mistakes=candidates,
+                              exact_dtype=case.get("exact_dtype", False),
+                              no_warnings=case.get("no_warnings", False))
     except LearnerFailure as failure:
         return label + failure.message
-    why = mismatch(result.value, expected)
-    what = describe_call(f"{module}.{case['function']}", None, args, kwargs)
-    if why is not None:
-        candidates = [(_Recorded(m, case["function"]), (lambda v=m["value"]: from_json(v)))
-                      for m in case["mistakes"]]
-        message = f"{label}{what} returned a value that {why}."
-        diagnosis = diagnose(result.value, expected, candidates)
-        if diagnosis:
-            message += f"\n  Diagnosis: {diagnosis}."
-        return message
-    if result.mutated:
-        return f"{label}{what} modified {', '.join(result.mutated)} in place; return new arrays instead."
+    except GradingFailure as failure:
+        return label + str(failure)
     return None
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import inspect
 import shutil
-import sys
 import tempfile
 import textwrap
 from dataclasses import dataclass
@@ -43,9 +42,7 @@ def mistake_submission_source(solution_text: str, mistake) -> str:
 
 
 def iter_mistakes(course: Course, modules: list[str]):
-    root = str(course.root)
-    if root not in sys.path:
-        sys.path.insert(0, root)
+    """The same-signature catalogued mistakes of `modules` (inside `course.importable()`)."""
     from reference.mistakes import MISTAKES
 
     for mistake in MISTAKES:
@@ -55,13 +52,14 @@ def iter_mistakes(course: Course, modules: list[str]):
 
 def verify(course: Course, modules: list[str] | None = None) -> Iterator[Verdict]:
     """Yield a verdict per check, as each finishes."""
+    with course.importable():
+        yield from _verdicts(course, modules)
+
+
+def _verdicts(course: Course, modules: list[str] | None) -> Iterator[Verdict]:
     baselines = course.root / "graders" / "baselines"
     if baselines.is_dir() and any(baselines.glob("*.npz")):
         from nnlab.baselines import compare_reference
-
-        root = str(course.root)
-        if root not in sys.path:
-            sys.path.insert(0, root)
         disagreements = compare_reference(baselines)
         yield Verdict("reference agrees with the recorded Keras baselines", not disagreements,
                       f"{len(list(baselines.glob('*.npz')))} files" if not disagreements
@@ -83,11 +81,11 @@ def verify(course: Course, modules: list[str] | None = None) -> Iterator[Verdict
         for module in modules:
             shutil.copy(course.root / "exercises" / f"{module}.py", stubs / f"{module}.py")
         result = grade_submission(stubs, course, learner="exercises", warn_seed=False)
-        scored = [t for t in result.tests if t.passed or t.kind != "not_implemented"]
+        scored = [t for t in result.tests if t.passed or t.outcome != "not_implemented"]
         yield Verdict("stubs score zero, each test 'not implemented yet'",
                       not scored and not result.error and result.score == 0,
                       result.error or (f"{result.score:g}/{result.max_score:g}" + "".join(
-                          f"\n  {t.name}: {t.kind}" for t in scored[:5])))
+                          f"\n  {t.name}: {t.outcome}" for t in scored[:5])))
 
         for mistake in iter_mistakes(course, modules):
             folder = Path(tmp) / f"mistake-{mistake.target.replace('.', '-')}-{mistake.name}"

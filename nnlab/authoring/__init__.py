@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from nnlab.authoring.public_checks import record_checks, render_checks, same_che
 from nnlab.authoring.notebooks import make_notebook
 from nnlab.authoring.stubs import BuildError, make_stub
 from nnlab.course import Course
+from nnlab.grading.compare import Comparator
 
 __all__ = ["BuildError", "GeneratedFile", "build_exercises", "planned_files"]
 
@@ -31,11 +31,7 @@ def planned_files(course: Course) -> list[GeneratedFile]:
     """Every file `nnlab build` generates, with its content."""
     root = course.root
     planned: list[GeneratedFile] = []
-    root_str = str(root)
-    added = root_str not in sys.path
-    if added:
-        sys.path.insert(0, root_str)
-    try:
+    with course.importable():
         for module in course.modules:
             solution = root / "solutions" / f"{module}.py"
             if not solution.is_file():
@@ -47,11 +43,8 @@ def planned_files(course: Course) -> list[GeneratedFile]:
                                          make_notebook(stub, module), source))
             if (root / "graders" / "public" / f"{module}.py").is_file():
                 planned.append(GeneratedFile(Path("exercises") / "checks" / f"{module}.json",
-                                             render_checks(record_checks(module)),
+                                             render_checks(record_checks(module, Comparator(course.tolerances))),
                                              f"graders/public/{module}.py", semantic_json=True))
-    finally:
-        if added:
-            sys.path.remove(root_str)
     return planned
 
 

@@ -16,9 +16,15 @@ class Case:
     `label` says what the case probes in the learner's terms ("mixed signs", "|x| up to 1e3").
     Arguments are plain data only (arrays, numbers, strings, None, lists/tuples/dicts of these),
     because they are written to `exercises/checks/<module>.json` and sent to the sandbox.
+
+    `exact_dtype` and `no_warnings` are the comparator's rules of the same names, applied
+    exactly as the hidden graders apply them: float32 in must give float32 out, and the call
+    must raise no NumPy warning (an overflow in exp, say).
     """
 
     function: str
     label: str
     args: tuple[Any, ...] = ()
     kwargs: dict[str, Any] = field(default_factory=dict)
+    exact_dtype: bool = False
+    no_warnings: bool = False

@@ -2,7 +2,8 @@
 
 For every `Case` in `graders/public/<module>.py` the reference is called on the case's fixed
 inputs, and so is every catalogued same-signature mistake that differs from it there, so that
-`nnlab check` can name a learner's misconception without reference/ being installed.
+`nnlab check` can name a learner's misconception without reference/ being installed. Values are
+stored in the sandbox protocol's inline JSON form (`nnlab.sandbox.protocol.encode(v, None)`).
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from nnlab.authoring.jsonvalues import to_json
-from nnlab.grading.compare import mismatch
+from nnlab.grading.compare import Comparator, mismatch
+from nnlab.sandbox.protocol import encode
 
-FORMAT = 1
+FORMAT = 2
 
 
-def record_checks(module: str) -> dict[str, Any]:
-    """The public checks of one module as JSON-able data (the course root must be importable)."""
+def record_checks(module: str, comparator: Comparator) -> dict[str, Any]:
+    """The public checks of one module as JSON-able data (inside `course.importable()`)."""
     cases = importlib.import_module(f"graders.public.{module}").CASES
     reference = importlib.import_module(f"reference.{module}")
     from reference.mistakes import mistakes_for
@@ -31,6 +32,7 @@ def record_checks(module: str) -> dict[str, Any]:
         fn = getattr(reference, case.function)
         with np.errstate(all="ignore"):
             expected = fn(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
+        tol = comparator.tolerance_for(expected)
         wrong = []
         for mistake in mistakes_for(f"{module}.{case.function}"):
             if not mistake.same_signature:
@@ -38,15 +40,17 @@ def record_checks(module: str) -> dict[str, Any]:
             try:
                 with np.errstate(all="ignore"):
                     value = mistake.fn(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
-                if mismatch(value, expected) is None:
+                if mismatch(value, expected, tol=tol) is None:
                     continue  # this case cannot tell that mistake from the truth
                 wrong.append({"looks_like": mistake.looks_like, "why": mistake.why,
-                              "value": to_json(value)})
+                              "value": encode(value, None)})
             except Exception:
                 continue
         entries.append({"function": case.function, "label": case.label,
-                        "args": to_json(tuple(case.args)), "kwargs": to_json(dict(case.kwargs)),
-                        "expected": to_json(expected), "mistakes": wrong})
+                        "args": encode(tuple(case.args), None),
+                        "kwargs": encode(dict(case.kwargs), None),
+                        "exact_dtype": case.exact_dtype, "no_warnings": case.no_warnings,
+                        "expected": encode(expected, None), "mistakes": wrong})
     return {"format": FORMAT, "module": module, "cases": entries}
 
 

@@ -4,8 +4,6 @@ the project's tests. No TensorFlow."""
 
 from __future__ import annotations
 
-import importlib
-import sys
 from pathlib import Path
 from typing import Iterable
 
@@ -62,18 +60,6 @@ def compare_outputs(actual: dict, expected: dict, tolerance: tuple[float, float]
     return problems
 
 
-def _make_reference_importable(folder: Path) -> None:
-    """Put the course root (graders/baselines/../..) on sys.path if reference/ is not importable."""
-    try:
-        importlib.import_module("reference")
-        return
-    except ImportError:
-        pass
-    root = Path(folder).resolve().parent.parent
-    if (root / "reference" / "__init__.py").is_file():
-        sys.path.insert(0, str(root))
-
-
 def compare_reference(folder: Path | str, families: Iterable[str] | None = None) -> list[str]:
     """Every disagreement between reference/ and the recorded baselines in `folder` (all
     families, or only `families`).
@@ -85,7 +71,6 @@ def compare_reference(folder: Path | str, families: Iterable[str] | None = None)
     and a reference function that raises are disagreements too. An empty list: all agree.
     """
     folder = Path(folder)
-    _make_reference_importable(folder)
     problems = []
     for family in FAMILIES if families is None else [f for f in FAMILIES if f in set(families)]:
         try:

@@ -14,44 +14,22 @@ from __future__ import annotations
 
 import copy
 import inspect
-from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from nnlab.course import Tolerance, Tolerances
+from nnlab.outcome import GradingFailure
 from nnlab.sandbox.protocol import Opaque
 
-
-class GradingFailure(AssertionError):
-    """The learner loses this test's points; the message is their feedback."""
-
-
-@dataclass(frozen=True)
-class Tolerance:
-    rtol: float
-    atol: float
-
-
-# Set from course.yml by the grading plugin; these defaults match the shipped course.yml.
-TOLERANCES: dict[str, Tolerance] = {
-    "float64": Tolerance(rtol=1e-7, atol=1e-10),
-    "float32": Tolerance(rtol=1e-4, atol=1e-6),
-}
 
 # A candidate mistake: (the Mistake, a thunk computing what that mistake returns on this case).
 Candidate = tuple[Any, Callable[[], Any]]
 
-
-def configure_tolerances(tolerances: dict[str, Tolerance]) -> None:
-    TOLERANCES.update(tolerances)
-
-
-def tolerance_for(expected: Any) -> Tolerance:
-    """float32 expectations get the float32 tolerance; everything else the float64 one."""
-    dtype = getattr(expected, "dtype", None)
-    if dtype is not None and dtype == np.float32:
-        return TOLERANCES["float32"]
-    return TOLERANCES["float64"]
+# The rules a comparison can apply beyond "equal within tolerance"; public checks and hidden
+# graders apply them through the same `Comparator.judge_call`, and it records which it applied.
+RULE_VALUES, RULE_IN_PLACE, RULE_EXACT_DTYPE, RULE_NO_WARNINGS = (
+    "values", "in_place", "exact_dtype", "no_warnings")
 
 
 # ------------------------------------------------------------------------------------------
@@ -123,8 +101,8 @@ def _kind(dtype: np.dtype) -> str:
     return {"f": "float", "i": "int", "u": "int", "b": "bool", "c": "complex"}.get(dtype.kind, str(dtype))
 
 
-def mismatch(actual: Any, expected: Any, *, tol: Tolerance | None = None,
-             exact_dtype: bool = False, label: str = "") -> str | None:
+def mismatch(actual: Any, expected: Any, *, tol: Tolerance, exact_dtype: bool = False,
+             label: str = "") -> str | None:
     """Why `actual` is not close to `expected`, or None when it is.
 
     Checks, in order: structure (tuple/list/dict), type, shape, dtype kind (and the exact dtype
@@ -171,10 +149,12 @@ def mismatch(actual: Any, expected: Any, *, tol: Tolerance | None = None,
     ):
         return (f"{where}has {act.dtype} values, expected {_kind(exp.dtype)} values "
                 f"(the curriculum keeps the input's floating dtype)")
-    if exact_dtype and isinstance(actual, np.ndarray) and act.dtype != exp.dtype:
-        return f"{where}has dtype {act.dtype}, expected {exp.dtype} (outputs keep the input's dtype)"
+    if exact_dtype and _kind(exp.dtype) == "float" and act.dtype != exp.dtype:
+        # A NumPy float64 scalar or a Python float for float32 input breaks the rule exactly
+        # as a float64 array does.
+        what = "a Python float" if isinstance(actual, float) else f"dtype {act.dtype}"
+        return f"{where}has {what}, expected {exp.dtype} (outputs keep the input's dtype)"
     if _kind(exp.dtype) in ("float", "complex"):
-        tol = tol or tolerance_for(exp)
         bad_nan = np.isnan(act) & ~np.isnan(exp)
         bad_inf = np.isinf(act) & ~np.isinf(exp)
         if bad_nan.any() or bad_inf.any():
@@ -216,7 +196,7 @@ def _index(at: tuple) -> str:
 
 
 def diagnose(actual: Any, expected: Any, candidates: Iterable[Candidate],
-             tol: Tolerance | None = None) -> str | None:
+             tol: Tolerance) -> str | None:
     """The message of the first catalogued mistake that reproduces `actual`, if any.
 
     A candidate counts only where it differs from the expected value on this case: a mistake
@@ -238,28 +218,71 @@ def diagnose(actual: Any, expected: Any, candidates: Iterable[Candidate],
     return None
 
 
-def expect_close(actual: Any, expected: Any, *, what: str, rtol: float | None = None,
-                 atol: float | None = None, exact_dtype: bool = False,
-                 mistakes: Iterable[Candidate] = ()) -> None:
-    """Raise `GradingFailure` unless `actual` matches `expected` within tolerance.
+class Comparator:
+    """Compares learner values with expected ones under one course's tolerances.
 
-    `what` names the call that produced `actual` ("activations.sigmoid(x: float64 (4, 5))").
-    `mistakes` are candidates tried only when the values differ.
+    One instance serves a grading run or a self-check run: graders reach it through the
+    `learner` proxy (`check_call` does this for them), `nnlab check` through `run_checks`. It
+    records which rules it applied to which function (`rules_applied`), so a test can show that
+    the public checks apply every rule the hidden graders do.
     """
-    tol = _tolerance(expected, rtol, atol)
-    why = mismatch(actual, expected, tol=tol, exact_dtype=exact_dtype)
-    if why is None:
-        return
-    message = f"{what} returned a value that {why}." if not why.startswith("[") else f"{what}: output{why}."
-    diagnosis = diagnose(actual, expected, mistakes, tol)
-    if diagnosis:
-        message += f"\n  Diagnosis: {diagnosis}."
-    raise GradingFailure(message)
 
+    def __init__(self, tolerances: Tolerances | None = None):
+        self.tolerances = tolerances or Tolerances()
+        self.rules_applied: set[tuple[str, str]] = set()
 
-def _tolerance(expected: Any, rtol: float | None, atol: float | None) -> Tolerance:
-    base = tolerance_for(_first_array(expected))
-    return Tolerance(rtol=base.rtol if rtol is None else rtol, atol=base.atol if atol is None else atol)
+    def tolerance_for(self, expected: Any, rtol: float | None = None,
+                      atol: float | None = None) -> Tolerance:
+        """float32 expectations get the float32 tolerance, everything else the float64 one;
+        `rtol`/`atol` override either part."""
+        first = _first_array(expected)
+        dtype = getattr(first, "dtype", None)
+        base = self.tolerances.float32 if dtype is not None and dtype == np.float32 else \
+            self.tolerances.float64
+        return Tolerance(rtol=base.rtol if rtol is None else rtol,
+                         atol=base.atol if atol is None else atol)
+
+    def expect_close(self, actual: Any, expected: Any, *, what: str, rtol: float | None = None,
+                     atol: float | None = None, exact_dtype: bool = False,
+                     mistakes: Iterable[Candidate] = ()) -> None:
+        """Raise `GradingFailure` unless `actual` matches `expected` within tolerance.
+
+        `what` names the call that produced `actual` ("activations.sigmoid(x: float64 (4, 5))").
+        `mistakes` are candidates tried only when the values differ.
+        """
+        tol = self.tolerance_for(expected, rtol, atol)
+        why = mismatch(actual, expected, tol=tol, exact_dtype=exact_dtype)
+        if why is None:
+            return
+        message = f"{what} returned a value that {why}." if not why.startswith("[") else \
+            f"{what}: output{why}."
+        diagnosis = diagnose(actual, expected, mistakes, tol)
+        if diagnosis:
+            message += f"\n  Diagnosis: {diagnosis}."
+        raise GradingFailure(message)
+
+    def judge_call(self, qualname: str, what: str, result: Any, expected: Any, *,
+                   mistakes: Iterable[Candidate] = (), rtol: float | None = None,
+                   atol: float | None = None, exact_dtype: bool = False,
+                   no_warnings: bool = False) -> None:
+        """The verdict on one learner call (a `CallResult`), the same for public checks and
+        hidden graders: the values (with a diagnosis), then arguments modified in place, then,
+        when asked, NumPy warnings. Raises `GradingFailure` with the learner's feedback."""
+        applied = [RULE_VALUES, RULE_IN_PLACE] + [RULE_EXACT_DTYPE] * exact_dtype + \
+            [RULE_NO_WARNINGS] * no_warnings
+        self.rules_applied.update((qualname, rule) for rule in applied)
+        self.expect_close(result.value, expected, what=what, rtol=rtol, atol=atol,
+                          exact_dtype=exact_dtype, mistakes=mistakes)
+        if result.mutated:
+            raise GradingFailure(
+                f"{what} modified its argument{'s' if len(result.mutated) > 1 else ''} "
+                f"{', '.join(result.mutated)} in place; curriculum functions must leave their "
+                f"inputs unchanged and return new arrays (use `x = x.copy()` or non-in-place "
+                f"operations).")
+        if no_warnings and result.warnings:
+            raise GradingFailure(
+                f"{what} returned the right values but NumPy warned: {result.warnings[0]}. "
+                f"It must be numerically stable for large inputs (no overflow).")
 
 
 def _first_array(value: Any) -> Any:
@@ -274,6 +297,15 @@ def _first_array(value: Any) -> Any:
     return value
 
 
+def expect_close(actual: Any, expected: Any, *, what: str, comparator: Comparator | None = None,
+                 rtol: float | None = None, atol: float | None = None, exact_dtype: bool = False,
+                 mistakes: Iterable[Candidate] = ()) -> None:
+    """`Comparator.expect_close` for graders. Pass `comparator=learner.comparator` to use the
+    course's tolerances; without it, course.yml's default tolerances apply."""
+    (comparator or Comparator()).expect_close(actual, expected, what=what, rtol=rtol, atol=atol,
+                                              exact_dtype=exact_dtype, mistakes=mistakes)
+
+
 def check_call(learner_fn: Any, ref_fn: Callable, *args: Any, rtol: float | None = None,
                atol: float | None = None, exact_dtype: bool = False, no_warnings: bool = False,
                **kwargs: Any) -> Any:
@@ -281,28 +313,20 @@ def check_call(learner_fn: Any, ref_fn: Callable, *args: Any, rtol: float | None
 
     Fails (GradingFailure) when the learner's value differs (naming a catalogued mistake when
     one matches), when the learner function modified an argument in place, or, with
-    `no_warnings`, when it raised a NumPy warning such as an overflow. Returns the learner's
-    value for further checks.
+    `no_warnings`, when it raised a NumPy warning such as an overflow; `exact_dtype` also
+    requires the exact floating dtype. Returns the learner's value for further checks.
     """
-    from reference.mistakes import mistakes_for  # the course root is on sys.path while grading
+    from reference.mistakes import mistakes_for  # the course root is importable while grading
 
     qualname = learner_fn.qualname
     expected = ref_fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))
     result = learner_fn.call(*args, **kwargs)
-    what = describe_call(qualname, ref_fn, args, kwargs)
     candidates = [
         (m, (lambda m=m: m.fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))))
         for m in mistakes_for(qualname) if m.same_signature
     ]
-    expect_close(result.value, expected, what=what, rtol=rtol, atol=atol,
-                 exact_dtype=exact_dtype, mistakes=candidates)
-    if result.mutated:
-        raise GradingFailure(
-            f"{what} modified its argument{'s' if len(result.mutated) > 1 else ''} "
-            f"{', '.join(result.mutated)} in place; curriculum functions must leave their inputs "
-            f"unchanged and return new arrays (use `x = x.copy()` or non-in-place operations).")
-    if no_warnings and result.warnings:
-        raise GradingFailure(
-            f"{what} returned the right values but NumPy warned: {result.warnings[0]}. "
-            f"It must be numerically stable for large inputs (no overflow).")
+    learner_fn.comparator.judge_call(
+        qualname, describe_call(qualname, ref_fn, args, kwargs), result, expected,
+        mistakes=candidates, rtol=rtol, atol=atol, exact_dtype=exact_dtype,
+        no_warnings=no_warnings)
     return result.value

@@ -1,40 +1,40 @@
 """The `learner` fixture: a proxy through which graders call learner code in the sandbox.
 
-`learner.activations.sigmoid(x)` starts (once) a sandboxed worker for activations.py, calls
-`sigmoid` there, and returns plain data. Anything that goes wrong on the learner's side (an
-exception, NotImplementedError, a timeout, a crash, a module that will not import or was not
-submitted) raises `LearnerError`, a `GradingFailure`: the test fails and its message explains.
+`learner.activations.sigmoid(x)` calls `sigmoid` in the worker that holds activations.py and
+returns plain data. Anything that goes wrong on the learner's side (an exception,
+NotImplementedError, a timeout, a crash, a module that will not import or was not submitted)
+raises `LearnerFailure`, a `GradingFailure` carrying its `Outcome`: the test fails and its
+message explains.
+
+The proxy also carries the course's `Comparator`, so `check_call(learner.mod.fn, ...)` compares
+with the tolerances of this course's course.yml, and nothing module-level is configured.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable
 
-from nnlab.grading.compare import GradingFailure
+from nnlab.course import Limits
+from nnlab.grading.compare import Comparator
 from nnlab.grading.submission import Submission
+from nnlab.outcome import GradingFailure, LearnerFailure, Outcome
 from nnlab.sandbox.protocol import FunctionRef, Opaque
-from nnlab.sandbox.worker import CallResult, LearnerFailure, Limits, Worker
-
-
-class LearnerError(GradingFailure):
-    """Learner code failed to produce a value; `kind` as in `LearnerFailure`."""
-
-    def __init__(self, message: str, kind: str = "raised", stdout: str = ""):
-        super().__init__(message)
-        self.kind = kind
-        self.stdout = stdout
+from nnlab.sandbox.worker import CallResult, Worker
 
 
 class LearnerProxy:
-    """Attribute access by module name: `learner.losses`, `learner.activations`."""
+    """One submission's workers, one per learner module: `learner.losses`, `learner.activations`."""
 
-    def __init__(self, submission: Submission, limits: Limits, hide: list[str], course_root: str):
+    def __init__(self, submission: Submission, limits: Limits, comparator: Comparator,
+                 hide: list[str], course_root: str):
         self._submission = submission
         self._limits = limits
         self._hide = hide
         self._course_root = course_root
         self._workers: dict[str, Worker] = {}
+        self.comparator = comparator
         self.stdout: list[str] = []  # learner prints during the current test
         self.seconds_per_call: float | None = None  # a test's own limit, when it sets one
 
@@ -43,59 +43,28 @@ class LearnerProxy:
             raise AttributeError(module)
         return ModuleProxy(self, module)
 
-    def worker(self, module: str) -> Worker:
-        if module in self._submission.problems:
-            raise LearnerError(self._submission.problems[module], kind="import")
-        if f"{module}.py" not in self._submission.files:
-            raise LearnerError(f"{module}.py is not in this submission.", kind="missing")
-        if module not in self._workers:
-            self._workers[module] = self._new_worker(module)
-        return self._workers[module]
-
-    def prestart(self, modules: list[str]) -> None:
+    # -- workers ---------------------------------------------------------------------------
+    def start(self, modules: list[str]) -> None:
         """Start the workers of `modules` side by side (each start waits on an import)."""
-        from concurrent.futures import ThreadPoolExecutor
-
         wanted = [m for m in modules if f"{m}.py" in self._submission.files
                   and m not in self._submission.problems and m not in self._workers]
         with ThreadPoolExecutor(max_workers=max(1, len(wanted))) as pool:
             for module, worker in zip(wanted, pool.map(self._new_worker, wanted)):
                 self._workers[module] = worker
 
+    def worker(self, module: str) -> Worker:
+        if module in self._submission.problems:
+            raise LearnerFailure(Outcome.IMPORT_ERROR, self._submission.problems[module])
+        if f"{module}.py" not in self._submission.files:
+            raise LearnerFailure(Outcome.MISSING, f"{module}.py is not in this submission.")
+        if module not in self._workers:
+            self._workers[module] = self._new_worker(module)
+        return self._workers[module]
+
     def _new_worker(self, module: str) -> Worker:
         worker = Worker(module, self._submission.files, self._limits, self._hide, self._course_root)
         worker.start()
         return worker
-
-    def run(self, worker: Worker, action: str, *args: Any) -> Any:
-        worker.seconds_per_call = self.seconds_per_call
-        try:
-            result = getattr(worker, action)(*args)
-        except LearnerFailure as failure:
-            if failure.stdout:
-                self.stdout.append(failure.stdout)
-            raise LearnerError(failure.message, failure.kind, failure.stdout) from None
-        if isinstance(result, CallResult):
-            if result.stdout:
-                self.stdout.append(result.stdout)
-            result.value = _own(result.value, worker)
-        else:
-            result = _own(result, worker)
-        return result
-
-    def method(self, obj: Opaque, name: str, *args: Any, **kwargs: Any) -> Any:
-        """Call a method of an object learner code made (e.g. `fit` of an MLPClassifier)."""
-        return self.method_call(obj, name, *args, **kwargs).value
-
-    def method_call(self, obj: Opaque, name: str, *args: Any, **kwargs: Any) -> CallResult:
-        if not isinstance(obj, Opaque) or obj.owner is None:
-            raise GradingFailure(f"expected an object made by learner code, got {type(obj).__name__}")
-        return self.run(obj.owner, "call_method", obj, name, _refs(args), _refs(kwargs))
-
-    def attribute(self, obj: Opaque, name: str) -> Any:
-        if not isinstance(obj, Opaque) or obj.owner is None:
-            raise GradingFailure(f"expected an object made by learner code, got {type(obj).__name__}")
-        return self.run(obj.owner, "attribute", obj, name)
 
     @property
     def isolation(self) -> dict:
@@ -105,6 +74,48 @@ class LearnerProxy:
         for worker in self._workers.values():
             worker.stop()
         self._workers.clear()
+
+    def __enter__(self) -> "LearnerProxy":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # -- calls -----------------------------------------------------------------------------
+    def call_function(self, module: str, name: str, args: tuple, kwargs: dict) -> CallResult:
+        worker = self.worker(module)
+        return self._settle(worker, lambda: worker.call(name, _refs(args), _refs(kwargs)))
+
+    def module_value(self, module: str, name: str) -> Any:
+        worker = self.worker(module)
+        return self._settle(worker, lambda: worker.get(name)).value
+
+    def method(self, obj: Opaque, name: str, *args: Any, **kwargs: Any) -> Any:
+        """Call a method of an object learner code made (e.g. `fit` of an MLPClassifier)."""
+        return self.method_call(obj, name, *args, **kwargs).value
+
+    def method_call(self, obj: Opaque, name: str, *args: Any, **kwargs: Any) -> CallResult:
+        worker = _owner(obj)
+        return self._settle(worker, lambda: worker.call_method(obj, name, _refs(args), _refs(kwargs)))
+
+    def attribute(self, obj: Opaque, name: str) -> Any:
+        worker = _owner(obj)
+        return self._settle(worker, lambda: worker.attribute(obj, name)).value
+
+    def _settle(self, worker: Worker, request: Callable[[], CallResult]) -> CallResult:
+        """Run one request with this test's time limit; keep what learner code printed, and tag
+        opaque values with their worker so they can be passed back to it."""
+        worker.seconds_per_call = self.seconds_per_call
+        try:
+            result = request()
+        except LearnerFailure as failure:
+            if failure.stdout:
+                self.stdout.append(failure.stdout)
+            raise
+        if result.stdout:
+            self.stdout.append(result.stdout)
+        result.value = _own(result.value, worker)
+        return result
 
 
 class ModuleProxy:
@@ -119,7 +130,7 @@ class ModuleProxy:
 
     def value(self, name: str) -> Any:
         """A module-level constant such as `XOR_X` or `AND_GATE`."""
-        return self._learner.run(self._learner.worker(self._module), "get", name)
+        return self._learner.module_value(self._module, name)
 
 
 class FunctionProxy:
@@ -131,15 +142,24 @@ class FunctionProxy:
         self.name = name
         self.qualname = f"{module}.{name}"
 
+    @property
+    def comparator(self) -> Comparator:
+        return self._learner.comparator
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.call(*args, **kwargs).value
 
     def call(self, *args: Any, **kwargs: Any) -> CallResult:
-        worker = self._learner.worker(self.module)
-        return self._learner.run(worker, "call", self.name, _refs(args), _refs(kwargs))
+        return self._learner.call_function(self.module, self.name, args, kwargs)
 
     def __repr__(self) -> str:
         return f"<learner function {self.qualname}>"
+
+
+def _owner(obj: Any) -> Worker:
+    if not isinstance(obj, Opaque) or obj.owner is None:
+        raise GradingFailure(f"expected an object made by learner code, got {type(obj).__name__}")
+    return obj.owner
 
 
 def _refs(values: Any) -> Any:

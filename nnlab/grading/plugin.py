@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 
 from nnlab.course import CURRICULUM_MODULES, learner_seed
-from nnlab.grading.compare import GradingFailure
 from nnlab.grading.figures import Figure, FigureRecorder
-from nnlab.grading.learner import LearnerError, LearnerProxy
+from nnlab.grading.learner import LearnerProxy
 from nnlab.grading.results import TestResult
+from nnlab.outcome import GradingFailure, Outcome
 
 NAME = re.compile(r"^(%s)\.[A-Za-z_][A-Za-z0-9_]*(: .+)?$" % "|".join(CURRICULUM_MODULES))
 MAX_OUTPUT_CHARS = 4000
@@ -125,27 +125,24 @@ class GradingPlugin:
             return report
         self._recorded.add(item.nodeid)
         if call.when == "call" and call.excinfo is None:
-            self.results.append(TestResult(name, points, points, "", "passed", call.duration))
+            self.results.append(TestResult(name, points, points, "", Outcome.PASSED, call.duration))
             return report
         error = call.excinfo.value if call.excinfo else None
-        if isinstance(error, LearnerError) and error.kind == "sandbox":
-            kind = "grader_error"
+        if isinstance(error, GradingFailure) and error.outcome is not Outcome.GRADER_ERROR:
+            outcome, output = error.outcome, str(error)
+        elif isinstance(error, GradingFailure):  # the sandbox could not start: not the learner's
+            outcome = Outcome.GRADER_ERROR
             output = (f"nnlab grader error (not a fault in your code; your instructor has been "
                       f"told): {error}")
-        elif isinstance(error, LearnerError):
-            kind, output = error.kind, str(error)
-            if kind == "raised":
-                kind = "failed"
-        elif isinstance(error, GradingFailure):
-            kind, output = "failed", str(error)
         else:
-            kind = "grader_error"
+            outcome = Outcome.GRADER_ERROR
             output = (f"nnlab grader error in the {call.when} of this test (not a fault in your "
                       f"code; your instructor has been told): {call.excinfo.typename}: {error}")
-        if self.learner_proxy.stdout and kind != "grader_error":
+        if self.learner_proxy.stdout and outcome is not Outcome.GRADER_ERROR:
             printed = "".join(self.learner_proxy.stdout)[:1000]
             output += "\n  Your code printed:\n" + "\n".join("    " + l for l in printed.splitlines()[:15])
-        self.results.append(TestResult(name, points, 0.0, output[:MAX_OUTPUT_CHARS], kind, call.duration))
+        self.results.append(TestResult(name, points, 0.0, output[:MAX_OUTPUT_CHARS], outcome,
+                                       call.duration))
         return report
 
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nnlab.outcome import Outcome
+
 RESULTS_VERSION = 1
 
 
@@ -31,7 +33,7 @@ class TestResult:
     points: float
     score: float
     output: str = ""  # why points were lost (empty when passed)
-    kind: str = "passed"  # passed | failed | not_implemented | timeout | crash | import | missing | grader_error
+    outcome: Outcome = Outcome.PASSED
     seconds: float = 0.0
 
     @property
@@ -44,7 +46,7 @@ class TestResult:
 
     @property
     def passed(self) -> bool:
-        return self.kind == "passed"
+        return self.outcome is Outcome.PASSED
 
 
 @dataclass
@@ -69,7 +71,7 @@ class SubmissionResult:
 
     @property
     def grader_errors(self) -> list[TestResult]:
-        return [t for t in self.tests if t.kind == "grader_error"]
+        return [t for t in self.tests if t.outcome is Outcome.GRADER_ERROR]
 
     def module_scores(self) -> dict[str, tuple[float, float]]:
         scores: dict[str, tuple[float, float]] = {m: (0.0, 0.0) for m in self.modules}
@@ -97,7 +99,7 @@ class SubmissionResult:
                 "learner": self.learner, "modules": self.modules,
                 "ignored_files": self.ignored_files, "sandbox": self.isolation,
                 "submission_sha256": self.digest, "seconds": round(self.seconds, 3),
-                "kinds": [t.kind for t in self.tests],
+                "kinds": [t.outcome.value for t in self.tests],
                 "grader_errors": [t.name for t in self.grader_errors],
                 "error": self.error,
                 "figures": [f"figures/{f.filename}" for f in self.figures],
@@ -110,7 +112,8 @@ class SubmissionResult:
         kinds = extra.get("kinds") or []
         tests = [TestResult(name=t["name"], points=t["max_score"], score=t["score"],
                             output=t.get("output", ""),
-                            kind=kinds[i] if i < len(kinds) else ("passed" if t["status"] == "passed" else "failed"))
+                            outcome=Outcome(kinds[i]) if i < len(kinds) else
+                            (Outcome.PASSED if t["status"] == "passed" else Outcome.FAILED))
                  for i, t in enumerate(data.get("tests", []))]
         return cls(learner=extra.get("learner", ""), tests=tests, modules=extra.get("modules", []),
                    ignored_files=extra.get("ignored_files", []), isolation=extra.get("sandbox", {}),
@@ -136,7 +139,7 @@ class SubmissionResult:
         for module, (got, total) in self.module_scores().items():
             tests = [t for t in self.tests if t.module == module]
             out.write(f"## {module}.py: {_num(got)} / {_num(total)}\n\n")
-            if tests and all(t.kind == "not_implemented" for t in tests if not t.passed) and \
+            if tests and all(t.outcome is Outcome.NOT_IMPLEMENTED for t in tests if not t.passed) and \
                     not any(t.passed for t in tests):
                 out.write("Nothing here is implemented yet: every function still raises "
                           "NotImplementedError.\n\n")

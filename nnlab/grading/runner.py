@@ -25,83 +25,86 @@ import numpy as np
 import pytest
 
 from nnlab.course import Course
-from nnlab.grading import compare
+from nnlab.grading.compare import Comparator
 from nnlab.grading.learner import LearnerProxy
 from nnlab.grading.plugin import GradingPlugin
 from nnlab.grading.results import (SubmissionResult, read_submission_result, write_grades_csv,
                                    write_submission_result)
-from nnlab.grading.submission import SubmissionError, read_submission
-from nnlab.sandbox.worker import WORKER_MAIN, Limits
+from nnlab.grading.submission import Submission, SubmissionError, read_submission
+from nnlab.sandbox.worker import WORKER_MAIN
 
 
-def limits_of(course: Course) -> Limits:
-    c = course.limits
-    return Limits(seconds_per_call=c.seconds_per_test, seconds_per_import=c.seconds_per_import,
-                  cpu_seconds=c.worker_cpu_seconds, memory_mb=c.worker_memory_mb,
-                  file_mb=c.worker_file_mb, open_files=c.worker_open_files, output_kb=c.output_kb)
-
-
-def select_modules(course: Course, present: Iterable[str], assignment: str | None) -> list[str]:
+def choose_modules(course: Course, submission: Submission, assignment: str | None) -> list[str]:
     """The modules to grade: an assignment's (submitted or not), else those submitted."""
     graded = course.graded_modules()
     if assignment:
         return [m for m in course.assignment(assignment).modules if m in graded]
-    present = set(present)
+    present = {*submission.modules, *submission.problems}
     return [m for m in graded if m in present]
 
 
 def grade_submission(path: Path | str, course: Course, *, assignment: str | None = None,
                      learner: str | None = None, out_dir: Path | None = None,
                      warn_seed: bool = True, functions: set[str] | None = None) -> SubmissionResult:
-    """Grade one submission folder against the hidden graders; never raises for learner faults.
+    """Grade one submission, top to bottom; with `out_dir`, write its results there.
 
-    `functions` ("module.function" names) limits grading to those functions' tests.
+    Never raises for learner faults: they are failed tests. `functions` ("module.function"
+    names) limits grading to those functions' tests.
     """
     started = time.perf_counter()
-    path = Path(path)
+    # 1. Read the submission: the course's module files only, into memory.
     submission = read_submission(path, course.modules, learner)
-    modules = select_modules(course, [*submission.modules, *submission.problems], assignment)
+    # 2. Choose the modules to grade.
+    modules = choose_modules(course, submission, assignment)
     result = SubmissionResult(learner=submission.learner, modules=modules,
                               ignored_files=submission.ignored,
                               digest=grading_digest(submission.digest(), course, modules))
     if not modules:
         looked_for = ", ".join(f"{m}.py" for m in course.graded_modules())
         result.error = f"no gradable module files in {path} (looked for {looked_for})"
-        return result
-    proxy = LearnerProxy(submission, limits_of(course), hidden_paths(course, path, out_dir),
-                         str(course.root))
-    plugin = GradingPlugin(proxy, submission.learner, course.secret_seed(warn=warn_seed),
-                           functions)
-    compare.configure_tolerances({
-        name: compare.Tolerance(rtol=t.rtol, atol=t.atol)
-        for name, t in (("float64", course.tolerances.float64), ("float32", course.tolerances.float32))
-    })
+    else:
+        # 3. Start one sandboxed worker per module, 4. run the graders through them.
+        proxy = LearnerProxy(submission, course.limits, Comparator(course.tolerances),
+                             hidden_paths(course, Path(path), out_dir), str(course.root))
+        plugin = GradingPlugin(proxy, submission.learner, course.secret_seed(warn=warn_seed),
+                               functions)
+        with course.importable(), proxy:
+            proxy.start(modules)
+            result.error = run_graders(course, modules, plugin)
+            result.isolation = proxy.isolation
+        # 5. Collect the outcomes.
+        result.tests = plugin.results
+        result.figures = plugin.recorded_figures
+    result.seconds = time.perf_counter() - started
+    # 6. Write results.json, feedback.md and the figures.
+    if out_dir is not None:
+        write_submission_result(Path(out_dir), result)
+    return result
+
+
+def run_graders(course: Course, modules: list[str], plugin: GradingPlugin) -> str:
+    """Run graders/test_<module>.py with the plugin, in this process; "" or a grader problem."""
     files = [str(course.root / "graders" / f"test_{m}.py") for m in modules]
     args = [*files, "-q", "--no-header", "-p", "no:cacheprovider", "--disable-plugin-autoload",
             "--import-mode=importlib", "--rootdir", str(course.root / "graders"),
             "-c", os.devnull, "--tb=no", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
-    root = str(course.root)
-    added = root not in sys.path
-    if added:
-        sys.path.insert(0, root)
     chatter = io.StringIO()
     try:
-        proxy.prestart(modules)
         with contextlib.redirect_stdout(chatter), np.errstate(all="ignore"):
             exit_code = pytest.main(args, plugins=[plugin])
     finally:
-        proxy.close()
-        if added and root in sys.path:
-            sys.path.remove(root)
-    result.tests = plugin.results
-    result.figures = plugin.recorded_figures
-    result.isolation = proxy.isolation
+        # pytest keeps imported test modules in sys.modules by a name made from their file
+        # ("test_activations"); forget them, or the next grading in this process (another
+        # course's copy, say) would run these instead of its own.
+        graders = str(course.root / "graders") + os.sep
+        for name in [n for n, m in list(sys.modules.items())
+                     if (getattr(m, "__file__", None) or "").startswith(graders)]:
+            del sys.modules[name]
     if plugin.collection_errors:
-        result.error = "grader problem: " + "; ".join(plugin.collection_errors)[:2000]
-    elif exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        result.error = f"grader problem: pytest exited with {exit_code!r}: {chatter.getvalue()[-1500:]}"
-    result.seconds = time.perf_counter() - started
-    return result
+        return "grader problem: " + "; ".join(plugin.collection_errors)[:2000]
+    if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        return f"grader problem: pytest exited with {exit_code!r}: {chatter.getvalue()[-1500:]}"
+    return ""
 
 
 def hidden_paths(course: Course, submission: Path, out_dir: Path | None) -> list[str]:
@@ -133,8 +136,8 @@ def _grade_one(path: str, course: Course, assignment: str | None, out_dir: str) 
     """Grade and write one learner; any failure becomes that learner's error, not the batch's."""
     learner = Path(path).resolve().name
     try:
-        result = grade_submission(path, course, assignment=assignment, out_dir=Path(out_dir),
-                                  warn_seed=False)
+        return grade_submission(path, course, assignment=assignment, out_dir=Path(out_dir),
+                                warn_seed=False)
     except SubmissionError as error:
         result = SubmissionResult(learner=learner, error=str(error))
     except Exception as error:  # an nnlab fault: report it against this submission only
@@ -205,7 +208,7 @@ def _unchanged(earlier: SubmissionResult, path: Path, course: Course, assignment
         submission = read_submission(path, course.modules)
     except SubmissionError:
         return False
-    modules = select_modules(course, [*submission.modules, *submission.problems], assignment)
+    modules = choose_modules(course, submission, assignment)
     return earlier.digest == grading_digest(submission.digest(), course, modules) and \
         earlier.modules == modules
 

@@ -54,11 +54,14 @@ class FunctionRef:
 # ------------------------------------------------------------------------------------------
 
 
-def encode(value: Any, blobs: list[bytes], keep: Any = None, depth: int = 0) -> Any:
+def encode(value: Any, blobs: list[bytes] | None, keep: Any = None, depth: int = 0) -> Any:
     """Turn a value into JSON-able data, appending arrays to `blobs` as .npy bytes.
 
-    `keep(value) -> int` stores a value that is not plain data and returns its handle id (the
-    worker's side); without it such a value is an error (the parent's side).
+    With `blobs=None` arrays are written inline as readable, exact JSON (`nnlab build` stores
+    the public checks this way): {"$array": {"dtype", "shape", "data"}}, floats by `repr` (which
+    round-trips), nan and inf as strings. `keep(value) -> int` stores a value that is not plain
+    data and returns its handle id (the worker's side); without it such a value is an error
+    (the parent's side).
     """
     if depth > MAX_DEPTH:
         raise ProtocolError("value nested too deeply")
@@ -69,11 +72,9 @@ def encode(value: Any, blobs: list[bytes], keep: Any = None, depth: int = 0) -> 
     if type(value) is float:
         return {"$float": repr(value)} if not np.isfinite(value) else value
     if isinstance(value, np.ndarray) and value.dtype.kind in NUMERIC_KINDS and value.dtype.fields is None:
-        blobs.append(_npy_bytes(value))
-        return {"$array": len(blobs) - 1}
+        return {"$array": _array_payload(value, blobs)}
     if isinstance(value, np.generic) and np.dtype(type(value)).kind in NUMERIC_KINDS:
-        blobs.append(_npy_bytes(np.asarray(value)))
-        return {"$scalar": len(blobs) - 1}
+        return {"$scalar": _array_payload(np.asarray(value), blobs)}
     if type(value) is list:
         return [encode(v, blobs, keep, depth + 1) for v in value]
     if type(value) is tuple:
@@ -87,6 +88,33 @@ def encode(value: Any, blobs: list[bytes], keep: Any = None, depth: int = 0) -> 
     if keep is not None:
         return {"$opaque": keep(value), "type": _type_name(value)}
     raise ProtocolError(f"cannot send a {type(value).__name__} across the sandbox boundary")
+
+
+def _array_payload(array: np.ndarray, blobs: list[bytes] | None) -> Any:
+    if blobs is not None:
+        blobs.append(_npy_bytes(array))
+        return len(blobs) - 1
+    plain = np.asarray(array).view(np.ndarray)
+    return {"dtype": str(plain.dtype), "shape": list(plain.shape),
+            "data": _finite_or_text(plain.tolist())}
+
+
+def _finite_or_text(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_finite_or_text(v) for v in value]
+    if isinstance(value, float) and not np.isfinite(value):
+        return repr(value)
+    return value
+
+
+def _from_text(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_from_text(v) for v in value]
+    if isinstance(value, str):
+        if value not in ("nan", "inf", "-inf"):
+            raise ProtocolError("malformed inline array")
+        return float(value)
+    return value
 
 
 def _type_name(value: Any) -> str:
@@ -106,7 +134,7 @@ def _npy_bytes(array: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def decode(data: Any, blobs: list[bytes], resolve: Any = None, depth: int = 0) -> Any:
+def decode(data: Any, blobs: list[bytes] | None, resolve: Any = None, depth: int = 0) -> Any:
     """The inverse of `encode`. `resolve(kind, payload)` maps handles and function refs (worker
     side); without it they decode to `Opaque` / `FunctionRef` (parent side)."""
     if depth > MAX_DEPTH:
@@ -118,9 +146,9 @@ def decode(data: Any, blobs: list[bytes], resolve: Any = None, depth: int = 0) -
     if not isinstance(data, dict) or len(data) not in (1, 2):
         raise ProtocolError("malformed value")
     if "$array" in data:
-        return _read_npy(blobs, data["$array"])
+        return _read_array(blobs, data["$array"])
     if "$scalar" in data:
-        return _read_npy(blobs, data["$scalar"])[()]
+        return _read_array(blobs, data["$scalar"])[()]
     if "$float" in data:
         text = data["$float"]
         if text not in ("nan", "inf", "-inf"):
@@ -152,6 +180,20 @@ def _list(value: Any) -> list:
     if not isinstance(value, list):
         raise ProtocolError("malformed container")
     return value
+
+
+def _read_array(blobs: list[bytes] | None, payload: Any) -> np.ndarray:
+    """An array from its blob (an index) or from its inline form (a dict)."""
+    if not isinstance(payload, dict):
+        return _read_npy(blobs or [], payload)
+    try:
+        dtype = np.dtype(payload["dtype"])
+        array = np.array(_from_text(payload["data"]), dtype=dtype).reshape(payload["shape"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise ProtocolError(f"malformed inline array: {error}") from None
+    if array.dtype.kind not in NUMERIC_KINDS or array.dtype.fields is not None:
+        raise ProtocolError(f"arrays must be numeric, got dtype {array.dtype}")
+    return array
 
 
 def _read_npy(blobs: list[bytes], index: Any) -> np.ndarray:

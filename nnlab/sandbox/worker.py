@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nnlab.course import Limits
+from nnlab.outcome import LearnerFailure, Outcome
 from nnlab.sandbox import protocol
 from nnlab.sandbox.protocol import ProtocolError
 
@@ -33,20 +35,6 @@ WORKER_MAIN = Path(__file__).with_name("worker_main.py")
 FORBIDDEN_IMPORTS = ("tensorflow", "keras", "torch", "jax", "scipy", "sklearn")
 # Each worker started as root runs under its own uid from this range (no passwd entry needed).
 UID_BASE, UID_SPAN = 600_000, 100_000
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one worker may use; from course.yml's `limits`."""
-
-    seconds_per_call: float = 10.0
-    seconds_per_import: float = 10.0
-    cpu_seconds: int = 300
-    memory_mb: int = 2048
-    file_mb: int = 16
-    open_files: int = 64
-    output_kb: int = 8
-    processes: int = 8
 
 
 @dataclass
@@ -57,21 +45,6 @@ class CallResult:
     mutated: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     stdout: str = ""
-
-
-class LearnerFailure(Exception):
-    """A learner call did not return: it raised, timed out, crashed, or its module won't import.
-
-    `kind` is one of "raised", "not_implemented", "timeout", "crash", "import", "protocol", or
-    "sandbox" (the worker could not start before any learner code ran: nnlab's fault, not the
-    learner's); `message` is written for the learner.
-    """
-
-    def __init__(self, kind: str, message: str, stdout: str = ""):
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-        self.stdout = stdout
 
 
 class Worker:
@@ -93,7 +66,7 @@ class Worker:
         self._dropped = 0
         self._out: int | None = None  # the worker's stdout+stderr, read while waiting for replies
         self._uid = None
-        self.seconds_per_call: float | None = None  # overrides limits.seconds_per_call when set
+        self.seconds_per_call: float | None = None  # overrides limits.seconds_per_test when set
 
     # -- life cycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -121,9 +94,9 @@ class Worker:
             "req_fd": req_r, "rep_fd": rep_w, "uid": self._uid,
             "hide": self.hide, "course_root": self.course_root,
             "forbidden": list(FORBIDDEN_IMPORTS),
-            "limits": {"cpu_seconds": self.limits.cpu_seconds, "memory_mb": self.limits.memory_mb,
-                       "file_mb": self.limits.file_mb, "open_files": self.limits.open_files,
-                       "processes": self.limits.processes},
+            "limits": {"cpu_seconds": self.limits.worker_cpu_seconds, "memory_mb": self.limits.worker_memory_mb,
+                       "file_mb": self.limits.worker_file_mb, "open_files": self.limits.worker_open_files,
+                       "processes": self.limits.worker_processes},
         }
         env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
                "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -145,7 +118,7 @@ class Worker:
         except LearnerFailure as failure:
             # No learner code has run yet: this is nnlab's (or the machine's) fault.
             self.import_failure = LearnerFailure(
-                "sandbox", f"the sandbox for {self.module}.py could not start ({failure.message}); "
+                Outcome.GRADER_ERROR, f"the sandbox for {self.module}.py could not start ({failure.message}); "
                 f"its output: {failure.stdout[-800:]!r}", failure.stdout)
             return
         self.isolation = header.get("ready", {}) if isinstance(header.get("ready"), dict) else {}
@@ -153,7 +126,7 @@ class Worker:
             self._request({"op": "import", "module": self.module}, [],
                           self.limits.seconds_per_import, f"importing {self.module}.py")
         except LearnerFailure as failure:
-            self.import_failure = LearnerFailure("import", _import_message(self.module, failure),
+            self.import_failure = LearnerFailure(Outcome.IMPORT_ERROR, _import_message(self.module, failure),
                                                  failure.stdout)
 
     def stop(self) -> None:
@@ -198,14 +171,15 @@ class Worker:
         return self._call({"op": "method", "handle": handle.id, "name": name}, args, kwargs,
                           f"{handle.type_name}.{name}")
 
-    def get(self, name: str) -> Any:
+    def get(self, name: str) -> CallResult:
         """A module-level value of the learner module, e.g. `XOR_X`."""
         return self._call({"op": "getattr", "module": self.module, "name": name}, None, None,
-                          f"{self.module}.{name}").value
+                          f"{self.module}.{name}")
 
-    def attribute(self, handle: protocol.Opaque, name: str) -> Any:
+    def attribute(self, handle: protocol.Opaque, name: str) -> CallResult:
+        """An attribute of an object that stayed in the worker (e.g. a model's `loss_curve_`)."""
         return self._call({"op": "attr", "handle": handle.id, "name": name}, None, None,
-                          f"{handle.type_name}.{name}").value
+                          f"{handle.type_name}.{name}")
 
     def _call(self, header: dict, args: tuple | None, kwargs: dict | None, what: str) -> CallResult:
         if self.import_failure is not None:
@@ -218,7 +192,7 @@ class Worker:
         if args is not None:
             header = dict(header, args=protocol.encode(list(args), blobs),
                           kwargs=protocol.encode(dict(kwargs or {}), blobs))
-        seconds = self.seconds_per_call or self.limits.seconds_per_call
+        seconds = self.seconds_per_call or self.limits.seconds_per_test
         reply, stdout = self._request(header, blobs, seconds, what)
         return CallResult(value=reply["value"], mutated=[str(m) for m in reply.get("mutated", [])][:10],
                           warnings=[str(w)[:300] for w in reply.get("warnings", [])][:5], stdout=stdout)
@@ -238,21 +212,21 @@ class Worker:
                 reply["value"] = protocol.decode(reply.get("value"), reply_blobs)
             except (ProtocolError, RecursionError, TypeError) as error:
                 self.stop()
-                raise LearnerFailure("protocol", f"{what} returned data that cannot be graded: {error}",
+                raise LearnerFailure(Outcome.BAD_REPLY, f"{what} returned data that cannot be graded: {error}",
                                      stdout) from None
             return reply, stdout
         error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
         kind = str(error.get("type", "Exception"))
         message, where = str(error.get("message", "")), str(error.get("where", ""))
         if kind == "NotImplementedError":
-            raise LearnerFailure("not_implemented",
+            raise LearnerFailure(Outcome.NOT_IMPLEMENTED,
                                  f"{what} is not implemented yet (it raises NotImplementedError).", stdout)
         text = f"{what} raised {kind}: {message}" if message else f"{what} raised {kind}"
         if where:
             text += f"\n  at {where}"
         if kind == "MemoryError":
-            text += f"\n  (the sandbox allows {self.limits.memory_mb} MB)"
-        raise LearnerFailure("raised", text, stdout)
+            text += f"\n  (the sandbox allows {self.limits.worker_memory_mb} MB)"
+        raise LearnerFailure(Outcome.FAILED, text, stdout)
 
     def _receive(self, seconds: float, what: str) -> tuple[dict, list[bytes]]:
         deadline = time.monotonic() + seconds
@@ -265,13 +239,13 @@ class Worker:
         except TimeoutError:
             self.stop()
             raise LearnerFailure(
-                "timeout", f"{what} did not finish within {seconds:g} s (an endless loop, or far too "
+                Outcome.TIMEOUT, f"{what} did not finish within {seconds:g} s (an endless loop, or far too "
                 f"slow); the sandbox was stopped.", self._take_output()) from None
         except EOFError:
             self._crashed(what)
         except ProtocolError as error:
             self.stop()
-            raise LearnerFailure("protocol", f"{what}: the sandbox sent a malformed reply ({error}).",
+            raise LearnerFailure(Outcome.BAD_REPLY, f"{what}: the sandbox sent a malformed reply ({error}).",
                                  self._take_output()) from None
 
     def _read(self, size: int, deadline: float) -> bytes:
@@ -309,16 +283,16 @@ class Worker:
             name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
             reason = f"was killed by {name}"
             if name == "SIGXCPU":
-                reason += f" (over the CPU limit of {self.limits.cpu_seconds} s)"
+                reason += f" (over the CPU limit of {self.limits.worker_cpu_seconds} s)"
             if name in ("SIGKILL", "SIGSEGV"):
                 reason += " (out of memory, or a crash in native code)"
             if name == "SIGXFSZ":
-                reason += f" (it wrote a file over {self.limits.file_mb} MB)"
+                reason += f" (it wrote a file over {self.limits.worker_file_mb} MB)"
         elif code is not None:
             reason = f"exited with status {code} (os._exit or sys.exit in learner code?)"
         else:
             reason = "stopped answering"
-        raise LearnerFailure("crash", f"during {what} the sandbox process {reason}.", stdout)
+        raise LearnerFailure(Outcome.CRASH, f"during {what} the sandbox process {reason}.", stdout)
 
     # -- learner output --------------------------------------------------------------------
     def _drain(self) -> None:
@@ -354,10 +328,10 @@ class Worker:
 
 
 def _import_message(module: str, failure: LearnerFailure) -> str:
-    if failure.kind == "timeout":
+    if failure.outcome is Outcome.TIMEOUT:
         return f"importing {module}.py did not finish in time: code at the top level of the file " \
                f"runs at import (an endless loop or a long computation outside a function?)."
-    if failure.kind == "crash":
+    if failure.outcome is Outcome.CRASH:
         reason = failure.message.split("the sandbox process ", 1)[-1]
         return f"{module}.py could not be imported: the sandbox process {reason}"
     text = failure.message.replace(f"importing {module}.py raised ", "")

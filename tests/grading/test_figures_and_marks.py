@@ -73,6 +73,6 @@ def test_per_test_time_limit_and_templated_titles(tmp_path, fast_course, make_su
     by_name = {t.name: t for t in result.tests}
     assert by_name["activations.linear: a slow call with a longer limit"].passed
     limited = by_name["activations.linear: a slow call with the default limit"]
-    assert limited.kind == "timeout", limited.output
+    assert limited.outcome == "timeout", limited.output
     assert by_name["activations.relu: called by name"].passed
     assert by_name["activations.tanh: called by name"].passed

@@ -79,4 +79,4 @@ def test_conftest_in_a_submission_is_ignored(fast_course, make_submission):
     result = grade_submission(folder, fast_course, warn_seed=False)
     assert result.tests and result.score == 0
     assert {"conftest.py", "sitecustomize.py"} <= set(result.ignored_files)
-    assert all(t.kind == "not_implemented" for t in result.tests)
+    assert all(t.outcome == "not_implemented" for t in result.tests)

@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 
 from nnlab.sandbox.protocol import Opaque
-from nnlab.sandbox.worker import LearnerFailure, Limits, Worker
+from nnlab.course import Limits
+from nnlab.outcome import LearnerFailure
+from nnlab.sandbox.worker import Worker
 from tests.support import ROOT
 
-LIMITS = Limits(seconds_per_call=2, seconds_per_import=5, memory_mb=1024, output_kb=2)
+LIMITS = Limits(seconds_per_test=2, seconds_per_import=5, worker_memory_mb=1024, output_kb=2)
 
 LEARNER = b'''
 import os, sys, time
@@ -126,20 +128,20 @@ def test_prints_are_captured_per_call_and_capped(worker):
     ("spin", "timeout", "did not finish within 2 s"),
     ("nap", "timeout", "did not finish within 2 s"),
     ("vanish", "crash", "exited with status 7"),
-    ("leave", "raised", "raised SystemExit"),
+    ("leave", "failed", "raised SystemExit"),
 ])
 def test_runaway_calls_are_contained_and_the_next_call_works(worker, name, kind, words):
     with pytest.raises(LearnerFailure) as failure:
         worker.call(name, (1,))
-    assert failure.value.kind == kind and words in failure.value.message
+    assert failure.value.outcome == kind and words in failure.value.message
     assert worker.call("double", (2,)).value == 4  # a fresh worker if the old one died
 
 
 def test_memory_bomb_hits_the_address_space_limit():
-    with Worker("learner", {"learner.py": LEARNER}, Limits(seconds_per_call=30, memory_mb=512)) as w:
+    with Worker("learner", {"learner.py": LEARNER}, Limits(seconds_per_test=30, worker_memory_mb=512)) as w:
         with pytest.raises(LearnerFailure) as failure:
             w.call("hog", (1,))
-        assert failure.value.kind == "raised" and "MemoryError" in failure.value.message
+        assert failure.value.outcome == "failed" and "MemoryError" in failure.value.message
         assert "the sandbox allows 512 MB" in failure.value.message
         assert w.call("double", (2,)).value == 4
 
@@ -190,8 +192,8 @@ def test_isolation_where_the_os_allows(worker):
 def test_file_size_limit(worker):
     assert worker.call("write_big", (1000,)).value == 1000
     with pytest.raises(LearnerFailure) as failure:
-        worker.call("write_big", (LIMITS.file_mb * 1024 * 1024 + 1,))
-    assert failure.value.kind in ("crash", "raised")
+        worker.call("write_big", (LIMITS.worker_file_mb * 1024 * 1024 + 1,))
+    assert failure.value.outcome in ("crash", "failed")
 
 
 def test_import_failures_are_remembered_and_explained():
@@ -213,7 +215,8 @@ def test_import_failures_are_remembered_and_explained():
 
 def test_learner_proxy_calls_methods_of_learner_objects():
     """Objects a learner makes (a model, say) stay in the worker; graders call their methods."""
-    from nnlab.grading.learner import LearnerError, LearnerProxy
+    from nnlab.grading.compare import Comparator
+    from nnlab.grading.learner import LearnerProxy
     from nnlab.grading.submission import Submission
 
     source = b'''
@@ -225,16 +228,16 @@ class Counter:
         return self
 '''
     submission = Submission(learner="ada", path=".", files={"model.py": source})
-    proxy = LearnerProxy(submission, LIMITS, hide=[], course_root="")
+    proxy = LearnerProxy(submission, LIMITS, Comparator(), hide=[], course_root="")
     try:
         counter = proxy.model.Counter(3)
         assert isinstance(counter, Opaque) and counter.type_name == "Counter"
         again = proxy.method(counter, "add", 4)
         assert isinstance(again, Opaque)
         assert proxy.attribute(counter, "count_") == 7
-        with pytest.raises(LearnerError, match="losses.py is not in this submission"):
+        with pytest.raises(LearnerFailure, match="losses.py is not in this submission"):
             proxy.losses.mse(1, 2)
-        with pytest.raises(LearnerError, match="raised AttributeError"):
+        with pytest.raises(LearnerFailure, match="raised AttributeError"):
             proxy.attribute(counter, "missing")
     finally:
         proxy.close()
