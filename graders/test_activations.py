@@ -64,13 +64,6 @@ def test_linear_random(learner, ref, rng):
 
 
 @pytest.mark.points(1)
-def test_linear_float32(learner, ref, rng):
-    """activations.linear: float32 stays float32"""
-    check_call(learner.activations.linear, ref.activations.linear, float32_array(rng),
-               exact_dtype=True)
-
-
-@pytest.mark.points(1)
 def test_binary_step_random(learner, ref, rng):
     """activations.binary_step: random inputs (1-d, 2-d, 3-d)"""
     check_each(learner.activations.binary_step, ref.activations.binary_step, random_arrays(rng))
@@ -83,23 +76,9 @@ def test_binary_step_at_zero(learner, ref, rng):
 
 
 @pytest.mark.points(1)
-def test_binary_step_float32(learner, ref, rng):
-    """activations.binary_step: float32 stays float32"""
-    check_call(learner.activations.binary_step, ref.activations.binary_step, float32_array(rng),
-               exact_dtype=True)
-
-
-@pytest.mark.points(1)
 def test_linear_grad_random(learner, ref, rng):
     """activations.linear_grad: random inputs (1-d, 2-d, 3-d)"""
     check_each(learner.activations.linear_grad, ref.activations.linear_grad, random_arrays(rng))
-
-
-@pytest.mark.points(1)
-def test_linear_grad_float32(learner, ref, rng):
-    """activations.linear_grad: float32 stays float32"""
-    check_call(learner.activations.linear_grad, ref.activations.linear_grad, float32_array(rng),
-               exact_dtype=True)
 
 
 @pytest.mark.points(1)
@@ -107,13 +86,6 @@ def test_binary_step_grad_random(learner, ref, rng):
     """activations.binary_step_grad: random inputs and x == 0"""
     check_each(learner.activations.binary_step_grad, ref.activations.binary_step_grad,
                random_arrays(rng) + [with_kinks(rng)])
-
-
-@pytest.mark.points(1)
-def test_binary_step_grad_float32(learner, ref, rng):
-    """activations.binary_step_grad: float32 stays float32"""
-    check_call(learner.activations.binary_step_grad, ref.activations.binary_step_grad,
-               float32_array(rng), exact_dtype=True)
 
 
 # ------------------------------------------------------------------------------------------
@@ -133,13 +105,6 @@ def test_sigmoid_large(learner, ref, rng):
     check_call(learner.activations.sigmoid, ref.activations.sigmoid, large(rng), no_warnings=True)
 
 
-@pytest.mark.points(1)
-def test_sigmoid_float32(learner, ref, rng):
-    """activations.sigmoid: float32 stays float32"""
-    check_call(learner.activations.sigmoid, ref.activations.sigmoid, float32_array(rng),
-               exact_dtype=True)
-
-
 @pytest.mark.points(2)
 def test_sigmoid_grad_random(learner, ref, rng):
     """activations.sigmoid_grad: random inputs (1-d, 2-d, 3-d)"""
@@ -150,13 +115,6 @@ def test_sigmoid_grad_random(learner, ref, rng):
 def test_sigmoid_grad_large(learner, ref, rng):
     """activations.sigmoid_grad: |x| up to 1e3"""
     check_call(learner.activations.sigmoid_grad, ref.activations.sigmoid_grad, large(rng))
-
-
-@pytest.mark.points(1)
-def test_sigmoid_grad_float32(learner, ref, rng):
-    """activations.sigmoid_grad: float32 stays float32"""
-    check_call(learner.activations.sigmoid_grad, ref.activations.sigmoid_grad, float32_array(rng),
-               exact_dtype=True)
 
 
 @pytest.mark.points(1)
@@ -171,23 +129,10 @@ def test_tanh_large(learner, ref, rng):
     check_call(learner.activations.tanh, ref.activations.tanh, large(rng))
 
 
-@pytest.mark.points(1)
-def test_tanh_float32(learner, ref, rng):
-    """activations.tanh: float32 stays float32"""
-    check_call(learner.activations.tanh, ref.activations.tanh, float32_array(rng), exact_dtype=True)
-
-
 @pytest.mark.points(2)
 def test_tanh_grad_random(learner, ref, rng):
     """activations.tanh_grad: random inputs (1-d, 2-d, 3-d)"""
     check_each(learner.activations.tanh_grad, ref.activations.tanh_grad, random_arrays(rng))
-
-
-@pytest.mark.points(1)
-def test_tanh_grad_float32(learner, ref, rng):
-    """activations.tanh_grad: float32 stays float32"""
-    check_call(learner.activations.tanh_grad, ref.activations.tanh_grad, float32_array(rng),
-               exact_dtype=True)
 
 
 # ------------------------------------------------------------------------------------------
@@ -203,12 +148,6 @@ def test_relu_random(learner, ref, rng):
 
 
 @pytest.mark.points(1)
-def test_relu_float32(learner, ref, rng):
-    """activations.relu: float32 stays float32"""
-    check_call(learner.activations.relu, ref.activations.relu, float32_array(rng), exact_dtype=True)
-
-
-@pytest.mark.points(1)
 def test_relu_grad_random(learner, ref, rng):
     """activations.relu_grad: random inputs (1-d, 2-d, 3-d)"""
     check_each(learner.activations.relu_grad, ref.activations.relu_grad, random_arrays(rng))
@@ -218,13 +157,6 @@ def test_relu_grad_random(learner, ref, rng):
 def test_relu_grad_at_zero(learner, ref, rng):
     """activations.relu_grad: 0 at the kink x == 0"""
     check_call(learner.activations.relu_grad, ref.activations.relu_grad, with_kinks(rng))
-
-
-@pytest.mark.points(1)
-def test_relu_grad_float32(learner, ref, rng):
-    """activations.relu_grad: float32 stays float32"""
-    check_call(learner.activations.relu_grad, ref.activations.relu_grad, float32_array(rng),
-               exact_dtype=True)
 
 
 @pytest.mark.points(1)
@@ -239,13 +171,6 @@ def test_leaky_relu_alpha(learner, ref, rng):
     """activations.leaky_relu: alpha=0.2"""
     check_call(learner.activations.leaky_relu, ref.activations.leaky_relu,
                rng.normal(scale=3.0, size=(5, 4)), alpha=0.2)
-
-
-@pytest.mark.points(1)
-def test_leaky_relu_float32(learner, ref, rng):
-    """activations.leaky_relu: float32 stays float32"""
-    check_call(learner.activations.leaky_relu, ref.activations.leaky_relu, float32_array(rng),
-               exact_dtype=True)
 
 
 @pytest.mark.points(1)
@@ -267,13 +192,6 @@ def test_leaky_relu_grad_alpha(learner, ref, rng):
     """activations.leaky_relu_grad: alpha=0.3"""
     check_call(learner.activations.leaky_relu_grad, ref.activations.leaky_relu_grad,
                with_kinks(rng), alpha=0.3)
-
-
-@pytest.mark.points(1)
-def test_leaky_relu_grad_float32(learner, ref, rng):
-    """activations.leaky_relu_grad: float32 stays float32"""
-    check_call(learner.activations.leaky_relu_grad, ref.activations.leaky_relu_grad,
-               float32_array(rng), exact_dtype=True)
 
 
 # ------------------------------------------------------------------------------------------
@@ -301,12 +219,6 @@ def test_elu_large(learner, ref, rng):
 
 
 @pytest.mark.points(1)
-def test_elu_float32(learner, ref, rng):
-    """activations.elu: float32 stays float32"""
-    check_call(learner.activations.elu, ref.activations.elu, float32_array(rng), exact_dtype=True)
-
-
-@pytest.mark.points(1)
 def test_elu_grad_random(learner, ref, rng):
     """activations.elu_grad: random inputs (1-d, 2-d, 3-d)"""
     check_each(learner.activations.elu_grad, ref.activations.elu_grad, random_arrays(rng))
@@ -322,13 +234,6 @@ def test_elu_grad_at_zero(learner, ref, rng):
 def test_elu_grad_alpha(learner, ref, rng):
     """activations.elu_grad: alpha=0.5, including x == 0"""
     check_call(learner.activations.elu_grad, ref.activations.elu_grad, with_kinks(rng), alpha=0.5)
-
-
-@pytest.mark.points(1)
-def test_elu_grad_float32(learner, ref, rng):
-    """activations.elu_grad: float32 stays float32"""
-    check_call(learner.activations.elu_grad, ref.activations.elu_grad, float32_array(rng),
-               exact_dtype=True)
 
 
 # ------------------------------------------------------------------------------------------
@@ -349,13 +254,6 @@ def test_softplus_large(learner, ref, rng):
 
 
 @pytest.mark.points(1)
-def test_softplus_float32(learner, ref, rng):
-    """activations.softplus: float32 stays float32"""
-    check_call(learner.activations.softplus, ref.activations.softplus, float32_array(rng),
-               exact_dtype=True)
-
-
-@pytest.mark.points(1)
 def test_softplus_grad_random(learner, ref, rng):
     """activations.softplus_grad: random inputs (1-d, 2-d, 3-d)"""
     check_each(learner.activations.softplus_grad, ref.activations.softplus_grad, random_arrays(rng))
@@ -365,13 +263,6 @@ def test_softplus_grad_random(learner, ref, rng):
 def test_softplus_grad_large(learner, ref, rng):
     """activations.softplus_grad: |x| up to 1e3"""
     check_call(learner.activations.softplus_grad, ref.activations.softplus_grad, large(rng))
-
-
-@pytest.mark.points(1)
-def test_softplus_grad_float32(learner, ref, rng):
-    """activations.softplus_grad: float32 stays float32"""
-    check_call(learner.activations.softplus_grad, ref.activations.softplus_grad, float32_array(rng),
-               exact_dtype=True)
 
 
 # ------------------------------------------------------------------------------------------
@@ -403,8 +294,16 @@ def test_softmax_large(learner, ref, rng):
     check_call(learner.activations.softmax, ref.activations.softmax, z, no_warnings=True)
 
 
+# ------------------------------------------------------------------------------------------
+# float32 in, float32 out: one test per function, each with its own title and point
+# ------------------------------------------------------------------------------------------
+
+ALL_FUNCTIONS = ['linear', 'binary_step', 'linear_grad', 'binary_step_grad', 'sigmoid', 'sigmoid_grad', 'tanh', 'tanh_grad', 'relu', 'relu_grad', 'leaky_relu', 'leaky_relu_grad', 'elu', 'elu_grad', 'softplus', 'softplus_grad', 'softmax']
+
+
 @pytest.mark.points(1)
-def test_softmax_float32(learner, ref, rng):
-    """activations.softmax: float32 stays float32"""
-    check_call(learner.activations.softmax, ref.activations.softmax, float32_array(rng),
+@pytest.mark.parametrize("fn", ALL_FUNCTIONS)
+def test_float32_stays_float32(learner, ref, rng, fn):
+    """activations.{fn}: float32 stays float32"""
+    check_call(getattr(learner.activations, fn), getattr(ref.activations, fn), float32_array(rng),
                exact_dtype=True)

@@ -93,24 +93,10 @@ def test_mse_random(learner, ref, rng, shape):
 
 
 @pytest.mark.points(1)
-def test_mse_float32(learner, ref, rng):
-    """losses.mse: float32 stays float32"""
-    check_call(learner.losses.mse, ref.losses.mse, *regression(rng, (5, 3), np.float32),
-               exact_dtype=True)
-
-
-@pytest.mark.points(1)
 @by_shape
 def test_mse_grad_random(learner, ref, rng, shape):
     """losses.mse_grad: random targets and predictions"""
     check_call(learner.losses.mse_grad, ref.losses.mse_grad, *regression(rng, shape))
-
-
-@pytest.mark.points(1)
-def test_mse_grad_float32(learner, ref, rng):
-    """losses.mse_grad: float32 stays float32"""
-    check_call(learner.losses.mse_grad, ref.losses.mse_grad, *regression(rng, (5, 3), np.float32),
-               exact_dtype=True)
 
 
 # ------------------------------------------------------------------------------------------
@@ -126,24 +112,10 @@ def test_half_sse_random(learner, ref, rng, shape):
 
 
 @pytest.mark.points(1)
-def test_half_sse_float32(learner, ref, rng):
-    """losses.half_sse: float32 stays float32"""
-    check_call(learner.losses.half_sse, ref.losses.half_sse, *regression(rng, (4, 1), np.float32),
-               exact_dtype=True)
-
-
-@pytest.mark.points(1)
 @pytest.mark.parametrize("shape", [(8,), (6, 2)], ids=["1-d", "2-d"])
 def test_half_sse_grad_random(learner, ref, rng, shape):
     """losses.half_sse_grad: random targets and predictions"""
     check_call(learner.losses.half_sse_grad, ref.losses.half_sse_grad, *regression(rng, shape))
-
-
-@pytest.mark.points(1)
-def test_half_sse_grad_float32(learner, ref, rng):
-    """losses.half_sse_grad: float32 stays float32"""
-    check_call(learner.losses.half_sse_grad, ref.losses.half_sse_grad,
-               *regression(rng, (4, 1), np.float32), exact_dtype=True)
 
 
 # ------------------------------------------------------------------------------------------
@@ -175,13 +147,6 @@ def test_binary_cross_entropy_eps(learner, ref, rng):
 
 
 @pytest.mark.points(1)
-def test_binary_cross_entropy_float32(learner, ref, rng):
-    """losses.binary_cross_entropy: float32 stays float32"""
-    check_call(learner.losses.binary_cross_entropy, ref.losses.binary_cross_entropy,
-               *labels_and_probabilities(rng, (5, 3), np.float32), exact_dtype=True)
-
-
-@pytest.mark.points(1)
 @by_shape
 def test_binary_cross_entropy_grad_random(learner, ref, rng, shape):
     """losses.binary_cross_entropy_grad: random labels and probabilities"""
@@ -194,13 +159,6 @@ def test_binary_cross_entropy_grad_saturated(learner, ref, rng):
     """losses.binary_cross_entropy_grad: zero gradient where p is clipped, no warnings"""
     check_call(learner.losses.binary_cross_entropy_grad, ref.losses.binary_cross_entropy_grad,
                *saturated(rng), no_warnings=True)
-
-
-@pytest.mark.points(1)
-def test_binary_cross_entropy_grad_float32(learner, ref, rng):
-    """losses.binary_cross_entropy_grad: float32 stays float32"""
-    check_call(learner.losses.binary_cross_entropy_grad, ref.losses.binary_cross_entropy_grad,
-               *labels_and_probabilities(rng, (5, 3), np.float32), exact_dtype=True)
 
 
 # ------------------------------------------------------------------------------------------
@@ -229,13 +187,6 @@ def test_categorical_cross_entropy_saturated(learner, ref, rng):
                *saturated_classes(rng), no_warnings=True)
 
 
-@pytest.mark.points(1)
-def test_categorical_cross_entropy_float32(learner, ref, rng):
-    """losses.categorical_cross_entropy: float32 stays float32"""
-    check_call(learner.losses.categorical_cross_entropy, ref.losses.categorical_cross_entropy,
-               *classification(rng, dtype=np.float32), exact_dtype=True)
-
-
 @pytest.mark.points(2)
 def test_categorical_cross_entropy_grad_random(learner, ref, rng):
     """losses.categorical_cross_entropy_grad: one-hot targets, softmax probabilities"""
@@ -257,14 +208,6 @@ def test_categorical_cross_entropy_grad_saturated(learner, ref, rng):
                ref.losses.categorical_cross_entropy_grad, *saturated_classes(rng), no_warnings=True)
 
 
-@pytest.mark.points(1)
-def test_categorical_cross_entropy_grad_float32(learner, ref, rng):
-    """losses.categorical_cross_entropy_grad: float32 stays float32"""
-    check_call(learner.losses.categorical_cross_entropy_grad,
-               ref.losses.categorical_cross_entropy_grad, *classification(rng, dtype=np.float32),
-               exact_dtype=True)
-
-
 # ------------------------------------------------------------------------------------------
 # Softmax cross-entropy from logits
 # ------------------------------------------------------------------------------------------
@@ -284,13 +227,6 @@ def test_softmax_cross_entropy_large(learner, ref, rng):
                *logits(rng, 1000.0), no_warnings=True)
 
 
-@pytest.mark.points(1)
-def test_softmax_cross_entropy_float32(learner, ref, rng):
-    """losses.softmax_cross_entropy: float32 stays float32"""
-    check_call(learner.losses.softmax_cross_entropy, ref.losses.softmax_cross_entropy,
-               *logits(rng, 4.0, dtype=np.float32), exact_dtype=True)
-
-
 @pytest.mark.points(2)
 def test_softmax_cross_entropy_grad_random(learner, ref, rng):
     """losses.softmax_cross_entropy_grad: one-hot targets, random logits"""
@@ -305,8 +241,27 @@ def test_softmax_cross_entropy_grad_large(learner, ref, rng):
                *logits(rng, 1000.0), no_warnings=True)
 
 
+# ------------------------------------------------------------------------------------------
+# float32 in, float32 out: one test per function, each with its own title and point
+# ------------------------------------------------------------------------------------------
+
+FLOAT32_INPUTS = {
+    "mse": lambda rng: regression(rng, (5, 3), np.float32),
+    "mse_grad": lambda rng: regression(rng, (5, 3), np.float32),
+    "half_sse": lambda rng: regression(rng, (4, 1), np.float32),
+    "half_sse_grad": lambda rng: regression(rng, (4, 1), np.float32),
+    "binary_cross_entropy": lambda rng: labels_and_probabilities(rng, (5, 3), np.float32),
+    "binary_cross_entropy_grad": lambda rng: labels_and_probabilities(rng, (5, 3), np.float32),
+    "categorical_cross_entropy": lambda rng: classification(rng, dtype=np.float32),
+    "categorical_cross_entropy_grad": lambda rng: classification(rng, dtype=np.float32),
+    "softmax_cross_entropy": lambda rng: logits(rng, 4.0, dtype=np.float32),
+    "softmax_cross_entropy_grad": lambda rng: logits(rng, 4.0, dtype=np.float32),
+}
+
+
 @pytest.mark.points(1)
-def test_softmax_cross_entropy_grad_float32(learner, ref, rng):
-    """losses.softmax_cross_entropy_grad: float32 stays float32"""
-    check_call(learner.losses.softmax_cross_entropy_grad, ref.losses.softmax_cross_entropy_grad,
-               *logits(rng, 4.0, dtype=np.float32), exact_dtype=True)
+@pytest.mark.parametrize("fn", list(FLOAT32_INPUTS))
+def test_float32_stays_float32(learner, ref, rng, fn):
+    """losses.{fn}: float32 stays float32"""
+    check_call(getattr(learner.losses, fn), getattr(ref.losses, fn), *FLOAT32_INPUTS[fn](rng),
+               exact_dtype=True)

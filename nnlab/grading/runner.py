@@ -45,11 +45,13 @@ def choose_modules(course: Course, submission: Submission, assignment: str | Non
 
 def grade_submission(path: Path | str, course: Course, *, assignment: str | None = None,
                      learner: str | None = None, out_dir: Path | None = None,
-                     warn_seed: bool = True, functions: set[str] | None = None) -> SubmissionResult:
+                     warn_seed: bool = True, functions: set[str] | None = None,
+                     comparator: Comparator | None = None) -> SubmissionResult:
     """Grade one submission, top to bottom; with `out_dir`, write its results there.
 
     Never raises for learner faults: they are failed tests. `functions` ("module.function"
-    names) limits grading to those functions' tests.
+    names) limits grading to those functions' tests; `comparator` (one on the course's
+    tolerances by default) may be passed in to inspect the rules it applied.
     """
     started = time.perf_counter()
     # 1. Read the submission: the course's module files only, into memory.
@@ -64,7 +66,7 @@ def grade_submission(path: Path | str, course: Course, *, assignment: str | None
         result.error = f"no gradable module files in {path} (looked for {looked_for})"
     else:
         # 3. Start one sandboxed worker per module, 4. run the graders through them.
-        proxy = LearnerProxy(submission, course.limits, Comparator(course.tolerances),
+        proxy = LearnerProxy(submission, course.limits, comparator or Comparator(course.tolerances),
                              hidden_paths(course, Path(path), out_dir), str(course.root))
         plugin = GradingPlugin(proxy, submission.learner, course.secret_seed(warn=warn_seed),
                                functions)
