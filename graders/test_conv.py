@@ -50,7 +50,7 @@ def _fail_if_mutated(result, what):
             f"unchanged and return new arrays (use `x = x.copy()` or non-in-place operations).")
 
 
-def compare(actual, expected, *, what, label, candidates=(), exact_dtype=False, tol=None):
+def compare(actual, expected, *, what, label, candidates=(), exact_dtype=False, tol=None, note=""):
     """Fail unless `actual` (the part of a learner's result called `label`) matches."""
     tol = tol or tolerance_for(expected)
     why = mismatch(actual, expected, tol=tol, exact_dtype=exact_dtype, label=label)
@@ -60,6 +60,8 @@ def compare(actual, expected, *, what, label, candidates=(), exact_dtype=False, 
     diagnosis = diagnose(actual, expected, candidates, tol)
     if diagnosis:
         message += f"\n  Diagnosis: {diagnosis}."
+    if note:
+        message += f"\n  Note: {note}"
     raise GradingFailure(message)
 
 
@@ -90,8 +92,9 @@ def check_forward(learner_fn, ref_fn, *args, expected=None, exact_dtype=False, t
 def learner_backward(learner, forward, backward, dout, args, kwargs):
     """The learner's forward on `args`, then its backward on `dout` and its own cache.
 
-    Returns (the backward's value, a description of the call). The forward's output is not
-    graded here (its own tests do that), only that it has the shape the upstream gradient needs.
+    Returns (the backward's value, a description of the call, a note for the feedback). The
+    forward's output is not graded here (its own tests do that), but when it is wrong on this
+    call the note says so: a backward pass built on a wrong forward pass is usually wrong too.
     """
     fwd, bwd = getattr(learner.conv, forward), getattr(learner.conv, backward)
     ref_fn = getattr(_ref_conv(), forward)
@@ -102,7 +105,11 @@ def learner_backward(learner, forward, backward, dout, args, kwargs):
                              f"{tuple(np.shape(dout))}, so {backward} cannot be graded on it.")
     result = bwd.call(dout, cache)
     _fail_if_mutated(result, what)
-    return result.value, what
+    expected_out = ref_fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))[0]
+    note = "" if mismatch(out, expected_out) is None else (
+        f"the out of your {forward} is wrong on this call too (see its own tests); the gradient "
+        f"follows what your forward pass did, so fixing {forward} may fix this as well.")
+    return result.value, what, note
 
 
 def _ref_conv():
@@ -127,12 +134,12 @@ def check_conv_gradient(learner, grad, args, kwargs, dout, expected=None, exact_
         ref = _ref_conv()
         _, cache = ref.conv2d_forward(*copy.deepcopy(args), **copy.deepcopy(kwargs))
         expected = ref.conv2d_backward(dout.copy(), cache)[index]
-    value, what = learner_backward(learner, "conv2d_forward", "conv2d_backward", dout, args, kwargs)
+    value, what, note = learner_backward(learner, "conv2d_forward", "conv2d_backward", dout, args, kwargs)
     if not (isinstance(value, (tuple, list)) and len(value) == 3):
         raise GradingFailure(f"{what} should return three gradients (dx, dkernel, dbias), "
                              f"got {describe_value(value)}.")
     compare(value[index], expected, what=what, label=grad, exact_dtype=exact_dtype, tol=tol,
-            candidates=backward_candidates("conv2d_backward", dout, args, kwargs, index))
+            candidates=backward_candidates("conv2d_backward", dout, args, kwargs, index), note=note)
 
 
 def check_pool_gradient(learner, args, kwargs, dout, expected=None, exact_dtype=False, tol=None):
@@ -140,9 +147,10 @@ def check_pool_gradient(learner, args, kwargs, dout, expected=None, exact_dtype=
         ref = _ref_conv()
         _, cache = ref.maxpool2d_forward(*copy.deepcopy(args), **copy.deepcopy(kwargs))
         expected = ref.maxpool2d_backward(dout.copy(), cache)
-    value, what = learner_backward(learner, "maxpool2d_forward", "maxpool2d_backward", dout, args, kwargs)
+    value, what, note = learner_backward(learner, "maxpool2d_forward", "maxpool2d_backward", dout, args,
+                                         kwargs)
     compare(value, expected, what=what, label="dx", exact_dtype=exact_dtype, tol=tol,
-            candidates=backward_candidates("maxpool2d_backward", dout, args, kwargs))
+            candidates=backward_candidates("maxpool2d_backward", dout, args, kwargs), note=note)
 
 
 def upstream(rng, ref_fn, args, kwargs, dtype=None):
@@ -458,7 +466,8 @@ def test_maxpool2d_backward_float32(learner, ref, rng):
 @pytest.mark.points(1)
 def test_flatten_forward_random(learner, ref, rng):
     """conv.flatten_forward: feature maps (N, H, W, C) in Keras's order"""
-    check_forward(learner.conv.flatten_forward, ref.conv.flatten_forward, pool_input(rng, n=3))
+    check_forward(learner.conv.flatten_forward, ref.conv.flatten_forward,
+                  pool_input(rng, n=3, c=int(rng.integers(2, 5))))
 
 
 @pytest.mark.points(1)
@@ -473,17 +482,17 @@ def test_flatten_forward_keras(learner, ref):
 def test_flatten_forward_float32(learner, ref, rng):
     """conv.flatten_forward: float32 stays float32"""
     check_forward(learner.conv.flatten_forward, ref.conv.flatten_forward,
-                  pool_input(rng, dtype=np.float32), exact_dtype=True)
+                  pool_input(rng, c=3, dtype=np.float32), exact_dtype=True)
 
 
 @pytest.mark.points(1)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 def test_flatten_backward(learner, ref, rng, dtype):
     """conv.flatten_backward: the gradient back in the input's shape"""
-    for x in (pool_input(rng, n=3, dtype=dtype), rng.normal(size=(3, 4, 2)).astype(dtype)):
+    for x in (pool_input(rng, n=3, c=3, dtype=dtype), rng.normal(size=(3, 4, 2)).astype(dtype)):
         dout = upstream(rng, ref.conv.flatten_forward, (x,), {})
-        value, what = learner_backward(learner, "flatten_forward", "flatten_backward", dout, (x,), {})
-        compare(value, dout.reshape(x.shape), what=what, label="dx", exact_dtype=True)
+        value, what, note = learner_backward(learner, "flatten_forward", "flatten_backward", dout, (x,), {})
+        compare(value, dout.reshape(x.shape), what=what, label="dx", exact_dtype=True, note=note)
 
 
 # ------------------------------------------------------------------------------------------
