@@ -516,7 +516,7 @@ def test_cnn_forward_keras(learner, ref):
 @pytest.mark.points(2)
 def test_cnn_forward_rows_sum_to_one(learner, ref, rng):
     """conv.cnn_forward: new images, probabilities whose rows sum to 1"""
-    x = rng.uniform(size=(3, 16, 16, 3))
+    x = rng.uniform(size=(2, 16, 16, 3))
     probs = check_call(learner.conv.cnn_forward, ref.conv.cnn_forward, x, cnn_weights())
     sums = np.sum(probs, axis=1)
     if not np.allclose(sums, 1.0, rtol=0, atol=1e-9):
