@@ -122,6 +122,63 @@ def conv2d_backward_dx_kernel_not_rotated(dout, x, kernel, bias, stride=1, paddi
     return dxp[:, top:top + h, left:left + w, :], dkernel, dout.sum(axis=(0, 1, 2))
 
 
+@mistake("conv.conv2d_backward", same_signature=False,
+         looks_like="weight gradients averaged over the batch instead of summed",
+         why="dout is already the gradient of the batch-averaged loss (the 1/N is in it), so each weight "
+             "collects the sum of its contributions from every image; dividing by N again makes "
+             "dkernel and dbias N times too small")
+def conv2d_backward_batch_averaged(dout, x, kernel, bias, stride=1, padding="valid"):
+    """Arguments: (dout, x, kernel, bias, stride=1, padding="valid"); returns (dx, dkernel, dbias)."""
+    x, kernel, dout = np.asarray(x), np.asarray(kernel), np.asarray(dout)
+    sh, sw = (stride, stride) if np.ndim(stride) == 0 else tuple(stride)
+    kh, kw = kernel.shape[:2]
+    n, h, w, _ = x.shape
+
+    def pads(size, k, s):
+        if str(padding).lower() == "valid":
+            return 0, 0
+        total = max((-(-size // s) - 1) * s + k - size, 0)
+        return total // 2, total - total // 2
+
+    (top, bottom), (left, right) = pads(h, kh, sh), pads(w, kw, sw)
+    xp = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
+    ho, wo = dout.shape[1:3]
+    dxp = np.zeros(xp.shape, np.result_type(x, kernel, dout, 1.0))
+    dkernel = np.zeros(kernel.shape, dxp.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            rows, cols = slice(i, i + sh * (ho - 1) + 1, sh), slice(j, j + sw * (wo - 1) + 1, sw)
+            dxp[:, rows, cols, :] += dout @ kernel[i, j].T
+            dkernel[i, j] = np.tensordot(xp[:, rows, cols, :], dout, axes=([0, 1, 2], [0, 1, 2]))
+    return dxp[:, top:top + h, left:left + w, :], dkernel / n, dout.sum(axis=(0, 1, 2)) / n
+
+
+@mistake("conv.conv2d_forward", looks_like="images reshaped to channels-first, x.reshape(N, C, H, W), instead of transposed",
+         why="reshape keeps the order of the numbers in memory, so it mixes rows, columns and channels; "
+             "Keras images are already channels-last, (N, H, W, C), as the kernel's C_in axis expects, "
+             "and moving an axis takes np.transpose or np.moveaxis")
+def conv2d_forward_channels_first_by_reshape(x, kernel, bias, stride=1, padding="valid"):
+    x, kernel, bias = np.asarray(x), np.asarray(kernel), np.asarray(bias)
+    # channels-first by reshape (wrong), then back to channels-last by moving the axis
+    xc = np.moveaxis(x.reshape(x.shape[0], x.shape[3], x.shape[1], x.shape[2]), 1, -1)
+    sh, sw = (stride, stride) if np.ndim(stride) == 0 else tuple(stride)
+    kh, kw = kernel.shape[:2]
+
+    def pads(n, k, s):
+        if str(padding).lower() == "valid":
+            return 0, 0
+        total = max((-(-n // s) - 1) * s + k - n, 0)
+        return total // 2, total - total // 2
+
+    xp = np.pad(xc, ((0, 0), pads(xc.shape[1], kh, sh), pads(xc.shape[2], kw, sw), (0, 0)))
+    ho, wo = (xp.shape[1] - kh) // sh + 1, (xp.shape[2] - kw) // sw + 1
+    out = np.zeros((x.shape[0], ho, wo, kernel.shape[3]), np.result_type(x, kernel, bias, 1.0)) + bias
+    for i in range(kh):
+        for j in range(kw):
+            out += xp[:, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw, :] @ kernel[i, j]
+    return out, (x, kernel, bias)
+
+
 @mistake("conv.maxpool2d_forward", looks_like="pooling windows that slide one pixel at a time",
          why="MaxPooling2D's stride defaults to the pool size (stride=None), so 2x2 windows do not overlap "
              "and halve the height and width")

@@ -1,0 +1,151 @@
+"""graders/test_conv.py grades fairly: the solution and a plain-loop implementation score full
+marks, fay's typical mistakes lose points with each misconception named, every catalogued
+backward mistake (they cannot be grafted with `nnlab verify`, their signature differs) is named
+by the grader of its gradient, and a learner whose code is too slow is told which call ran out of
+time and how long it was given.
+
+(Every same-signature mistake of conv is graded in tests/grading/test_mistakes_named.py.)
+"""
+
+import time
+
+import pytest
+
+from nnlab.grading.runner import grade_submission
+from nnlab.verify import mistake_submission_source
+from reference.mistakes import mistakes_for
+from tests.support import ROOT
+
+SOLUTION = (ROOT / "solutions" / "conv.py").read_text()
+LOOPS = (ROOT / "tests" / "graders" / "loop_conv.py").read_text()
+FAY = (ROOT / "examples" / "class" / "fay" / "conv.py").read_text()
+
+
+def grade(course, tmp_path, source, name="learner", functions=None):
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "conv.py").write_text(source)
+    started = time.perf_counter()
+    result = grade_submission(folder, course, warn_seed=False, functions=functions)
+    assert not result.error and not result.grader_errors, (result.error, result.grader_errors)
+    return result, time.perf_counter() - started
+
+
+def lost(result):
+    return [f"{t.name}: {t.output}" for t in result.tests if not t.passed]
+
+
+def test_solution_scores_full_marks(course, tmp_path):
+    result, seconds = grade(course, tmp_path, SOLUTION)
+    assert result.tests and result.score == result.max_score, lost(result)
+    print(f"solution: {result.score:g}/{result.max_score:g} in {seconds:.2f} s")
+
+
+def test_plain_loop_implementation_scores_full_marks(course, tmp_path):
+    """Four nested loops per convolution pass and a scan of every pooling window pass every test
+    inside the course's time limits."""
+    result, seconds = grade(course, tmp_path, LOOPS)
+    assert result.score == result.max_score, lost(result)
+    functions = {t.function for t in result.tests}
+    assert {"conv.conv2d_forward", "conv.conv2d_backward", "conv.maxpool2d_forward",
+            "conv.maxpool2d_backward"} <= functions
+    limit = course.limits.seconds_per_test
+    slowest = max(result.tests, key=lambda t: t.seconds)
+    # every learner call of a test is under the per-call limit, with room to spare
+    assert slowest.seconds < limit / 3, (slowest.name, slowest.seconds)
+    print(f"loops: {result.score:g}/{result.max_score:g} in {seconds:.2f} s; slowest test "
+          f"{slowest.name} {slowest.seconds:.2f} s (limit per call {limit:g} s)")
+
+
+FAY_MISCONCEPTIONS = {
+    "conv.conv2d_output_size": "conv2d_output_size_missing_plus_one",
+    "conv.conv2d_forward": "conv2d_forward_same_pad_split_evenly",
+    "conv.conv2d_backward": "conv2d_backward_batch_averaged",
+    "conv.maxpool2d_forward": "maxpool2d_forward_same_zero_pad",
+    "conv.maxpool2d_backward": "maxpool2d_backward_every_tied_maximum",
+    "conv.flatten_forward": "flatten_forward_channels_first",
+    "conv.cnn_forward": "cnn_forward_channels_first_flatten",
+}
+
+
+def test_fay_loses_points_with_each_misconception_named(course, tmp_path):
+    result, _ = grade(course, tmp_path, FAY, name="fay")
+    assert 0 < result.score < result.max_score
+    for target, name in FAY_MISCONCEPTIONS.items():
+        mistake = next(m for m in mistakes_for(target) if m.name == name)
+        failed = [t for t in result.tests if t.function == target and not t.passed]
+        assert failed, f"fay lost no points on {target}"
+        assert any(mistake.message() in t.output for t in failed), (target, [t.output for t in failed])
+    # the one thing fay gets right
+    assert all(t.passed for t in result.tests if t.function == "conv.flatten_backward")
+
+
+# A learner whose forward pass is right and whose backward pass is a catalogued mistake: the
+# forward keeps its arguments as the cache, the backward hands them to the mistaken gradient.
+BACKWARD_GRAFT = {
+    "conv2d_backward": '''
+_right_forward = conv2d_forward
+
+
+def conv2d_forward(x, kernel, bias, stride=1, padding="valid"):
+    return _right_forward(x, kernel, bias, stride, padding)[0], (x, kernel, bias, stride, padding)
+
+
+_mistaken_backward = conv2d_backward
+
+
+def conv2d_backward(dout, cache):
+    return _mistaken_backward(dout, *cache)
+''',
+    "maxpool2d_backward": '''
+_right_forward = maxpool2d_forward
+
+
+def maxpool2d_forward(x, pool_size=2, stride=None, padding="valid"):
+    return _right_forward(x, pool_size, stride, padding)[0], (x, pool_size, stride, padding)
+
+
+_mistaken_backward = maxpool2d_backward
+
+
+def maxpool2d_backward(dout, cache):
+    return _mistaken_backward(dout, *cache)
+''',
+}
+BACKWARD_MISTAKES = [m for target in ("conv.conv2d_backward", "conv.maxpool2d_backward")
+                     for m in mistakes_for(target) if not m.same_signature]
+
+
+@pytest.mark.parametrize("mistake", BACKWARD_MISTAKES, ids=[m.name for m in BACKWARD_MISTAKES])
+def test_backward_mistake_loses_points_and_is_named(course, tmp_path, mistake):
+    # the mistake, renamed to the backward function, then the wrappers that call it
+    source = mistake_submission_source(SOLUTION, mistake) + BACKWARD_GRAFT[mistake.function]
+    result, _ = grade(course, tmp_path, source, functions={mistake.target})
+    failed = [t for t in result.tests if t.function == mistake.target and not t.passed]
+    assert failed, f"{mistake.name} passed every test of {mistake.target}"
+    assert any(mistake.message() in t.output for t in failed), [t.output for t in failed]
+
+
+SLOW_ON_FLOAT32 = '''
+
+_right_cnn_forward = cnn_forward
+
+
+def cnn_forward(x, weights):
+    if x.dtype == np.float32:  # far too slow, but only here
+        while True:
+            pass
+    return _right_cnn_forward(x, weights)
+'''
+
+
+def test_too_slow_call_is_named_with_its_time_limit(fast_course, tmp_path):
+    result, _ = grade(fast_course, tmp_path, SOLUTION + SLOW_ON_FLOAT32,
+                      functions={"conv.cnn_forward"})
+    slow = [t for t in result.tests if not t.passed]
+    assert [t.name for t in slow] == ["conv.cnn_forward: float32 stays float32"]
+    limit = fast_course.limits.seconds_per_test
+    assert slow[0].kind == "timeout"
+    assert f"conv.cnn_forward did not finish within {limit:g} s" in slow[0].output, slow[0].output
+    # the worker is restarted for the next test: the other tests still pass
+    assert sum(t.passed for t in result.tests) == len(result.tests) - 1
