@@ -25,7 +25,7 @@ import pytest
 
 from nnlab.baselines import load_baselines
 from nnlab.grading import GradingFailure, check_call
-from nnlab.grading.compare import Tolerance, describe_call, describe_value, diagnose, mismatch, tolerance_for
+from nnlab.grading.compare import describe_call, describe_value, mismatch
 from reference.mistakes import mistakes_for
 
 BASELINES = load_baselines(Path(__file__).resolve().parent / "baselines",
@@ -50,19 +50,13 @@ def _fail_if_mutated(result, what):
             f"unchanged and return new arrays (use `x = x.copy()` or non-in-place operations).")
 
 
-def compare(actual, expected, *, what, label, candidates=(), exact_dtype=False, tol=None, note=""):
-    """Fail unless `actual` (the part of a learner's result called `label`) matches."""
-    tol = tol or tolerance_for(expected)
-    why = mismatch(actual, expected, tol=tol, exact_dtype=exact_dtype, label=label)
-    if why is None:
-        return
-    message = f"{what}: its {why}."
-    diagnosis = diagnose(actual, expected, candidates, tol)
-    if diagnosis:
-        message += f"\n  Diagnosis: {diagnosis}."
-    if note:
-        message += f"\n  Note: {note}"
-    raise GradingFailure(message)
+def compare(actual, expected, *, what, label, comparator, candidates=(), exact_dtype=False,
+            tol=None, note=""):
+    """Fail unless `actual` (the part of a learner's result called `label`) matches; `tol` is a
+    (rtol, atol) pair when the case sets its own."""
+    rtol, atol = tol if tol is not None else (None, None)
+    comparator.expect_close(actual, expected, what=what, label=label, mistakes=candidates,
+                            exact_dtype=exact_dtype, rtol=rtol, atol=atol, note=note)
 
 
 def call_forward(learner_fn, ref_fn, args, kwargs):
@@ -85,7 +79,7 @@ def check_forward(learner_fn, ref_fn, *args, expected=None, exact_dtype=False, t
     candidates = [(m, lambda m=m: m.fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))[0])
                   for m in mistakes_for(learner_fn.qualname) if m.same_signature]
     compare(out, expected, what=what, label="out", candidates=candidates, exact_dtype=exact_dtype,
-            tol=tol)
+            tol=tol, comparator=learner_fn.comparator)
     return out, cache
 
 
@@ -106,7 +100,8 @@ def learner_backward(learner, forward, backward, dout, args, kwargs):
     result = bwd.call(dout, cache)
     _fail_if_mutated(result, what)
     expected_out = ref_fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))[0]
-    note = "" if mismatch(out, expected_out) is None else (
+    tol = fwd.comparator.tolerance_for(expected_out)
+    note = "" if mismatch(out, expected_out, tol=tol) is None else (
         f"the out of your {forward} is wrong on this call too (see its own tests); the gradient "
         f"follows what your forward pass did, so fixing {forward} may fix this as well.")
     return result.value, what, note
@@ -139,6 +134,7 @@ def check_conv_gradient(learner, grad, args, kwargs, dout, expected=None, exact_
         raise GradingFailure(f"{what} should return three gradients (dx, dkernel, dbias), "
                              f"got {describe_value(value)}.")
     compare(value[index], expected, what=what, label=grad, exact_dtype=exact_dtype, tol=tol,
+            comparator=learner.comparator,
             candidates=backward_candidates("conv2d_backward", dout, args, kwargs, index), note=note)
 
 
@@ -150,6 +146,7 @@ def check_pool_gradient(learner, args, kwargs, dout, expected=None, exact_dtype=
     value, what, note = learner_backward(learner, "maxpool2d_forward", "maxpool2d_backward", dout, args,
                                          kwargs)
     compare(value, expected, what=what, label="dx", exact_dtype=exact_dtype, tol=tol,
+            comparator=learner.comparator,
             candidates=backward_candidates("maxpool2d_backward", dout, args, kwargs), note=note)
 
 
@@ -159,10 +156,11 @@ def upstream(rng, ref_fn, args, kwargs, dtype=None):
     return rng.normal(size=out.shape).astype(dtype or out.dtype)
 
 
-def recorded_tol(case):
-    """Recorded Keras values are compared at the course's tolerance for their dtype (they are
-    recorded far more precisely, but a correct loop sums in another order)."""
-    return tolerance_for(np.zeros(1, dtype=case.dtype))
+def recorded_tol(case, learner):
+    """Recorded Keras values are compared at the course's tolerance for their dtype, as
+    (rtol, atol) (they are recorded far more precisely, but a correct loop sums in another order)."""
+    tol = learner.comparator.tolerance_for(np.zeros(1, dtype=case.dtype))
+    return tol.rtol, tol.atol
 
 
 # ------------------------------------------------------------------------------------------
@@ -261,7 +259,7 @@ def test_conv2d_forward_keras(learner, ref, case):
     stride = s["stride"] if isinstance(s["stride"], int) else tuple(s["stride"])
     check_forward(learner.conv.conv2d_forward, ref.conv.conv2d_forward, case["x"], case["kernel"],
                   case["bias"], stride=stride, padding=s["padding"], expected=case["out"],
-                  tol=recorded_tol(case))
+                  tol=recorded_tol(case, learner))
 
 
 @pytest.mark.points(1)
@@ -334,7 +332,7 @@ def test_conv2d_backward_numerical(learner, ref, rng, grad):
 
     numeric = _numerical(loss, target)
     check_conv_gradient(learner, grad, (x, kernel, bias), kwargs, dout, expected=numeric,
-                        tol=Tolerance(rtol=1e-5, atol=1e-6))
+                        tol=(1e-5, 1e-6))
 
 
 @pytest.mark.points(1)
@@ -346,7 +344,7 @@ def test_conv2d_backward_keras(learner, grad):
         stride = s["stride"] if isinstance(s["stride"], int) else tuple(s["stride"])
         check_conv_gradient(learner, grad, (case["x"], case["kernel"], case["bias"]),
                             {"stride": stride, "padding": s["padding"]}, case["dout"],
-                            expected=case[grad], exact_dtype=True, tol=recorded_tol(case))
+                            expected=case[grad], exact_dtype=True, tol=recorded_tol(case, learner))
 
 
 @pytest.mark.points(1)
@@ -396,7 +394,7 @@ def test_maxpool2d_forward_keras(learner, ref):
         pair = lambda v: v if v is None or isinstance(v, int) else tuple(v)  # noqa: E731
         check_forward(learner.conv.maxpool2d_forward, ref.conv.maxpool2d_forward, case["x"],
                       pair(s["pool_size"]), pair(s["stride"]), s["padding"], expected=case["out"],
-                      exact_dtype=True, tol=recorded_tol(case))
+                      exact_dtype=True, tol=recorded_tol(case, learner))
 
 
 @pytest.mark.points(1)
@@ -447,7 +445,7 @@ def test_maxpool2d_backward_keras(learner):
         pair = lambda v: v if v is None or isinstance(v, int) else tuple(v)  # noqa: E731
         check_pool_gradient(learner, (case["x"], pair(s["pool_size"]), pair(s["stride"]), s["padding"]),
                             {}, case["dout"], expected=case["dx"], exact_dtype=True,
-                            tol=recorded_tol(case))
+                            tol=recorded_tol(case, learner))
 
 
 @pytest.mark.points(1)
@@ -475,7 +473,7 @@ def test_flatten_forward_keras(learner, ref):
     """conv.flatten_forward: the recorded Keras Flatten outputs"""
     for case in FLATTEN_CASES:
         check_forward(learner.conv.flatten_forward, ref.conv.flatten_forward, case["x"],
-                      expected=case["out"], exact_dtype=True, tol=recorded_tol(case))
+                      expected=case["out"], exact_dtype=True, tol=recorded_tol(case, learner))
 
 
 @pytest.mark.points(1)
@@ -492,7 +490,8 @@ def test_flatten_backward(learner, ref, rng, dtype):
     for x in (pool_input(rng, n=3, c=3, dtype=dtype), rng.normal(size=(3, 4, 2)).astype(dtype)):
         dout = upstream(rng, ref.conv.flatten_forward, (x,), {})
         value, what, note = learner_backward(learner, "flatten_forward", "flatten_backward", dout, (x,), {})
-        compare(value, dout.reshape(x.shape), what=what, label="dx", exact_dtype=True, note=note)
+        compare(value, dout.reshape(x.shape), what=what, label="dx", exact_dtype=True, note=note,
+                comparator=learner.comparator)
 
 
 # ------------------------------------------------------------------------------------------
@@ -509,7 +508,7 @@ def test_cnn_forward_keras(learner, ref):
     """conv.cnn_forward: the lecture's network with recorded Keras weights and outputs"""
     weights = cnn_weights()
     result = check_call(learner.conv.cnn_forward, ref.conv.cnn_forward, CNN_CASE["x"], weights)
-    compare(result, CNN_CASE["probs"], label="output",
+    compare(result, CNN_CASE["probs"], label="output", comparator=learner.comparator,
             what=describe_call("conv.cnn_forward", ref.conv.cnn_forward, (CNN_CASE["x"], weights), {}))
 
 

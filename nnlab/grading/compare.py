@@ -244,21 +244,28 @@ class Comparator:
 
     def expect_close(self, actual: Any, expected: Any, *, what: str, rtol: float | None = None,
                      atol: float | None = None, exact_dtype: bool = False,
-                     mistakes: Iterable[Candidate] = ()) -> None:
+                     mistakes: Iterable[Candidate] = (), label: str = "", note: str = "") -> None:
         """Raise `GradingFailure` unless `actual` matches `expected` within tolerance.
 
-        `what` names the call that produced `actual` ("activations.sigmoid(x: float64 (4, 5))").
-        `mistakes` are candidates tried only when the values differ.
+        `what` names the call that produced `actual` ("activations.sigmoid(x: float64 (4, 5))");
+        `label` names the part of its result being compared ("dkernel", "out"); `mistakes` are
+        candidates tried only when the values differ; `note` is added to the feedback.
         """
         tol = self.tolerance_for(expected, rtol, atol)
-        why = mismatch(actual, expected, tol=tol, exact_dtype=exact_dtype)
+        why = mismatch(actual, expected, tol=tol, exact_dtype=exact_dtype, label=label)
         if why is None:
             return
-        message = f"{what} returned a value that {why}." if not why.startswith("[") else \
-            f"{what}: output{why}."
+        if label:
+            message = f"{what}: its {why}."
+        elif why.startswith("["):
+            message = f"{what}: output{why}."
+        else:
+            message = f"{what} returned a value that {why}."
         diagnosis = diagnose(actual, expected, mistakes, tol)
         if diagnosis:
             message += f"\n  Diagnosis: {diagnosis}."
+        if note:
+            message += f"\n  Note: {note}"
         raise GradingFailure(message)
 
     def judge_call(self, qualname: str, what: str, result: Any, expected: Any, *,
@@ -299,11 +306,12 @@ def _first_array(value: Any) -> Any:
 
 def expect_close(actual: Any, expected: Any, *, what: str, comparator: Comparator | None = None,
                  rtol: float | None = None, atol: float | None = None, exact_dtype: bool = False,
-                 mistakes: Iterable[Candidate] = ()) -> None:
+                 mistakes: Iterable[Candidate] = (), label: str = "", note: str = "") -> None:
     """`Comparator.expect_close` for graders. Pass `comparator=learner.comparator` to use the
     course's tolerances; without it, course.yml's default tolerances apply."""
     (comparator or Comparator()).expect_close(actual, expected, what=what, rtol=rtol, atol=atol,
-                                              exact_dtype=exact_dtype, mistakes=mistakes)
+                                              exact_dtype=exact_dtype, mistakes=mistakes,
+                                              label=label, note=note)
 
 
 def check_call(learner_fn: Any, ref_fn: Callable, *args: Any, rtol: float | None = None,

@@ -145,7 +145,7 @@ def test_too_slow_call_is_named_with_its_time_limit(fast_course, tmp_path):
     slow = [t for t in result.tests if not t.passed]
     assert [t.name for t in slow] == ["conv.cnn_forward: float32 stays float32"]
     limit = fast_course.limits.seconds_per_test
-    assert slow[0].kind == "timeout"
+    assert slow[0].outcome == "timeout"
     assert f"conv.cnn_forward did not finish within {limit:g} s" in slow[0].output, slow[0].output
     # the worker is restarted for the next test: the other tests still pass
     assert sum(t.passed for t in result.tests) == len(result.tests) - 1
