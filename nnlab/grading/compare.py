@@ -1,7 +1,7 @@
 """The diagnosing comparator: does a learner's value match the expected one, and if not, why not.
 
-Graders call `check_call` (a learner function against its reference on the same arguments) or
-`expect_close` (any learner value against any expected value). On a mismatch they raise
+Graders call `expect_close` (any learner value against any expected value), or the helpers of
+`nnlab.grading.calls` that call learner functions and judge them through `Comparator.judge_call`. On a mismatch they raise
 `GradingFailure`, whose message is the feedback the learner reads: what was called on what
 shapes, what came back, the largest error and where, nan/inf counts, and, when the learner's
 output matches a catalogued mistake, the misconception in the learner's terms.
@@ -12,7 +12,6 @@ tuples, dicts, `Opaque` placeholders): the comparator never touches an object le
 
 from __future__ import annotations
 
-import copy
 import inspect
 from typing import Any, Callable, Iterable
 
@@ -271,7 +270,7 @@ class Comparator:
     def judge_call(self, qualname: str, what: str, result: Any, expected: Any, *,
                    mistakes: Iterable[Candidate] = (), rtol: float | None = None,
                    atol: float | None = None, exact_dtype: bool = False,
-                   no_warnings: bool = False) -> None:
+                   no_warnings: bool = False, label: str = "", note: str = "") -> None:
         """The verdict on one learner call (a `CallResult`), the same for public checks and
         hidden graders: the values (with a diagnosis), then arguments modified in place, then,
         when asked, NumPy warnings. Raises `GradingFailure` with the learner's feedback."""
@@ -279,7 +278,7 @@ class Comparator:
             [RULE_NO_WARNINGS] * no_warnings
         self.rules_applied.update((qualname, rule) for rule in applied)
         self.expect_close(result.value, expected, what=what, rtol=rtol, atol=atol,
-                          exact_dtype=exact_dtype, mistakes=mistakes)
+                          exact_dtype=exact_dtype, mistakes=mistakes, label=label, note=note)
         if result.mutated:
             raise GradingFailure(
                 f"{what} modified its argument{'s' if len(result.mutated) > 1 else ''} "
@@ -312,29 +311,3 @@ def expect_close(actual: Any, expected: Any, *, what: str, comparator: Comparato
     (comparator or Comparator()).expect_close(actual, expected, what=what, rtol=rtol, atol=atol,
                                               exact_dtype=exact_dtype, mistakes=mistakes,
                                               label=label, note=note)
-
-
-def check_call(learner_fn: Any, ref_fn: Callable, *args: Any, rtol: float | None = None,
-               atol: float | None = None, exact_dtype: bool = False, no_warnings: bool = False,
-               **kwargs: Any) -> Any:
-    """Call a learner function and its reference on the same arguments and compare.
-
-    Fails (GradingFailure) when the learner's value differs (naming a catalogued mistake when
-    one matches), when the learner function modified an argument in place, or, with
-    `no_warnings`, when it raised a NumPy warning such as an overflow; `exact_dtype` also
-    requires the exact floating dtype. Returns the learner's value for further checks.
-    """
-    from reference.mistakes import mistakes_for  # the course root is importable while grading
-
-    qualname = learner_fn.qualname
-    expected = ref_fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))
-    result = learner_fn.call(*args, **kwargs)
-    candidates = [
-        (m, (lambda m=m: m.fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))))
-        for m in mistakes_for(qualname) if m.same_signature
-    ]
-    learner_fn.comparator.judge_call(
-        qualname, describe_call(qualname, ref_fn, args, kwargs), result, expected,
-        mistakes=candidates, rtol=rtol, atol=atol, exact_dtype=exact_dtype,
-        no_warnings=no_warnings)
-    return result.value
