@@ -14,7 +14,7 @@ tf = pytest.importorskip("tensorflow")
 if keras.backend.backend() != "tensorflow":
     pytest.skip("these checks need Keras on the TensorFlow backend", allow_module_level=True)
 
-from reference import conv  # noqa: E402
+from reference import _conv_kernels, conv  # noqa: E402
 from tests.support import numeric_grad  # noqa: E402
 
 pytestmark = pytest.mark.keras
@@ -74,7 +74,7 @@ CONV_CASES = [
 @pytest.fixture(params=["channels-first", "channels-last"])
 def im2col_layout(request, monkeypatch):
     """Run a test with every convolution built one way: the reference picks by channel count."""
-    monkeypatch.setattr(conv, "_CHANNELS_LAST_MIN", 10**9 if request.param == "channels-first" else 1)
+    monkeypatch.setattr(_conv_kernels, "CHANNELS_LAST_MIN", 10**9 if request.param == "channels-first" else 1)
     return request.param
 
 
@@ -235,7 +235,7 @@ def test_conv2d_layouts_agree_on_non_finite_kernels(stride, monkeypatch):
     bias = rng.normal(size=4)
     results = {}
     for layout, threshold in (("first", 10**9), ("last", 1)):
-        monkeypatch.setattr(conv, "_CHANNELS_LAST_MIN", threshold)
+        monkeypatch.setattr(_conv_kernels, "CHANNELS_LAST_MIN", threshold)
         with np.errstate(invalid="ignore"):  # inf * 0 in the products, as intended
             out, cache = conv.conv2d_forward(x, kernel, bias, stride, "same")
             dout = np.ones_like(out)
