@@ -87,8 +87,9 @@ def test_target_exists_and_signature_matches(entry):
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=_ids(ENTRIES))
 def test_self_contained(entry):
-    """Only NumPy and math: no other global names (so a grafted copy runs in a learner module)."""
-    allowed = {"np", "math"}
+    """Only NumPy, math and the shared helpers: no other global names (so a grafted copy runs
+    in a learner module)."""
+    allowed = {"np", "math"} | {h.__name__ for h in entry.helpers_used()}
     used = set(entry.fn.__code__.co_names) & set(entry.fn.__globals__)
     assert used <= allowed | set(dir(builtins)), used - allowed
 
