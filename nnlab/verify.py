@@ -30,15 +30,9 @@ class Verdict:
 
 
 def mistake_submission_source(solution_text: str, mistake) -> str:
-    """The solution with the target function replaced by the mistake's body (defined last, so
-    it is the one the module exports; everything else stays the solution's)."""
-    tree = ast.parse(textwrap.dedent(inspect.getsource(mistake.fn)))
-    function = next(node for node in tree.body if isinstance(node, ast.FunctionDef))
-    function.decorator_list = []
-    function.name = mistake.function
-    graft = ast.unparse(function)
-    return (f"{solution_text.rstrip()}\n\n\n# nnlab verify: {mistake.target} replaced by the "
-            f"catalogued mistake {mistake.name!r}\n{graft}\n")
+    """The solution with the target function replaced by the mistake, written out as a learner
+    would have written it (its helpers and imports included): see `Mistake.graft`."""
+    return mistake.graft(solution_text)
 
 
 def iter_mistakes(course: Course, modules: list[str]):

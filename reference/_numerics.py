@@ -1,10 +1,15 @@
-"""Private numerical helpers shared by the reference modules perceptron, gradient_descent,
-backprop, xor and mlp.
+"""Private numerical helpers shared by the reference modules: the working dtype, a stable
+sigmoid, softplus and softmax, and the activations the dense networks use.
 
-These deliberately do not import `reference.activations` or `reference.losses`: the oracle's
+`float_dtype` and `as_float` are reference/'s one spelling of the working-dtype rule: compute in
+the dtype the inputs promote to if it is floating (float32 in, float32 out), else in float64.
+(losses.py applies the rule to its floating inputs only, so integer labels never promote.)
+
+These deliberately do not import `reference.activations` or `reference.losses`, and those two
+take only the dtype helpers from here, computing their own functions: the oracle's curriculum
 modules stay independent of one another, so a slip in one cannot hide a slip in another.
-Every helper keeps the floating dtype of its input (float32 in, float32 out) and never warns
-on overflow for |x| up to 1e3 and beyond.
+Every helper keeps the floating dtype of its input and never warns on overflow for |x| up to
+1e3 and beyond.
 """
 
 from __future__ import annotations
@@ -20,19 +25,22 @@ ELU_ALPHA = 1.0
 
 
 def float_dtype(*arrays) -> np.dtype:
-    """The floating dtype NumPy would promote `arrays` to; integers and bools become float64.
+    """The dtype to compute in: what NumPy promotes `arrays` to if that is floating, else float64
+    (integers and bools compute in float64).
 
     Python scalars are "weak" under NumPy 2's promotion rules, so a float32 array combined with
     a Python float stays float32.
     """
     dtype = np.result_type(*arrays)
-    if dtype.kind != "f":
-        dtype = np.result_type(dtype, np.float64)
-    return dtype
+    return dtype if dtype.kind == "f" else np.dtype(np.float64)
 
 
 def as_float(x, dtype=None) -> np.ndarray:
-    """`x` as a floating ndarray (a new array only where a conversion is needed)."""
+    """`x` as an ndarray of `dtype`, or of its own `float_dtype` when `dtype` is None.
+
+    A new array only where a conversion is needed: an ndarray already of that dtype comes back
+    as it is, so callers that write into the result must copy it first.
+    """
     if isinstance(x, np.ndarray):
         if (x.dtype == dtype) if dtype is not None else (x.dtype.kind == "f"):
             return x  # the common case, without the conversion machinery
@@ -40,11 +48,22 @@ def as_float(x, dtype=None) -> np.ndarray:
     return x.astype(float_dtype(x) if dtype is None else dtype, copy=False)
 
 
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    """1 / (1 + exp(-z)), computed from exp(-|z|) so that it never overflows."""
+def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """1 / (1 + exp(-z)) without overflow for any finite z.
+
+    exp is only ever taken of -|z|, so it lies in (0, 1]: sigmoid(z) = 1 / (1 + e) for z >= 0
+    and e / (1 + e) for z < 0, with e = exp(-|z|). `out` may be `z` itself (the LSTM activates
+    its gates in place).
+    """
     z = as_float(z)
     e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    negative = z < 0  # taken before `out`, which may be z, is written
+    denominator = 1 + e
+    if out is None:
+        out = np.empty_like(e)
+    np.divide(1, denominator, out=out)
+    np.divide(e, denominator, out=out, where=negative)
+    return out
 
 
 def softplus(z: np.ndarray) -> np.ndarray:

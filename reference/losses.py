@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from reference._numerics import as_float, float_dtype
+
 __all__ = [
     "mse", "mse_grad", "half_sse", "half_sse_grad",
     "binary_cross_entropy", "binary_cross_entropy_grad",
@@ -32,12 +34,13 @@ __all__ = [
 ]
 
 
-def _as_float(*arrays):
-    """The arrays as ndarrays of one floating working dtype (see the module docstring)."""
+def _working_float(*arrays):
+    """The arrays in one floating working dtype, and that dtype: the promotion of the floating
+    inputs only, so integer or boolean targets never promote float32 predictions (see the module
+    docstring); float64 when no input is floating."""
     arrays = [np.asarray(a) for a in arrays]
-    floating = [a.dtype for a in arrays if a.dtype.kind == "f"]
-    dtype = np.result_type(*floating) if floating else np.dtype(np.float64)
-    return [a.astype(dtype, copy=False) for a in arrays], dtype
+    dtype = float_dtype(*[a.dtype for a in arrays if a.dtype.kind == "f"] or [np.float64])
+    return [as_float(a, dtype) for a in arrays], dtype
 
 
 def _batch_size(a: np.ndarray) -> int:
@@ -58,28 +61,28 @@ def _samples(a: np.ndarray) -> int:
 def mse(y_true, y_pred):
     """Keras's mean squared error: mean over each sample's elements, then over the batch.
     y_true, y_pred: (N, ...) same shape -> 0-d scalar in the working dtype."""
-    (y_true, y_pred), _ = _as_float(y_true, y_pred)
+    (y_true, y_pred), _ = _working_float(y_true, y_pred)
     return np.mean(np.square(y_pred - y_true))
 
 
 def mse_grad(y_true, y_pred):
     """d mse / d y_pred = 2 (y_pred - y_true) / (number of elements).
     y_true, y_pred: (N, ...) same shape -> (N, ...) in the working dtype."""
-    (y_true, y_pred), dtype = _as_float(y_true, y_pred)
+    (y_true, y_pred), dtype = _working_float(y_true, y_pred)
     return dtype.type(2) * (y_pred - y_true) / dtype.type(max(y_pred.size, 1))
 
 
 def half_sse(y, y_hat):
     """The lecture's loss 1/2 (y - y_hat)^2, summed and divided by the batch size N = y.shape[0].
     y, y_hat: (N, ...) same shape -> 0-d scalar in the working dtype."""
-    (y, y_hat), dtype = _as_float(y, y_hat)
+    (y, y_hat), dtype = _working_float(y, y_hat)
     return dtype.type(0.5) * np.sum(np.square(y - y_hat)) / dtype.type(_batch_size(y))
 
 
 def half_sse_grad(y, y_hat):
     """d half_sse / d y_hat = -(y - y_hat) / N.
     y, y_hat: (N, ...) same shape -> (N, ...) in the working dtype."""
-    (y, y_hat), dtype = _as_float(y, y_hat)
+    (y, y_hat), dtype = _working_float(y, y_hat)
     return (y_hat - y) / dtype.type(_batch_size(y))
 
 
@@ -98,7 +101,7 @@ def binary_cross_entropy(y_true, p, eps=1e-7):
     """-(y log p + (1 - y) log(1 - p)) with p clipped to [eps, 1 - eps], mean over the last axis,
     then over the batch (= the mean over all elements).
     y_true: (N, ...) targets in [0, 1]; p: (N, ...) probabilities; eps: a float -> 0-d scalar."""
-    (y_true, p), dtype = _as_float(y_true, p)
+    (y_true, p), dtype = _working_float(y_true, p)
     lo, hi = _clip_bounds(dtype, eps)
     c = np.clip(p, lo, hi)
     one = dtype.type(1)
@@ -109,7 +112,7 @@ def binary_cross_entropy_grad(y_true, p, eps=1e-7):
     """d binary_cross_entropy / d p = (-y / c + (1 - y) / (1 - c)) / (number of elements), c the
     clipped p, and 0 where p lies outside [eps, 1 - eps] (the clip is flat there).
     y_true, p: (N, ...) same shape; eps: a float -> (N, ...) in the working dtype."""
-    (y_true, p), dtype = _as_float(y_true, p)
+    (y_true, p), dtype = _working_float(y_true, p)
     lo, hi = _clip_bounds(dtype, eps)
     c = np.clip(p, lo, hi)
     one = dtype.type(1)
@@ -122,7 +125,7 @@ def categorical_cross_entropy(y_true, p, eps=1e-7):
     """-sum_k y_k log q_k, mean over the batch, with q = p / sum(p) row by row (Keras 3 rescales
     each row to sum to 1) and then clipped to [eps, 1 - eps].
     y_true: (N, K) one-hot; p: (N, K) probabilities; eps: a float -> 0-d scalar."""
-    (y_true, p), dtype = _as_float(y_true, p)
+    (y_true, p), dtype = _working_float(y_true, p)
     lo, hi = _clip_bounds(dtype, eps)
     q = np.clip(p / np.sum(p, axis=-1, keepdims=True), lo, hi)
     return -np.mean(np.sum(y_true * np.log(q), axis=-1))
@@ -136,7 +139,7 @@ def categorical_cross_entropy_grad(y_true, p, eps=1e-7):
     already sum to 1 and no clipping this is (1 - y / p) / N for one-hot y.
     y_true, p: (N, K); eps: a float -> (N, K) in the working dtype.
     """
-    (y_true, p), dtype = _as_float(y_true, p)
+    (y_true, p), dtype = _working_float(y_true, p)
     lo, hi = _clip_bounds(dtype, eps)
     s = np.sum(p, axis=-1, keepdims=True)
     q = p / s
@@ -159,12 +162,12 @@ def _log_softmax(z: np.ndarray) -> np.ndarray:
 def softmax_cross_entropy(y_true, logits):
     """-sum_k y_k log softmax(logits)_k, mean over the batch; log-softmax by log-sum-exp, so any
     logits are fine. y_true: (N, K) one-hot; logits: (N, K) -> 0-d scalar in the working dtype."""
-    (y_true, logits), _ = _as_float(y_true, logits)
+    (y_true, logits), _ = _working_float(y_true, logits)
     return -np.mean(np.sum(y_true * _log_softmax(logits), axis=-1))
 
 
 def softmax_cross_entropy_grad(y_true, logits):
     """(softmax(logits) - y_true) / N, the gradient w.r.t. the logits (for targets whose rows sum
     to 1, as one-hot rows do). y_true, logits: (N, K) -> (N, K) in the working dtype."""
-    (y_true, logits), dtype = _as_float(y_true, logits)
+    (y_true, logits), dtype = _working_float(y_true, logits)
     return (np.exp(_log_softmax(logits)) - y_true) / dtype.type(_samples(logits))

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference._seqmath import as_float, float_dtype, sigmoid
+from reference._numerics import as_float, float_dtype, sigmoid
 
 __all__ = [
     "lstm_gates",
@@ -55,8 +55,7 @@ def lstm_gates(z):
 
     Returns (i, f, g, o), each (N, H): sigmoid, sigmoid, tanh, sigmoid.
     """
-    z = np.asarray(z)
-    z = z.astype(float_dtype(z), copy=False)
+    z = as_float(z)
     if z.shape[-1] % 4:
         raise ValueError(f"the last axis of z must be 4H, got {z.shape[-1]}")
     hidden = z.shape[-1] // 4
@@ -77,8 +76,8 @@ def lstm_hidden_state(o, c):
 def lstm_step_forward(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
     """One step. x_t (N, D), h_prev (N, H), c_prev (N, H) -> (h (N, H), c (N, H), cache)."""
     dtype = float_dtype(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias)
-    x_t, h_prev, c_prev, kernel, recurrent_kernel, bias = as_float(
-        dtype, x_t, h_prev, c_prev, kernel, recurrent_kernel, bias)
+    x_t, h_prev, c_prev, kernel, recurrent_kernel, bias = (
+        as_float(a, dtype) for a in (x_t, h_prev, c_prev, kernel, recurrent_kernel, bias))
     n, hidden = h_prev.shape
     z = x_t @ kernel + h_prev @ recurrent_kernel + bias
     gates = _activate(z.reshape(n, 4, hidden))
@@ -134,7 +133,8 @@ def lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias):
     h0 = np.zeros((n, hidden), base) if h0 is None else h0
     c0 = np.zeros((n, hidden), base) if c0 is None else c0
     dtype = float_dtype(x, h0, c0, kernel, recurrent_kernel, bias)
-    x, h0, c0, kernel, recurrent_kernel, bias = as_float(dtype, x, h0, c0, kernel, recurrent_kernel, bias)
+    x, h0, c0, kernel, recurrent_kernel, bias = (
+        as_float(a, dtype) for a in (x, h0, c0, kernel, recurrent_kernel, bias))
     # sigmoid(z) = (tanh(z / 2) + 1) / 2, so one tanh activates all four gates when the sigmoid
     # blocks' columns are halved beforehand (exact: a power of two) and mapped back afterwards
     half = np.full((4, hidden), 0.5, dtype)  # i, f, o: sigmoid(z) = 0.5 * tanh(0.5 * z) + 0.5

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference._seqmath import as_float, float_dtype
+from reference._numerics import as_float, float_dtype
 
 __all__ = ["rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward"]
 
@@ -29,7 +29,8 @@ __all__ = ["rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward
 def rnn_step_forward(x_t, h_prev, kernel, recurrent_kernel, bias):
     """One step. x_t (N, D), h_prev (N, H) -> (h (N, H), cache)."""
     dtype = float_dtype(x_t, h_prev, kernel, recurrent_kernel, bias)
-    x_t, h_prev, kernel, recurrent_kernel, bias = as_float(dtype, x_t, h_prev, kernel, recurrent_kernel, bias)
+    x_t, h_prev, kernel, recurrent_kernel, bias = (
+        as_float(a, dtype) for a in (x_t, h_prev, kernel, recurrent_kernel, bias))
     h = np.tanh(x_t @ kernel + h_prev @ recurrent_kernel + bias)
     return h, (x_t, h_prev, kernel, recurrent_kernel, h)
 
@@ -56,7 +57,8 @@ def rnn_forward(x, h0, kernel, recurrent_kernel, bias):
     if h0 is None:
         h0 = np.zeros((n, hidden), dtype=float_dtype(x, kernel))
     dtype = float_dtype(x, h0, kernel, recurrent_kernel, bias)
-    x, h0, kernel, recurrent_kernel, bias = as_float(dtype, x, h0, kernel, recurrent_kernel, bias)
+    x, h0, kernel, recurrent_kernel, bias = (
+        as_float(a, dtype) for a in (x, h0, kernel, recurrent_kernel, bias))
     # every step's input projection at once, laid out time-major so each step reads one block
     hs = np.ascontiguousarray((x.reshape(n * t_len, d) @ kernel + bias).reshape(n, t_len, hidden).transpose(1, 0, 2))
     h = h0

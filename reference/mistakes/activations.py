@@ -4,10 +4,12 @@ import math  # noqa: F401  (entries may use it)
 
 import numpy as np
 
+from reference.mistakes.helpers import _mistake_softmax, _mistake_softplus
 from reference.mistakes.registry import mistake
 
 
-# Self-contained: NumPy only, so each entry can be grafted onto a solution file.
+# Each entry uses only np, math and the helpers of helpers.py, so `Mistake.graft_source` can write
+# it out as learner code (see the package docstring).
 
 
 @mistake("activations.binary_step",
@@ -84,8 +86,7 @@ def elu_grad_without_alpha(x, alpha=1.0):
 @mistake("activations.softplus_grad", looks_like="softplus itself, log(1 + exp(x))",
          why="the derivative of softplus is the sigmoid 1 / (1 + exp(-x))")
 def softplus_grad_returns_softplus(x):
-    x = np.asarray(x)
-    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+    return _mistake_softplus(x)
 
 
 @mistake("activations.softmax", looks_like="exp(z) / sum(exp(z)) without subtracting the maximum",
@@ -108,6 +109,4 @@ def softmax_over_whole_array(z, axis=-1):
 @mistake("activations.softmax", looks_like="a softmax along the last axis whatever `axis` says",
          why="use the `axis` argument in both np.max and np.sum")
 def softmax_ignores_axis(z, axis=-1):
-    z = np.asarray(z)
-    e = np.exp(z - np.max(z, axis=-1, keepdims=True))
-    return e / np.sum(e, axis=-1, keepdims=True)
+    return _mistake_softmax(z, axis=-1)

@@ -4,10 +4,13 @@ import math  # noqa: F401  (entries may use it)
 
 import numpy as np
 
+from reference.mistakes.helpers import (_mistake_clip, _mistake_rows_to_one, _mistake_softmax,
+                                        _mistake_unclipped)
 from reference.mistakes.registry import mistake
 
 
-# Self-contained: NumPy only, so each entry can be grafted onto a solution file.
+# Each entry uses only np, math and the helpers of helpers.py, so `Mistake.graft_source` can write
+# it out as learner code (see the package docstring).
 
 
 @mistake("losses.mse", looks_like="the sum of squared errors",
@@ -93,8 +96,7 @@ def binary_cross_entropy_unclipped(y_true, p, eps=1e-7):
 @mistake("losses.binary_cross_entropy", looks_like="a sum over the last axis, then the batch mean",
          why="Keras averages over the last axis (np.mean, not np.sum) before the batch mean")
 def binary_cross_entropy_sum_last_axis(y_true, p, eps=1e-7):
-    y_true = np.asarray(y_true)
-    c = np.clip(p, eps, 1 - eps)
+    y_true, c = np.asarray(y_true), _mistake_clip(p, eps)
     return np.mean(np.sum(-(y_true * np.log(c) + (1 - y_true) * np.log(1 - c)), axis=-1))
 
 
@@ -102,17 +104,15 @@ def binary_cross_entropy_sum_last_axis(y_true, p, eps=1e-7):
          looks_like="-mean(y log p), without the (1 - y) log(1 - p) term",
          why="outputs whose label is 0 must be penalised too, by -log(1 - p)")
 def binary_cross_entropy_positive_term_only(y_true, p, eps=1e-7):
-    return -np.mean(np.asarray(y_true) * np.log(np.clip(p, eps, 1 - eps)))
+    return -np.mean(np.asarray(y_true) * np.log(_mistake_clip(p, eps)))
 
 
 @mistake("losses.binary_cross_entropy_grad",
          looks_like="the per-element derivative without the 1/M of the mean",
          why="the loss averages over all M elements, so divide the gradient by p.size")
 def binary_cross_entropy_grad_without_mean(y_true, p, eps=1e-7):
-    y_true, p = np.asarray(y_true), np.asarray(p)
-    c = np.clip(p, eps, 1 - eps)
-    inside = (p >= eps) & (p <= 1 - eps)
-    return np.where(inside, -y_true / c + (1 - y_true) / (1 - c), 0.0)
+    y_true, c = np.asarray(y_true), _mistake_clip(p, eps)
+    return np.where(_mistake_unclipped(p, eps), -y_true / c + (1 - y_true) / (1 - c), 0.0)
 
 
 @mistake("losses.binary_cross_entropy_grad",
@@ -120,9 +120,9 @@ def binary_cross_entropy_grad_without_mean(y_true, p, eps=1e-7):
          why="the loss averages over the last axis too, so divide by all M = p.size elements")
 def binary_cross_entropy_grad_batch_only(y_true, p, eps=1e-7):
     y_true, p = np.asarray(y_true), np.asarray(p)
-    c = np.clip(p, eps, 1 - eps)
-    inside = (p >= eps) & (p <= 1 - eps)
-    return np.where(inside, -y_true / c + (1 - y_true) / (1 - c), 0.0) / p.shape[0]
+    c = _mistake_clip(p, eps)
+    per_element = np.where(_mistake_unclipped(p, eps), -y_true / c + (1 - y_true) / (1 - c), 0.0)
+    return per_element / p.shape[0]
 
 
 @mistake("losses.binary_cross_entropy_grad",
@@ -131,7 +131,7 @@ def binary_cross_entropy_grad_batch_only(y_true, p, eps=1e-7):
              "gradient there is 0 (mask those entries with np.where)")
 def binary_cross_entropy_grad_no_mask(y_true, p, eps=1e-7):
     y_true, p = np.asarray(y_true), np.asarray(p)
-    c = np.clip(p, eps, 1 - eps)
+    c = _mistake_clip(p, eps)
     return (-y_true / c + (1 - y_true) / (1 - c)) / p.size
 
 
@@ -140,7 +140,7 @@ def binary_cross_entropy_grad_no_mask(y_true, p, eps=1e-7):
          why="Keras 3 first divides each row of p by its sum so it is a distribution; do the same "
              "before clipping")
 def categorical_cross_entropy_no_rescale(y_true, p, eps=1e-7):
-    return np.mean(-np.sum(np.asarray(y_true) * np.log(np.clip(p, eps, 1 - eps)), axis=-1))
+    return np.mean(-np.sum(np.asarray(y_true) * np.log(_mistake_clip(p, eps)), axis=-1))
 
 
 @mistake("losses.categorical_cross_entropy",
@@ -148,16 +148,14 @@ def categorical_cross_entropy_no_rescale(y_true, p, eps=1e-7):
          why="per sample, categorical cross-entropy sums over the classes (np.sum(..., axis=-1)); "
              "only the batch is averaged")
 def categorical_cross_entropy_mean_over_classes(y_true, p, eps=1e-7):
-    p = np.asarray(p)
-    q = np.clip(p / np.sum(p, axis=-1, keepdims=True), eps, 1 - eps)
+    q = _mistake_clip(_mistake_rows_to_one(p), eps)
     return -np.mean(np.asarray(y_true) * np.log(q))
 
 
 @mistake("losses.categorical_cross_entropy", looks_like="a sum over the batch",
          why="the per-sample losses are averaged over the batch (np.mean), not summed")
 def categorical_cross_entropy_batch_sum(y_true, p, eps=1e-7):
-    p = np.asarray(p)
-    q = np.clip(p / np.sum(p, axis=-1, keepdims=True), eps, 1 - eps)
+    q = _mistake_clip(_mistake_rows_to_one(p), eps)
     return -np.sum(np.asarray(y_true) * np.log(q))
 
 
@@ -168,8 +166,7 @@ def categorical_cross_entropy_batch_sum(y_true, p, eps=1e-7):
              "g = -y / (N q), which is (1 - y / p) / N for rows that sum to 1")
 def categorical_cross_entropy_grad_no_rescale(y_true, p, eps=1e-7):
     y_true, p = np.asarray(y_true), np.asarray(p)
-    inside = (p >= eps) & (p <= 1 - eps)
-    return np.where(inside, -y_true / np.clip(p, eps, 1 - eps), 0.0) / p.shape[0]
+    return np.where(_mistake_unclipped(p, eps), -y_true / _mistake_clip(p, eps), 0.0) / p.shape[0]
 
 
 @mistake("losses.categorical_cross_entropy_grad",
@@ -179,8 +176,7 @@ def categorical_cross_entropy_grad_without_mean(y_true, p, eps=1e-7):
     y_true, p = np.asarray(y_true), np.asarray(p)
     s = np.sum(p, axis=-1, keepdims=True)
     q = p / s
-    inside = (q >= eps) & (q <= 1 - eps)
-    g = np.where(inside, -y_true / np.clip(q, eps, 1 - eps), 0.0)
+    g = np.where(_mistake_unclipped(q, eps), -y_true / _mistake_clip(q, eps), 0.0)
     return (g - np.sum(g * q, axis=-1, keepdims=True)) / s
 
 
@@ -199,15 +195,11 @@ def softmax_cross_entropy_without_max_shift(y_true, logits):
          looks_like="softmax(logits) - y_true without dividing by N",
          why="the loss averages over the batch, so its gradient is (softmax(logits) - y_true) / N")
 def softmax_cross_entropy_grad_without_mean(y_true, logits):
-    logits = np.asarray(logits)
-    e = np.exp(logits - np.max(logits, axis=-1, keepdims=True))
-    return e / np.sum(e, axis=-1, keepdims=True) - y_true
+    return _mistake_softmax(logits) - y_true
 
 
 @mistake("losses.softmax_cross_entropy_grad",
          looks_like="(y_true - softmax(logits)) / N, with the sign flipped",
          why="the gradient is predicted minus true: (softmax(logits) - y_true) / N")
 def softmax_cross_entropy_grad_wrong_sign(y_true, logits):
-    logits = np.asarray(logits)
-    e = np.exp(logits - np.max(logits, axis=-1, keepdims=True))
-    return (y_true - e / np.sum(e, axis=-1, keepdims=True)) / logits.shape[0]
+    return (y_true - _mistake_softmax(logits)) / np.shape(logits)[0]

@@ -1,30 +1,23 @@
-"""reference/conv.py against live Keras/TensorFlow: forward values, GradientTape gradients,
-centred-difference gradients, TensorFlow's tie-breaking in max pooling, and the lecture's CNN."""
+"""reference.conv against live Keras/TensorFlow: forward values, GradientTape gradients,
+centred-difference gradients, TensorFlow's tie-breaking in max pooling, and the lecture's CNN.
+Convolution tests run on both im2col layouts of `reference/_conv_kernels.py` (the
+`im2col_layout` fixture)."""
 
 from __future__ import annotations
-
-import os
 
 import numpy as np
 import pytest
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-keras = pytest.importorskip("keras")
-tf = pytest.importorskip("tensorflow")
-if keras.backend.backend() != "tensorflow":
-    pytest.skip("these checks need Keras on the TensorFlow backend", allow_module_level=True)
+from reference import _conv_kernels, conv
+from tests.reference._keras import require_keras
+from tests.support import numeric_grad
 
-from reference import conv  # noqa: E402
-from tests.support import numeric_grad  # noqa: E402
+keras, tf = require_keras()
 
 pytestmark = pytest.mark.keras
 
+
 TOL = {"float64": 1e-10, "float32": 1e-5}
-
-
-# ------------------------------------------------------------------------------------------
-# helpers
-# ------------------------------------------------------------------------------------------
 
 
 def _seeded(case) -> np.random.Generator:
@@ -74,7 +67,7 @@ CONV_CASES = [
 @pytest.fixture(params=["channels-first", "channels-last"])
 def im2col_layout(request, monkeypatch):
     """Run a test with every convolution built one way: the reference picks by channel count."""
-    monkeypatch.setattr(conv, "_CHANNELS_LAST_MIN", 10**9 if request.param == "channels-first" else 1)
+    monkeypatch.setattr(_conv_kernels, "CHANNELS_LAST_MIN", 10**9 if request.param == "channels-first" else 1)
     return request.param
 
 
@@ -90,11 +83,6 @@ def _conv_case(case, dtype="float64", n=2):
 
 def _case_id(case) -> str:
     return "-".join(str(v).replace(" ", "") for v in case)
-
-
-# ------------------------------------------------------------------------------------------
-# output size
-# ------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("padding", ["valid", "same"])
@@ -126,11 +114,6 @@ def test_same_padding_puts_the_extra_pixel_bottom_right():
     out, _ = conv.conv2d_forward(x, kernel, np.zeros(1), 2, "same")
     assert out.shape == (1, 2, 2, 1)
     assert out[0, 0, 0, 0] == kernel[0, 0, 0, 0]  # a pad on top/left would give kernel[1, 1]
-
-
-# ------------------------------------------------------------------------------------------
-# conv2d: forward, GradientTape and numerical gradients
-# ------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("case", CONV_CASES, ids=_case_id)
@@ -235,7 +218,7 @@ def test_conv2d_layouts_agree_on_non_finite_kernels(stride, monkeypatch):
     bias = rng.normal(size=4)
     results = {}
     for layout, threshold in (("first", 10**9), ("last", 1)):
-        monkeypatch.setattr(conv, "_CHANNELS_LAST_MIN", threshold)
+        monkeypatch.setattr(_conv_kernels, "CHANNELS_LAST_MIN", threshold)
         with np.errstate(invalid="ignore"):  # inf * 0 in the products, as intended
             out, cache = conv.conv2d_forward(x, kernel, bias, stride, "same")
             dout = np.ones_like(out)
@@ -246,10 +229,6 @@ def test_conv2d_layouts_agree_on_non_finite_kernels(stride, monkeypatch):
     assert np.isnan(results["last"][1]).any() or np.isinf(results["last"][1]).any()
     assert np.isfinite(results["last"][1]).any()  # pixels no inf weight reaches stay finite
 
-
-# ------------------------------------------------------------------------------------------
-# max pooling
-# ------------------------------------------------------------------------------------------
 
 # (H, W, pool_size, stride, padding)
 POOL_CASES = [
@@ -366,11 +345,6 @@ def test_conv_kernels_leave_numpys_ufunc_buffer_as_they_found_it():
         assert np.getbufsize() == 16384
     finally:
         np.setbufsize(before)
-
-
-# ------------------------------------------------------------------------------------------
-# flatten and the lecture's CNN
-# ------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("shape", [(2, 3, 4, 5), (3, 7), (1, 2, 2, 1)])

@@ -1,10 +1,10 @@
-"""The reference's dense layers, MLP backprop, optimizers and initialisers against live Keras.
+"""reference.backprop: small exact checks, then the dense layers, MLP backprop and
+initialisers against live Keras.
 
 Forward: `dense_forward` equals `keras.layers.Dense` holding the same weights. Backward:
 `dense_backward` and `mlp_backward` equal `tf.GradientTape` gradients of the same Keras
-computation, and pass a centred-difference check. Optimizers: `adam_step` and `momentum_step`
-reproduce `keras.optimizers.Adam` and `SGD(momentum=...)` over 20 steps. Initialisers:
-`init_mlp` draws from the distributions of Keras's `HeNormal` and `GlorotUniform`.
+computation, and pass a centred-difference check. Initialisers: `init_mlp` draws from the
+distributions of Keras's `HeNormal` and `GlorotUniform`.
 """
 
 from __future__ import annotations
@@ -14,15 +14,78 @@ import math
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.keras
+from reference import backprop as bp
+from tests.reference._keras import keras, keras_test, tf
 
-keras = pytest.importorskip("keras")
-tf = pytest.importorskip("tensorflow")
 
-from reference import backprop as bp  # noqa: E402
-from reference import gradient_descent as gd  # noqa: E402
+# ------------------------------------------------------------------------------------------
+# small exact checks
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, slope_at_zero", [
+    ("relu", 0.0), ("leaky_relu", 0.01), ("elu", 1.0), ("linear", 1.0), ("sigmoid", 0.25),
+    ("tanh", 1.0), ("softplus", 0.5),
+])
+def test_activation_backward_at_the_kink(name, slope_at_zero):
+    a, cache = bp.activation_forward(np.zeros(3), name)
+    assert np.allclose(bp.activation_backward(np.ones(3), cache), slope_at_zero)
+
+
+def test_activation_forward_is_stable_and_keeps_float32():
+    z = np.array([-1000.0, -1.0, 0.0, 1.0, 1000.0])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # underflow to 0 is fine
+        for name in ["sigmoid", "softplus", "elu", "tanh"]:
+            a, cache = bp.activation_forward(z, name)
+            assert np.all(np.isfinite(a)) and np.all(np.isfinite(bp.activation_backward(z, cache)))
+        out, _ = bp.mlp_forward(np.array([[1.0]]), {"W1": np.array([[1000.0, -1000.0]]),
+                                                    "b1": np.zeros(2)}, output="softmax")
+    np.testing.assert_allclose(out, [[1.0, 0.0]])
+    a32, _ = bp.activation_forward(z.astype(np.float32), "sigmoid")
+    assert a32.dtype == np.float32
+
+
+def test_init_mlp_shapes_seeded_and_zero_biases():
+    p = bp.init_mlp([4, 8, 3], np.random.default_rng(0))
+    assert list(p) == ["W1", "b1", "W2", "b2"]
+    assert p["W1"].shape == (4, 8) and p["b2"].shape == (3,) and not p["b1"].any()
+    q = bp.init_mlp([4, 8, 3], np.random.default_rng(0))
+    assert all(np.array_equal(p[k], q[k]) for k in p)
+    x = bp.init_mlp([4, 8, 3], np.random.default_rng(0), init="xavier")
+    assert np.abs(x["W1"]).max() <= math.sqrt(6 / 12)
+
+
+def test_numerical_gradient_is_centred_and_leaves_x_unchanged():
+    x = np.array([[0.5, -1.0], [2.0, 0.25]])
+    before = x.copy()
+    g = bp.numerical_gradient(lambda v: np.sum(v**3), x)
+    assert np.array_equal(x, before)
+    np.testing.assert_allclose(g, 3 * x**2, rtol=1e-8)
+
+
+def test_relative_error_formula():
+    assert math.isclose(bp.relative_error(np.array([1.0, 0.0]), np.array([1.1, 0.0])), 0.1 / 2.1)
+    assert math.isclose(bp.relative_error(np.array([0.0]), np.array([1e-9])), 0.1)
+    assert bp.relative_error(np.ones(3), np.ones(3)) == 0.0
+
+
+def test_mlp_backward_returns_params_keys_in_order():
+    rng = np.random.default_rng(2)
+    params = bp.init_mlp([3, 5, 4, 2], rng)
+    out, caches = bp.mlp_forward(rng.normal(size=(6, 3)), params)
+    grads = bp.mlp_backward(np.ones_like(out), caches)
+    assert list(grads) == list(params)
+    assert all(grads[k].shape == params[k].shape for k in params)
+
+
+# ------------------------------------------------------------------------------------------
+# against Keras: helpers
+# ------------------------------------------------------------------------------------------
+
 
 HIDDEN = ["linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus"]
+
+
 OUTPUTS = ["linear", "sigmoid", "softmax"]
 
 
@@ -60,10 +123,11 @@ def random_params(rng, sizes):
 
 
 # ------------------------------------------------------------------------------------------
-# Forward
+# against Keras: forward
 # ------------------------------------------------------------------------------------------
 
 
+@keras_test
 @pytest.mark.parametrize("dtype, tol", [("float64", 1e-10), ("float32", 1e-5)])
 def test_dense_forward_matches_keras_dense(dtype, tol):
     rng = np.random.default_rng(0)
@@ -76,6 +140,7 @@ def test_dense_forward_matches_keras_dense(dtype, tol):
     np.testing.assert_allclose(out, expected, rtol=tol, atol=tol)
 
 
+@keras_test
 @pytest.mark.parametrize("hidden", HIDDEN)
 @pytest.mark.parametrize("output", OUTPUTS)
 def test_mlp_forward_matches_keras_sequential(hidden, output):
@@ -92,10 +157,11 @@ def test_mlp_forward_matches_keras_sequential(hidden, output):
 
 
 # ------------------------------------------------------------------------------------------
-# Backward
+# against Keras: backward
 # ------------------------------------------------------------------------------------------
 
 
+@keras_test
 @pytest.mark.parametrize("dtype, tol", [("float64", 1e-10), ("float32", 1e-5)])
 def test_dense_backward_matches_gradient_tape(dtype, tol):
     rng = np.random.default_rng(2)
@@ -117,6 +183,7 @@ def test_dense_backward_matches_gradient_tape(dtype, tol):
         np.testing.assert_allclose(mine, np.asarray(theirs), rtol=tol, atol=tol)
 
 
+@keras_test
 def test_dense_backward_passes_numerical_check():
     rng = np.random.default_rng(3)
     x, W, b = rng.normal(size=(5, 4)), rng.normal(size=(4, 3)), rng.normal(size=3)
@@ -159,6 +226,7 @@ def keras_mlp_grads(X, params, hidden, output, dout, y_onehot):
             for i in range(1, n_layers + 1) for j, kind in enumerate("Wb")}
 
 
+@keras_test
 @pytest.mark.parametrize("hidden", HIDDEN)
 @pytest.mark.parametrize("output", OUTPUTS)
 def test_mlp_backward_matches_gradient_tape(hidden, output):
@@ -176,6 +244,7 @@ def test_mlp_backward_matches_gradient_tape(hidden, output):
         assert_close_to_keras(grads[key], expected[key], hidden, err_msg=key)
 
 
+@keras_test
 @pytest.mark.parametrize("hidden", HIDDEN)
 @pytest.mark.parametrize("output", OUTPUTS)
 def test_mlp_backward_passes_numerical_check(hidden, output):
@@ -200,107 +269,7 @@ def test_mlp_backward_passes_numerical_check(hidden, output):
 
 
 # ------------------------------------------------------------------------------------------
-# Optimizers
-# ------------------------------------------------------------------------------------------
-
-
-def f32(value):
-    """`value` rounded to float32.
-
-    Keras 3 leaks float32 into float64 optimizers: the learning rate lives in a float32
-    variable, and `ops.cast(0.9, "float64")` (how Adam casts beta_1 and beta_2 for the bias
-    correction, and SGD its momentum) makes a float32 constant first, giving 0.8999999762.
-    Exact float64 parity therefore needs hyper-parameters that float32 represents exactly;
-    the reference itself uses every hyper-parameter as given, in the parameters' dtype."""
-    return float(np.float32(value))
-
-
-def run_keras_optimizer(optimizer, params, grad_sequence, dtype="float64"):
-    keys = list(params)
-    variables = [keras.Variable(params[k].astype(dtype), dtype=dtype) for k in keys]
-    for grads in grad_sequence:
-        optimizer.apply_gradients(
-            [(tf.constant(grads[k].astype(dtype)), v) for k, v in zip(keys, variables)])
-    return {k: np.asarray(v.numpy()) for k, v in zip(keys, variables)}
-
-
-def optimizer_problem(seed, dtype="float64"):
-    rng = np.random.default_rng(seed)
-    params = {"W1": rng.normal(size=(4, 3)), "b1": rng.normal(size=3), "W2": rng.normal(size=(3,))}
-    grad_sequence = [
-        {k: rng.normal(scale=rng.choice([1e-3, 1.0, 30.0]), size=v.shape)
-         for k, v in params.items()}
-        for _ in range(20)
-    ]
-    cast = lambda d: {k: v.astype(dtype) for k, v in d.items()}  # noqa: E731
-    return cast(params), [cast(g) for g in grad_sequence]
-
-
-@pytest.mark.parametrize("kwargs", [
-    {"lr": f32(0.001), "beta_1": f32(0.9), "beta_2": f32(0.999)},
-    {"lr": f32(0.05), "beta_1": f32(0.8), "beta_2": f32(0.99), "epsilon": 1e-4},
-], ids=["defaults", "custom"])
-def test_adam_step_matches_keras_adam(kwargs):
-    params, grad_sequence = optimizer_problem(6)
-    keras_kwargs = {{"lr": "learning_rate"}.get(k, k): v for k, v in kwargs.items()}
-    expected = run_keras_optimizer(keras.optimizers.Adam(**keras_kwargs), params, grad_sequence)
-    state, mine = None, params
-    for grads in grad_sequence:
-        mine, state = gd.adam_step(mine, grads, state, **kwargs)
-    assert state["t"] == 20
-    for key in params:
-        np.testing.assert_allclose(mine[key], expected[key], rtol=1e-12, atol=1e-13)
-
-
-def test_adam_step_defaults_match_keras_defaults():
-    """With literally the default arguments the only differences are Keras's float32 leaks."""
-    params, grad_sequence = optimizer_problem(10)
-    expected = run_keras_optimizer(keras.optimizers.Adam(), params, grad_sequence)
-    state, mine = None, params
-    for grads in grad_sequence:
-        mine, state = gd.adam_step(mine, grads, state)
-    for key in params:
-        np.testing.assert_allclose(mine[key], expected[key], rtol=1e-5, atol=1e-7)
-
-
-def test_adam_step_float32_matches_keras_adam():
-    params, grad_sequence = optimizer_problem(7, dtype="float32")
-    expected = run_keras_optimizer(keras.optimizers.Adam(learning_rate=0.01), params,
-                                   grad_sequence, dtype="float32")
-    state, mine = None, params
-    for grads in grad_sequence:
-        mine, state = gd.adam_step(mine, grads, state, lr=0.01)
-    for key in params:
-        assert mine[key].dtype == np.float32
-        np.testing.assert_allclose(mine[key], expected[key], rtol=1e-5, atol=1e-6)
-
-
-@pytest.mark.parametrize("lr, momentum",
-                         [(f32(0.01), f32(0.9)), (f32(0.1), 0.5), (f32(0.003), 0.0)])
-def test_momentum_step_matches_keras_sgd(lr, momentum):
-    params, grad_sequence = optimizer_problem(8)
-    expected = run_keras_optimizer(keras.optimizers.SGD(learning_rate=lr, momentum=momentum),
-                                   params, grad_sequence)
-    velocity, mine = None, params
-    for grads in grad_sequence:
-        mine, velocity = gd.momentum_step(mine, grads, velocity, lr=lr, momentum=momentum)
-    for key in params:
-        np.testing.assert_allclose(mine[key], expected[key], rtol=1e-12, atol=1e-13)
-
-
-def test_sgd_step_matches_keras_plain_sgd():
-    params, grad_sequence = optimizer_problem(9)
-    expected = run_keras_optimizer(keras.optimizers.SGD(learning_rate=f32(0.02)),
-                                   params, grad_sequence)
-    mine = params
-    for grads in grad_sequence:
-        mine = gd.sgd_step(mine, grads, f32(0.02))
-    for key in params:
-        np.testing.assert_allclose(mine[key], expected[key], rtol=1e-12, atol=1e-13)
-
-
-# ------------------------------------------------------------------------------------------
-# Initialisers
+# against Keras: initialisers
 # ------------------------------------------------------------------------------------------
 
 
@@ -309,6 +278,7 @@ def summary(w):
     return w.mean(), w.var(), np.abs(w).max(), np.quantile(w, [0.05, 0.25, 0.5, 0.75, 0.95])
 
 
+@keras_test
 @pytest.mark.parametrize("init, keras_init", [
     ("he", lambda: keras.initializers.HeNormal(seed=11)),
     ("xavier", lambda: keras.initializers.GlorotUniform(seed=11)),

@@ -1,4 +1,4 @@
-"""The reference's logistic regression and MLPs against scikit-learn.
+"""reference.mlp: speed and dtype, then the MLPs against scikit-learn.
 
 scikit-learn's defaults differ from the curriculum's in ways that matter for a fair comparison,
 so the baselines here are configured to match: `batch_size=32` (scikit-learn's "auto" is
@@ -17,32 +17,46 @@ import warnings
 import numpy as np
 import pytest
 
-sklearn = pytest.importorskip("sklearn")
+from reference import mlp
+from reference.mlp import MLPClassifier, MLPRegressor
+from tests.reference._sklearn import (ConvergenceWarning, SkMLPClassifier, SkMLPRegressor,
+                                      load_digits, make_classification, make_regression,
+                                      sklearn_test, train_test_split)
 
-from sklearn.datasets import (  # noqa: E402
-    load_digits, make_blobs, make_classification, make_regression,
-)
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
-from sklearn.neural_network import MLPClassifier as SkMLPClassifier  # noqa: E402
-from sklearn.neural_network import MLPRegressor as SkMLPRegressor  # noqa: E402
 
-from reference.gradient_descent import train_logistic_regression  # noqa: E402
-from reference.mlp import MLPClassifier, MLPRegressor  # noqa: E402
+# ------------------------------------------------------------------------------------------
+# small checks
+# ------------------------------------------------------------------------------------------
+
+
+def test_mlp_one_epoch_on_digits_is_fast():
+    import time
+
+    sklearn_datasets = pytest.importorskip("sklearn.datasets")
+    X, y = sklearn_datasets.load_digits(return_X_y=True)
+    clf = mlp.MLPClassifier(max_iter=1, random_state=0)
+    clf.fit(X / 16, y)  # warm-up
+    start = time.perf_counter()
+    mlp.MLPClassifier(max_iter=3, random_state=0).fit(X / 16, y)
+    assert (time.perf_counter() - start) / 3 < 0.1  # milliseconds per epoch, with CI headroom
+
+
+def test_mlp_float32_stays_float32():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 4)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int)
+    clf = mlp.MLPClassifier(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(X, y)
+    assert clf.predict_proba(X).dtype == np.float32
+    reg = mlp.MLPRegressor(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(X, X[:, 1])
+    assert reg.predict(X).dtype == np.float32
+
+
+# ------------------------------------------------------------------------------------------
+# against scikit-learn
+# ------------------------------------------------------------------------------------------
+
 
 SEEDS = (0, 1, 2)
-
-
-def unpenalised_logistic_regression(X, y):
-    # `penalty=None` is deprecated from scikit-learn 1.8 on; C=inf is the same model.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            model = LogisticRegression(C=np.inf, max_iter=5000)
-            return model.fit(X, y)
-        except (ValueError, TypeError):  # older releases reject C=inf
-            return LogisticRegression(penalty=None, max_iter=5000).fit(X, y)
 
 
 def quiet_fit(model, X, y):
@@ -51,47 +65,13 @@ def quiet_fit(model, X, y):
         return model.fit(X, y)
 
 
-# ------------------------------------------------------------------------------------------
-# Logistic regression
-# ------------------------------------------------------------------------------------------
-
-
-def test_logistic_regression_separable_data_agrees_with_sklearn():
-    X, y = make_blobs(n_samples=200, centers=[[-2, -2], [2, 2]], cluster_std=0.8,
-                      random_state=0)
-    w, b, losses = train_logistic_regression(X, y)
-    assert w.shape == (2,) and np.ndim(b) == 0 and losses.shape == (1000,)
-    assert np.isclose(losses[0], np.log(2))  # zero weights predict 1/2 everywhere
-    assert np.all(np.diff(losses) <= 1e-12)  # full-batch descent with a small step: monotone
-    mine = (X @ w + b >= 0).astype(int)
-    theirs = unpenalised_logistic_regression(X, y).predict(X)
-    assert np.array_equal(mine, theirs)
-    assert np.array_equal(mine, y)
-
-
-def test_logistic_regression_noisy_data_agrees_with_sklearn():
-    X, y = make_classification(n_samples=500, n_features=5, n_informative=3, n_redundant=0,
-                               flip_y=0.1, class_sep=0.8, random_state=1)
-    w, b, _ = train_logistic_regression(X, y)
-    sk = unpenalised_logistic_regression(X, y)
-    agreement = np.mean((X @ w + b >= 0).astype(int) == sk.predict(X))
-    assert agreement >= 0.98
-    # Noisy data have a finite optimum, which 1000 steps of lr 0.1 nearly reach.
-    np.testing.assert_allclose(w, sk.coef_[0], atol=0.02)
-    np.testing.assert_allclose(b, sk.intercept_[0], atol=0.02)
-
-
-# ------------------------------------------------------------------------------------------
-# MLPs
-# ------------------------------------------------------------------------------------------
-
-
 def mean_scores(make_mine, make_theirs, X_train, y_train, X_test, y_test):
     mine = [make_mine(s).fit(X_train, y_train).score(X_test, y_test) for s in SEEDS]
     theirs = [quiet_fit(make_theirs(s), X_train, y_train).score(X_test, y_test) for s in SEEDS]
     return float(np.mean(mine)), float(np.mean(theirs))
 
 
+@sklearn_test
 def test_mlp_classifier_digits_within_two_points_of_sklearn():
     X, y = load_digits(return_X_y=True)
     X = X / 16.0  # pixel intensities 0..16 to [0, 1]
@@ -106,6 +86,7 @@ def test_mlp_classifier_digits_within_two_points_of_sklearn():
     assert abs(mine - theirs) <= 0.02, (mine, theirs)
 
 
+@sklearn_test
 def test_mlp_classifier_lecture_data_within_two_points_of_sklearn():
     X, y = make_classification(n_samples=1000, n_features=20, random_state=42)
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=42)
@@ -118,6 +99,7 @@ def test_mlp_classifier_lecture_data_within_two_points_of_sklearn():
     assert abs(mine - theirs) <= 0.02, (mine, theirs)
 
 
+@sklearn_test
 def test_mlp_classifier_attributes_and_probabilities():
     X, y = make_classification(n_samples=300, n_features=6, n_informative=4, n_classes=3,
                                random_state=3)
@@ -134,6 +116,7 @@ def test_mlp_classifier_attributes_and_probabilities():
     np.testing.assert_array_equal(again.predict_proba(X), proba)  # seeded: reproducible
 
 
+@sklearn_test
 def test_mlp_regressor_lecture_data_r2_within_003_of_sklearn():
     # Targets are left unscaled (std about 150): with Adam both fit them within 60 epochs.
     X, y = make_regression(n_samples=1000, n_features=20, noise=0.1, random_state=42)
@@ -147,6 +130,7 @@ def test_mlp_regressor_lecture_data_r2_within_003_of_sklearn():
     assert abs(mine - theirs) <= 0.03, (mine, theirs)
 
 
+@sklearn_test
 def test_mlp_regressor_score_is_sklearn_r2():
     from sklearn.metrics import r2_score
 
