@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nnlab.course import Limits, Tolerances
+from nnlab.grading.calls import outputs_of, pick_grad
 from nnlab.grading.compare import Comparator, describe_call
 from nnlab.grading.submission import Submission, read_submission
 from nnlab.outcome import GradingFailure, LearnerFailure
 from nnlab.sandbox.protocol import decode
-from nnlab.sandbox.worker import Worker
+from nnlab.sandbox.worker import CallResult, Worker
 
 
 class CheckError(Exception):
@@ -109,16 +110,36 @@ def _check_module(module: str, cases: list[dict], submission: Submission, limits
 
 
 def _run_case(worker: Worker, module: str, case: dict, comparator: Comparator) -> str | None:
+    """One public case, judged as the hidden graders judge: a plain call, a forward pass (its
+    outputs without the cache), or a backward pass on the learner's own forward cache."""
     args, kwargs = decode(case["args"], None), decode(case["kwargs"], None)
+    kind = case.get("kind", "call")
     label = f"[{case['label']}] "
     qualname = f"{module}.{case['function']}"
     candidates = [(_Recorded(m, case["function"]), (lambda v=m["value"]: decode(v, None)))
                   for m in case["mistakes"]]
     try:
-        result = worker.call(case["function"], args, kwargs)
-        comparator.judge_call(qualname, describe_call(qualname, None, args, kwargs), result,
-                              decode(case["expected"], None), mistakes=candidates,
-                              exact_dtype=case.get("exact_dtype", False),
+        if kind == "backward":
+            forward_what = describe_call(f"{module}.{case['forward']}", None, args, kwargs)
+            forward = worker.call(case["forward"], args, kwargs)
+            if not isinstance(forward.value, (tuple, list)) or len(forward.value) < 2:
+                return (f"{label}{forward_what} should return its outputs and then the cache, "
+                        f"so {case['function']} cannot be checked on it")
+            upstream = decode(case["upstream"], None)
+            what = f"{qualname}(upstream, cache) after {forward_what}"
+            result = worker.call(case["function"], (*upstream, forward.value[-1]), {})
+            result = CallResult(pick_grad(result.value, case.get("grad")),
+                                forward.mutated + result.mutated, result.warnings, result.stdout)
+        else:
+            what = describe_call(qualname, None, args, kwargs)
+            result = worker.call(case["function"], args, kwargs)
+            if kind == "forward":
+                if not isinstance(result.value, (tuple, list)) or len(result.value) < 2:
+                    return f"{label}{what} should return its outputs and then the cache"
+                result = CallResult(outputs_of(result.value), result.mutated, result.warnings,
+                                    result.stdout)
+        comparator.judge_call(qualname, what, result, decode(case["expected"], None),
+                              mistakes=candidates, exact_dtype=case.get("exact_dtype", False),
                               no_warnings=case.get("no_warnings", False))
     except LearnerFailure as failure:
         return label + failure.message

@@ -2,18 +2,15 @@
 
 1. solutions/ scores full marks (so the graders, the reference and the solutions agree);
 2. the generated stubs in exercises/ score zero, every test saying "not implemented yet";
-3. every same-signature entry of reference/mistakes.py, grafted onto the solution as a learner
+3. every same-signature entry of reference/mistakes/, grafted onto the solution as a learner
    would have written it, loses points on its function, and the feedback names it;
 4. reference/ agrees with the Keras outputs recorded in graders/baselines/.
 """
 
 from __future__ import annotations
 
-import ast
-import inspect
 import shutil
 import tempfile
-import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator

@@ -20,6 +20,12 @@ class Case:
     `exact_dtype` and `no_warnings` are the comparator's rules of the same names, applied
     exactly as the hidden graders apply them: float32 in must give float32 out, and the call
     must raise no NumPy warning (an overflow in exp, say).
+
+    Forward/backward pairs: a forward function that returns `(*outputs, cache)` sets
+    `returns_cache` (only the outputs are compared). A backward case names its `forward`
+    function, gives the forward's `args`/`kwargs` and the `upstream` gradients; the learner's
+    forward runs first and its own cache goes to the learner's backward; `grad` picks one of
+    the gradients it returns (all of them when None).
     """
 
     function: str
@@ -28,3 +34,11 @@ class Case:
     kwargs: dict[str, Any] = field(default_factory=dict)
     exact_dtype: bool = False
     no_warnings: bool = False
+    returns_cache: bool = False
+    forward: str = ""
+    upstream: tuple[Any, ...] = ()
+    grad: int | None = None
+
+    @property
+    def kind(self) -> str:
+        return "backward" if self.forward else "forward" if self.returns_cache else "call"

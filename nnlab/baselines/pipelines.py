@@ -10,7 +10,7 @@ and hidden state, `activation_backward` feeding the reference's `dense_backward`
 `gradient_descent` on the recorded gradient sequence, and so on.
 
 A replacement function is called the way its kind is called (CURRICULUM.md). With
-`same_signature=False` it follows the convention of reference/mistakes.py for entries that
+`same_signature=False` it follows the convention of reference/mistakes/ for entries that
 cannot take a cache: a backward function receives the upstream gradient(s) followed by the
 forward function's arguments, e.g. `(dout, x, kernel, bias, stride, padding)`, and
 `activation_backward` receives `(da, z, name)`.

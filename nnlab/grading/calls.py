@@ -66,6 +66,11 @@ def outputs_of(value: Sequence) -> Any:
     return value[0] if len(value) == 2 else tuple(value[:-1])
 
 
+def pick_grad(grads: Any, grad: int | None) -> Any:
+    """Gradient `grad` of what a backward pass returned (all of them when None or not a tuple)."""
+    return grads[grad] if grad is not None and isinstance(grads, (tuple, list)) else grads
+
+
 def _forward_value(value: Any, width: int, what: str) -> tuple:
     if not (isinstance(value, (tuple, list)) and len(value) == width):
         raise GradingFailure(f"{what} should return {width} values (its outputs, then the cache), "
@@ -123,7 +128,7 @@ def check_backward(learner_forward: Any, learner_backward: Any, ref_forward: Cal
                              f"{describe_value(grads)}.")
 
     def pick(values: Any) -> Any:
-        return values[grad] if grad is not None and width is not None else values
+        return pick_grad(values, grad)
 
     if expected is None:
         expected = pick(reference)

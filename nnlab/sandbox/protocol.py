@@ -95,8 +95,13 @@ def _array_payload(array: np.ndarray, blobs: list[bytes] | None) -> Any:
         blobs.append(_npy_bytes(array))
         return len(blobs) - 1
     plain = np.asarray(array).view(np.ndarray)
-    return {"dtype": str(plain.dtype), "shape": list(plain.shape),
-            "data": _finite_or_text(plain.tolist())}
+    data = plain.tolist()
+    if plain.dtype.kind == "f" and plain.dtype.itemsize < 8:
+        # float32's shortest repr ("0.12", not float64's "0.11999999731779099") reads back
+        # to the same float32 and keeps the file readable.
+        data = np.array([float(str(v)) for v in plain.ravel()], dtype=np.float64)
+        data = data.reshape(plain.shape).tolist()
+    return {"dtype": str(plain.dtype), "shape": list(plain.shape), "data": _finite_or_text(data)}
 
 
 def _finite_or_text(value: Any) -> Any:

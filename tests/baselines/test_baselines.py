@@ -155,7 +155,7 @@ NOT_DRIVABLE = {
     "half_sse_grad_wrong_sign": _HALF_SSE,
     "half_sse_grad_without_batch_mean": _HALF_SSE,
     "backprop_init_mlp_unscaled": "init_mlp " + _RNG + " (its distributions are checked "
-                                  "against Keras's initialisers in test_reference_dense_optim_keras.py)",
+                                  "against Keras's initialisers in tests/reference/test_backprop.py)",
     "backprop_relative_error_ratio_of_maxima": "relative_error is a metric on two arrays; "
                                                "Keras computes nothing to compare it with",
     "backprop_relative_error_absolute": "relative_error is a metric on two arrays; "
@@ -195,7 +195,7 @@ def test_mistake_differs_from_reference_on_a_recorded_case(mistake, all_cases):
 @pytest.mark.parametrize("name", sorted(NOT_DRIVABLE))
 def test_mistake_not_drivable_from_recorded_cases(name, all_cases):
     mistake = next((m for m in COVERED if m.name == name), None)
-    assert mistake is not None, f"{name} is no longer in reference/mistakes.py: drop it here"
+    assert mistake is not None, f"{name} is no longer in reference/mistakes/: drop it here"
     assert not any(mistake.target in targets(case) for case in all_cases), (
         f"{mistake.target} is drivable now: remove {name} from NOT_DRIVABLE")
     pytest.skip(f"not drivable from a recorded Keras case: {mistake.target} ({name}): "
