@@ -51,15 +51,17 @@
 # **unrolled** (or unfolded) network:
 #
 # ```
-#  x_1        x_2        x_3              x_T
-#   |          |          |                |
-# [unit] --> [unit] --> [unit] --> ... --> [unit] --> h_T
-#   |  h_1     |  h_2     |  h_3             |
-#  h_1        h_2        h_3              h_T
+#          x_1           x_2           x_3                   x_T
+#           |             |             |                     |
+# h_0 --> [unit] -h_1-> [unit] -h_2-> [unit] -h_3-> ... --> [unit] --> h_T
+#           |             |             |                     |
+#          h_1           h_2           h_3                   h_T
 # ```
 #
-# The first unit needs a "previous" state too: the **initial state** $h_0$. Keras starts from
-# zeros unless you pass `initial_state`; here `h0` is always an argument.
+# Each arrow between two copies carries the hidden state forward; each copy also hands its
+# $h_t$ out as an output. The first unit needs a "previous" state too: the **initial state**
+# $h_0$. Keras starts from zeros unless you pass `initial_state`; here `h0` is always an
+# argument.
 #
 # ## Shapes in this module
 #
