@@ -5,7 +5,7 @@ import pytest
 
 from nnlab.grading.runner import grade_submission
 from reference.mistakes import mistakes_for
-from tests.support import ROOT
+from tests.support import ROOT, solution_with
 
 
 def grade(make_submission, course, learner, base):
@@ -60,3 +60,43 @@ def test_fay_keeps_the_points_of_what_she_got_right(fay):
         tests = [t for t in result.tests if t.function == function]
         assert tests and all(t.passed for t in tests), function
     assert 0 < result.score < result.max_score
+
+
+# BPTT written wrong, in the solution's own cache layout (a list of step caches), appended to the
+# solution so that only lstm_backward changes. Each must lose points on lstm_backward and be named
+# by its catalogued entry (same_signature=False entries are not grafted by `nnlab verify`; the
+# weight gradients assigned per step are fay's mistake, tested above).
+WRONG_BPTT = {
+    "lstm_backward_no_cell_path": ("dh_seq[:, t, :] + dh_next", "np.zeros_like(dc_next)"),
+    "lstm_backward_no_hidden_path": ("dh_seq[:, t, :]", "dc_next"),
+}
+BPTT_TEMPLATE = '''
+def lstm_backward(dh_seq, cache):
+    n, t_len, _ = dh_seq.shape
+    kernel, recurrent_kernel = cache[0][3], cache[0][4]
+    dx = np.zeros((n, t_len, kernel.shape[0]), dtype=dh_seq.dtype)
+    dkernel, drecurrent_kernel = np.zeros_like(kernel), np.zeros_like(recurrent_kernel)
+    dbias = np.zeros(kernel.shape[1], dtype=dh_seq.dtype)
+    dh_next = np.zeros_like(dh_seq[:, 0, :])
+    dc_next = np.zeros_like(dh_seq[:, 0, :])
+    for t in reversed(range(t_len)):
+        dx[:, t, :], dh_next, dc_next, dk, drk, db = lstm_step_backward({dh}, {dc}, cache[t])
+        dkernel += dk
+        drecurrent_kernel += drk
+        dbias += db
+    return dx, dh_next, dc_next, dkernel, drecurrent_kernel, dbias
+'''
+
+
+@pytest.mark.parametrize("mistake", sorted(WRONG_BPTT))
+def test_each_bptt_misconception_loses_points_and_is_named(course, tmp_path, mistake):
+    dh, dc = WRONG_BPTT[mistake]
+    folder = tmp_path / "learner"
+    folder.mkdir()
+    (folder / "lstm.py").write_text(solution_with("lstm", BPTT_TEMPLATE.format(dh=dh, dc=dc)))
+    result = grade_submission(folder, course, warn_seed=False, functions={"lstm.lstm_backward"})
+    assert not result.error and not result.grader_errors
+    lost = [t for t in result.tests if not t.passed]
+    assert lost, f"{mistake} kept every point"
+    named = message("lstm.lstm_backward", mistake)
+    assert any(named in t.output for t in lost), [t.output for t in lost]

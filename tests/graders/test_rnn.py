@@ -6,7 +6,7 @@ import pytest
 
 from nnlab.grading.runner import grade_submission
 from reference.mistakes import mistakes_for
-from tests.support import ROOT
+from tests.support import ROOT, solution_with
 
 
 def grade(make_submission, course, learner, base):
@@ -65,3 +65,42 @@ def test_fay_keeps_the_points_of_what_she_got_right(fay):
     step = [t for t in result.tests if t.function == "rnn.rnn_step_forward"]
     assert step and all(t.passed for t in step)
     assert 0 < result.score < result.max_score
+
+
+# BPTT written wrong, in the solution's own cache layout (a list of step caches), appended to the
+# solution so that only rnn_backward changes. Each must lose points on rnn_backward and be named
+# by its catalogued entry (same_signature=False entries are not grafted by `nnlab verify`).
+WRONG_BPTT = {
+    "rnn_backward_truncated": "dh_seq[:, t, :]",
+    "rnn_backward_assign_not_accumulate": "dh_seq[:, t, :] + dh_next",
+}
+BPTT_TEMPLATE = '''
+def rnn_backward(dh_seq, cache):
+    n, t_len, _ = dh_seq.shape
+    kernel, recurrent_kernel = cache[0][2], cache[0][3]
+    dx = np.zeros((n, t_len, kernel.shape[0]), dtype=dh_seq.dtype)
+    dkernel, drecurrent_kernel = np.zeros_like(kernel), np.zeros_like(recurrent_kernel)
+    dbias = np.zeros(kernel.shape[1], dtype=dh_seq.dtype)
+    dh_next = np.zeros_like(dh_seq[:, 0, :])
+    for t in reversed(range(t_len)):
+        dx[:, t, :], dh_prev, dk, drk, db = rnn_step_backward({upstream}, cache[t])
+        dh_next = dh_prev
+        {accumulate}
+    return dx, dh_next, dkernel, drecurrent_kernel, dbias
+'''
+
+
+@pytest.mark.parametrize("mistake", sorted(WRONG_BPTT))
+def test_each_bptt_misconception_loses_points_and_is_named(course, tmp_path, mistake):
+    accumulate = ("dkernel, drecurrent_kernel, dbias = dk, drk, db" if "assign" in mistake
+                  else "dkernel += dk; drecurrent_kernel += drk; dbias += db")
+    code = BPTT_TEMPLATE.format(upstream=WRONG_BPTT[mistake], accumulate=accumulate)
+    folder = tmp_path / "learner"
+    folder.mkdir()
+    (folder / "rnn.py").write_text(solution_with("rnn", code))
+    result = grade_submission(folder, course, warn_seed=False, functions={"rnn.rnn_backward"})
+    assert not result.error and not result.grader_errors
+    lost = [t for t in result.tests if not t.passed]
+    assert lost, f"{mistake} kept every point"
+    named = message("rnn.rnn_backward", mistake)
+    assert any(named in t.output for t in lost), [t.output for t in lost]
