@@ -212,7 +212,8 @@ def lstm_step_backward(dh, dc, cache):
     Hint: np.concatenate([dz_i, dz_f, dz_c, dz_o], axis=-1) builds dz in Keras's order.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('lstm_step_backward is not implemented yet.')
+    # HINT: start with dc_total = dc + dh * o * (1 - tanh(c)**2): c reaches the loss two ways.
+    raise NotImplementedError('lstm_step_backward is not implemented yet. Hint: start with dc_total = dc + dh * o * (1 - tanh(c)**2): c reaches the loss two ways.')
 
 
 # %% [markdown]

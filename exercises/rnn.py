@@ -217,7 +217,8 @@ def rnn_backward(dh_seq, cache):
     that step t + 1 returned; add the weight gradients of every step.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('rnn_backward is not implemented yet.')
+    # HINT: for t in reversed(range(T)): step t gets dh_seq[:, t] + dh_next; weights use +=.
+    raise NotImplementedError('rnn_backward is not implemented yet. Hint: for t in reversed(range(T)): step t gets dh_seq[:, t] + dh_next; weights use +=.')
 
 
 # %% [markdown]

@@ -227,6 +227,7 @@ def lstm_step_backward(dh, dc, cache):
     Hint: np.concatenate([dz_i, dz_f, dz_c, dz_o], axis=-1) builds dz in Keras's order.
     """
     ### BEGIN SOLUTION
+    # HINT: start with dc_total = dc + dh * o * (1 - tanh(c)**2): c reaches the loss two ways.
     x_t, h_prev, c_prev, kernel, recurrent_kernel, i, f, g, o, c = cache
     tanh_c = np.tanh(c)
     dc_total = dc + dh * o * (1 - tanh_c**2)  # c reaches the loss directly and through h

@@ -238,8 +238,9 @@ def rnn_backward(dh_seq, cache):
     that step t + 1 returned; add the weight gradients of every step.
     """
     ### BEGIN SOLUTION
+    # HINT: for t in reversed(range(T)): step t gets dh_seq[:, t] + dh_next; weights use +=.
     n, t_len, _ = dh_seq.shape
-    x_first, h0, kernel, recurrent_kernel, _ = cache[0]
+    kernel, recurrent_kernel = cache[0][2], cache[0][3]
     dx = np.zeros((n, t_len, kernel.shape[0]), dtype=dh_seq.dtype)
     dkernel = np.zeros_like(kernel)
     drecurrent_kernel = np.zeros_like(recurrent_kernel)
