@@ -1,5 +1,6 @@
-"""The lstm grader end to end: the solution scores full marks, and the example learner fay
-loses points on each of her misconceptions, each named on the function where she made it."""
+"""The lstm grader end to end: the solution scores full marks, a correct loop over samples too
+(well inside the time limits), and the example learner fay loses points on each of her
+misconceptions, each named on the function where she made it."""
 
 import pytest
 
@@ -36,6 +37,13 @@ def test_solution_scores_full_marks(make_submission, course):
     assert {t.function for t in result.tests} == {
         f"lstm.{f}" for f in ("lstm_gates", "lstm_cell_state", "lstm_hidden_state", "lstm_step_forward",
                               "lstm_step_backward", "lstm_forward", "lstm_backward")}
+
+
+def test_a_loop_over_samples_keeps_full_marks_well_inside_the_limits(make_submission, course):
+    result = grade(make_submission, course, "loops", "tests/graders/per_sample")
+    assert result.score == result.max_score, [(t.name, t.output) for t in result.tests if not t.passed]
+    # the per-call limit is course.yml's seconds_per_test (10 s); a loop needs a tiny fraction
+    assert max(t.seconds for t in result.tests) < course.limits.seconds_per_test / 10
 
 
 @pytest.mark.parametrize("function, mistake", [
