@@ -150,3 +150,95 @@ def lstm_backward_no_cell_path(dh_seq, x, h0, c0, kernel, recurrent_kernel, bias
         dbias += dz.sum(axis=0)
         dh_next, dc_prev = dz @ recurrent_kernel.T, dc * f
     return dx, dh_next, dc_prev, dkernel, drec, dbias
+
+
+@mistake("lstm.lstm_cell_state", looks_like="c = c_prev + i * g, with the forget gate ignored",
+         why="the forget gate decides how much of the old cell state to keep: c = f * c_prev + i * g; "
+             "without it the cell can never forget")
+def lstm_cell_state_forget_ignored(f, i, g, c_prev):
+    return np.asarray(c_prev) + np.asarray(i) * np.asarray(g)
+
+
+@mistake("lstm.lstm_step_forward", looks_like="a step whose hidden state is o * c without the tanh",
+         why="the cell state is squashed before the output gate reads it: h = o * tanh(c)")
+def lstm_step_forward_h_without_tanh(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
+    z = np.asarray(x_t) @ np.asarray(kernel) + np.asarray(h_prev) @ np.asarray(recurrent_kernel) + bias
+    zi, zf, zg, zo = np.split(z, 4, axis=-1)
+    i, f, g, o = 1 / (1 + np.exp(-zi)), 1 / (1 + np.exp(-zf)), np.tanh(zg), 1 / (1 + np.exp(-zo))
+    c = f * c_prev + i * g
+    return o * c, c, (x_t, h_prev, c_prev)
+
+
+@mistake("lstm.lstm_step_forward", looks_like="a step with the forget gate ignored (c = c_prev + i * g)",
+         why="the forget gate scales the old cell state: c = f * c_prev + i * g")
+def lstm_step_forward_forget_ignored(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
+    z = np.asarray(x_t) @ np.asarray(kernel) + np.asarray(h_prev) @ np.asarray(recurrent_kernel) + bias
+    zi, zf, zg, zo = np.split(z, 4, axis=-1)
+    i, g, o = 1 / (1 + np.exp(-zi)), np.tanh(zg), 1 / (1 + np.exp(-zo))
+    c = c_prev + i * g
+    return o * np.tanh(c), c, (x_t, h_prev, c_prev)
+
+
+@mistake("lstm.lstm_forward", looks_like="a layer with the forget gate ignored (c = c_prev + i * g)",
+         why="the forget gate scales the old cell state at every step: c = f * c_prev + i * g")
+def lstm_forward_forget_ignored(x, h0, c0, kernel, recurrent_kernel, bias):
+    x, kernel, recurrent_kernel = np.asarray(x), np.asarray(kernel), np.asarray(recurrent_kernel)
+    zeros = np.zeros((x.shape[0], recurrent_kernel.shape[0]))
+    h = zeros if h0 is None else np.asarray(h0)
+    c = zeros if c0 is None else np.asarray(c0)
+    hs = []
+    for t in range(x.shape[1]):
+        zi, zf, zg, zo = np.split(x[:, t] @ kernel + h @ recurrent_kernel + bias, 4, axis=-1)
+        c = c + 1 / (1 + np.exp(-zi)) * np.tanh(zg)
+        h = 1 / (1 + np.exp(-zo)) * np.tanh(c)
+        hs.append(h)
+    return np.stack(hs, axis=1), h, c, (x, h0, c0)
+
+
+@mistake("lstm.lstm_forward", looks_like="a layer that ignores the initial states and starts from zeros",
+         why="the first step's previous states are h0 and c0, the initial states you are given "
+             "(Keras's initial_state=[h0, c0]); zeros are only the default when none are passed")
+def lstm_forward_initial_state_ignored(x, h0, c0, kernel, recurrent_kernel, bias):
+    x, kernel, recurrent_kernel = np.asarray(x), np.asarray(kernel), np.asarray(recurrent_kernel)
+    h = np.zeros((x.shape[0], recurrent_kernel.shape[0]))
+    c = np.zeros((x.shape[0], recurrent_kernel.shape[0]))
+    hs = []
+    for t in range(x.shape[1]):
+        zi, zf, zg, zo = np.split(x[:, t] @ kernel + h @ recurrent_kernel + bias, 4, axis=-1)
+        c = 1 / (1 + np.exp(-zf)) * c + 1 / (1 + np.exp(-zi)) * np.tanh(zg)
+        h = 1 / (1 + np.exp(-zo)) * np.tanh(c)
+        hs.append(h)
+    return np.stack(hs, axis=1), h, c, (x, h0, c0)
+
+
+@mistake("lstm.lstm_backward", same_signature=False,
+         looks_like="backpropagation truncated to one step along the hidden state",
+         why="h_t also feeds step t + 1, so the dh given to step t is dh_seq[:, t] plus the dh_prev that "
+             "step t + 1 sent back (dh_next)")
+def lstm_backward_no_hidden_path(dh_seq, x, h0, c0, kernel, recurrent_kernel, bias):
+    """Arguments: (dh_seq, x, h0, c0, kernel, recurrent_kernel, bias); returns
+    (dx, dh0, dc0, dkernel, drecurrent_kernel, dbias)."""
+    x, kernel, recurrent_kernel, dh_seq = (np.asarray(a) for a in (x, kernel, recurrent_kernel, dh_seq))
+    hs, cs, steps = [np.asarray(h0)], [np.asarray(c0)], []
+    for t in range(x.shape[1]):
+        zi, zf, zg, zo = np.split(x[:, t] @ kernel + hs[-1] @ recurrent_kernel + bias, 4, axis=-1)
+        i, f, g, o = 1 / (1 + np.exp(-zi)), 1 / (1 + np.exp(-zf)), np.tanh(zg), 1 / (1 + np.exp(-zo))
+        cs.append(f * cs[-1] + i * g)
+        hs.append(o * np.tanh(cs[-1]))
+        steps.append((i, f, g, o))
+    dx = np.zeros(x.shape)
+    dkernel, drec, dbias = np.zeros(kernel.shape), np.zeros(recurrent_kernel.shape), np.zeros(kernel.shape[1])
+    dh_prev, dc_next = np.zeros(hs[0].shape), np.zeros(cs[0].shape)
+    for t in reversed(range(x.shape[1])):
+        i, f, g, o = steps[t]
+        tc = np.tanh(cs[t + 1])
+        dh = dh_seq[:, t]
+        dc = dc_next + dh * o * (1 - tc ** 2)
+        dz = np.concatenate([dc * g * i * (1 - i), dc * cs[t] * f * (1 - f), dc * i * (1 - g ** 2),
+                             dh * tc * o * (1 - o)], axis=-1)
+        dx[:, t] = dz @ kernel.T
+        dkernel += x[:, t].T @ dz
+        drec += hs[t].T @ dz
+        dbias += dz.sum(axis=0)
+        dh_prev, dc_next = dz @ recurrent_kernel.T, dc * f
+    return dx, dh_prev, dc_next, dkernel, drec, dbias

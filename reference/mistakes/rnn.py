@@ -95,3 +95,61 @@ def rnn_backward_assign_not_accumulate(dh_seq, x, h0, kernel, recurrent_kernel, 
         dbias = dz.sum(axis=0)
         dh_next = dz @ recurrent_kernel.T
     return dx, dh_next, dkernel, drec, dbias
+
+
+@mistake("rnn.rnn_step_forward", looks_like="a step that multiplies h_prev by the transposed recurrent kernel",
+         why="Keras's recurrent_kernel is laid out (H_prev, H), like a dense kernel: "
+             "h_prev @ recurrent_kernel, not h_prev @ recurrent_kernel.T")
+def rnn_step_forward_recurrent_transposed(x_t, h_prev, kernel, recurrent_kernel, bias):
+    h = np.tanh(np.asarray(x_t) @ np.asarray(kernel) + np.asarray(h_prev) @ np.asarray(recurrent_kernel).T + bias)
+    return h, (x_t, h_prev, h)
+
+
+@mistake("rnn.rnn_forward", looks_like="a layer that ignores the initial state h0 and starts from zeros",
+         why="the first step's previous state is h0, the initial state you are given "
+             "(Keras's initial_state); zeros are only Keras's default when none is passed")
+def rnn_forward_h0_ignored(x, h0, kernel, recurrent_kernel, bias):
+    x, kernel, recurrent_kernel = np.asarray(x), np.asarray(kernel), np.asarray(recurrent_kernel)
+    h = np.zeros((x.shape[0], recurrent_kernel.shape[0]))
+    hs = []
+    for t in range(x.shape[1]):
+        h = np.tanh(x[:, t] @ kernel + h @ recurrent_kernel + bias)
+        hs.append(h)
+    return np.stack(hs, axis=1), (x, h0)
+
+
+@mistake("rnn.rnn_forward", looks_like="hidden states stacked time-major, (T, N, H)",
+         why="sequences are batch first: h_seq[:, t] is step t of every sequence, shape (N, T, H) "
+             "as Keras's return_sequences=True (np.stack(states, axis=1))")
+def rnn_forward_time_major(x, h0, kernel, recurrent_kernel, bias):
+    x, kernel, recurrent_kernel = np.asarray(x), np.asarray(kernel), np.asarray(recurrent_kernel)
+    h = np.zeros((x.shape[0], recurrent_kernel.shape[0])) if h0 is None else np.asarray(h0)
+    hs = []
+    for t in range(x.shape[1]):
+        h = np.tanh(x[:, t] @ kernel + h @ recurrent_kernel + bias)
+        hs.append(h)
+    return np.stack(hs, axis=0), (x, h0)
+
+
+@mistake("rnn.rnn_backward", same_signature=False,
+         looks_like="the gradients of a sequence run from a zero initial state instead of h0",
+         why="the first step's previous state is h0, so drecurrent_kernel gets h0.T @ dz at t = 0 and "
+             "every later state depends on h0; check that rnn_forward (and what it caches) starts from h0")
+def rnn_backward_h0_ignored(dh_seq, x, h0, kernel, recurrent_kernel, bias):
+    """Arguments: (dh_seq, x, h0, kernel, recurrent_kernel, bias); returns
+    (dx, dh0, dkernel, drecurrent_kernel, dbias)."""
+    x, kernel, recurrent_kernel, dh_seq = (np.asarray(a) for a in (x, kernel, recurrent_kernel, dh_seq))
+    hs = [np.zeros((x.shape[0], recurrent_kernel.shape[0]))]
+    for t in range(x.shape[1]):
+        hs.append(np.tanh(x[:, t] @ kernel + hs[-1] @ recurrent_kernel + bias))
+    dx = np.zeros(x.shape)
+    dkernel, drec, dbias = np.zeros(kernel.shape), np.zeros(recurrent_kernel.shape), np.zeros(kernel.shape[1])
+    dh_next = np.zeros(hs[0].shape)
+    for t in reversed(range(x.shape[1])):
+        dz = (dh_seq[:, t] + dh_next) * (1.0 - hs[t + 1] ** 2)
+        dx[:, t] = dz @ kernel.T
+        dkernel += x[:, t].T @ dz
+        drec += hs[t].T @ dz
+        dbias += dz.sum(axis=0)
+        dh_next = dz @ recurrent_kernel.T
+    return dx, dh_next, dkernel, drec, dbias
