@@ -2,8 +2,9 @@
 
 1. solutions/ scores full marks (so the graders, the reference and the solutions agree);
 2. the generated stubs in exercises/ score zero, every test saying "not implemented yet";
-3. every same-signature entry of reference/mistakes/, grafted onto the solution as a learner
-   would have written it, loses points on its function, and the feedback names it;
+3. every graftable entry of reference/mistakes/ (same-signature and backward-pass), grafted onto
+   the solution as a learner would have written it, loses points on its function, and the
+   feedback names it;
 4. reference/ agrees with the Keras outputs recorded in graders/baselines/.
 """
 
@@ -33,11 +34,12 @@ def mistake_submission_source(solution_text: str, mistake) -> str:
 
 
 def iter_mistakes(course: Course, modules: list[str]):
-    """The same-signature catalogued mistakes of `modules` (inside `course.importable()`)."""
+    """The catalogued mistakes of `modules` that can be grafted onto a solution (same-signature
+    and backward-pass entries), inside `course.importable()`."""
     from reference.mistakes import MISTAKES
 
     for mistake in MISTAKES:
-        if mistake.same_signature and mistake.target.split(".")[0] in modules:
+        if mistake.graftable and mistake.target.split(".")[0] in modules:
             yield mistake
 
 

@@ -67,16 +67,39 @@ class Mistake:
         order = list(vars(helpers))
         return sorted(found.values(), key=lambda f: order.index(f.__name__))
 
+    @property
+    def forward(self) -> str | None:
+        """For a backward-pass entry (`same_signature=False`, target `*_backward`, taking the
+        upstream gradients then the forward's arguments): the forward function's name."""
+        if self.same_signature or not self.function.endswith("_backward"):
+            return None
+        return self.function[: -len("_backward")] + "_forward"
+
+    @property
+    def graftable(self) -> bool:
+        """Can `graft` write this entry into a solution as a learner would have?"""
+        return "." not in self.function and (self.same_signature or self.forward is not None)
+
     def graft_source(self) -> str:
-        """Self-contained learner code for a same-signature entry: `import math`,
-        `import numpy as np`, the helpers it uses, and the entry itself as
-        `def <target function>(...)` without its decorator."""
-        if not self.same_signature or "." in self.function:
-            raise ValueError(f"{self.name} is not a same-signature entry of a module-level "
-                             f"function, so it cannot be grafted onto a solution")
+        """Self-contained learner code: `import math`, `import numpy as np`, the helpers the
+        entry uses, and the entry itself as `def <target function>(...)` without its decorator.
+
+        A backward-pass entry is written under a private name, and the forward and backward
+        functions are wrapped so the forward's cache holds its own arguments and the backward
+        hands them, after the upstream gradients, to the entry: the learner's forward stays
+        correct and only the backward is the catalogued mistake."""
+        if not self.graftable:
+            raise ValueError(f"{self.name} is neither a same-signature entry nor a backward-pass "
+                             f"entry of a module-level function, so it cannot be grafted")
         parts = ["\n".join(GRAFT_IMPORTS.values())]
         parts += [_plain_source(h, h.__name__) for h in self.helpers_used()]
-        parts.append(_plain_source(self.fn, self.function))
+        if self.same_signature:
+            parts.append(_plain_source(self.fn, self.function))
+        else:
+            mistaken = f"_nnlab_mistaken_{self.function}"
+            parts.append(_plain_source(self.fn, mistaken))
+            parts.append(BACKWARD_GRAFT.format(forward=self.forward, backward=self.function,
+                                               mistaken=mistaken))
         return "\n\n\n".join(parts) + "\n"
 
     def graft(self, solution_text: str) -> str:
@@ -92,6 +115,21 @@ class Mistake:
             raise ValueError(f"grafting {self.name} would replace the solution's {clash}")
         return (f"{solution_text.rstrip()}\n\n\n# nnlab verify: {self.target} replaced by the "
                 f"catalogued mistake {self.name!r}\n{source}")
+
+
+# How a backward-pass entry is grafted: the correct forward keeps its outputs and caches its own
+# arguments; the backward passes the upstream gradients and those arguments to the entry.
+BACKWARD_GRAFT = '''_nnlab_correct_{forward} = {forward}
+
+
+def {forward}(*args, **kwargs):
+    outputs = _nnlab_correct_{forward}(*args, **kwargs)
+    return (*outputs[:-1], (args, kwargs))
+
+
+def {backward}(*upstream_and_cache):
+    *upstream, (args, kwargs) = upstream_and_cache
+    return {mistaken}(*upstream, *args, **kwargs)'''
 
 
 def _global_names(code: types.CodeType) -> set[str]:

@@ -119,7 +119,7 @@ BACKWARD_MISTAKES = [m for target in ("conv.conv2d_backward", "conv.maxpool2d_ba
 @pytest.mark.parametrize("mistake", BACKWARD_MISTAKES, ids=[m.name for m in BACKWARD_MISTAKES])
 def test_backward_mistake_loses_points_and_is_named(course, tmp_path, mistake):
     # the mistake, renamed to the backward function, then the wrappers that call it
-    source = mistake_submission_source(SOLUTION, mistake) + BACKWARD_GRAFT[mistake.function]
+    source = mistake.graft(SOLUTION)
     result, _ = grade(course, tmp_path, source, functions={mistake.target})
     failed = [t for t in result.tests if t.function == mistake.target and not t.passed]
     assert failed, f"{mistake.name} passed every test of {mistake.target}"
