@@ -338,8 +338,10 @@ def sample_ids(batches, X, y, what):
         rows = np.floor(xb.reshape(len(xb), -1)[:, 0] + 1e-9).astype(int)
         if not np.array_equal(rows * 10, yb):
             raise GradingFailure(f"{what}: in batch {k} the targets do not belong to the inputs "
-                                 f"beside them; pick the same rows of X and y (one index array "
-                                 f"for both)")
+                                 f"beside them.\n  Diagnosis: " + _named(
+                                     "gradient_descent.minibatches",
+                                     "gradient_descent_minibatches_separate_shuffles").message()
+                                 + ".")
         ids.append(rows)
     return ids
 
@@ -389,7 +391,8 @@ def test_minibatches_sizes(learner, rng, n, batch_size, sizes):
     batches, what = get_batches(learner, X, y, batch_size, int(rng.integers(1 << 30)))
     got = [len(b[0]) for b in batches]
     if got != sizes:
-        raise GradingFailure(f"{what} returned batches of sizes {got}; expected {sizes}")
+        raise GradingFailure(f"{what} returned batches of sizes {got}; expected {sizes}"
+                             + drop_last_message([np.zeros(g) for g in got], n, batch_size))
 
 
 @pytest.mark.points(1)
@@ -428,7 +431,8 @@ def test_minibatches_shapes_and_dtype(learner, rng):
                                  f"{yb.dtype} {yb.shape}; batches keep the samples' shapes and dtypes")
     ids = sample_ids([(xb, yb[:, 0]) for xb, yb in batches], X, y[:, 0], what)
     if not np.array_equal(np.sort(np.concatenate(ids)), np.arange(n)):
-        raise GradingFailure(f"{what} should hold each of the {n} samples exactly once")
+        raise GradingFailure(f"{what} should hold each of the {n} samples exactly once"
+                             + drop_last_message(ids, n, 3))
 
 
 # ------------------------------------------------------------------------------------------

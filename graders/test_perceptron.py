@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from nnlab.grading import GradingFailure, LearnerError, check_call, expect_close
-from nnlab.grading.compare import describe_call
+from nnlab.grading.compare import describe_call, describe_value
 from nnlab.sandbox.protocol import FunctionRef
 from reference.mistakes import mistakes_for
 
@@ -37,8 +37,8 @@ def check_neuron(learner, ref, x, w, b, activation):
     fn = ACTIVATIONS[activation]
     expected = ref.perceptron.neuron(x, w, b, fn)
     result = learner.perceptron.neuron.call(x, w, b, FunctionRef(f"numpy.{activation}"))
-    what = describe_call("perceptron.neuron", None, (x, w, b), {}).rstrip(")")
-    what += f", activation=np.{activation})"
+    what = (f"perceptron.neuron(x: {describe_value(x)}, w: {describe_value(w)}, "
+            f"b: {describe_value(b)}, activation=np.{activation})")
     candidates = [(m, (lambda m=m: m.fn(x.copy(), w.copy(), copy.copy(b), fn)))
                   for m in mistakes_for("perceptron.neuron") if m.same_signature]
     expect_close(result.value, expected, what=what, mistakes=candidates)

@@ -213,6 +213,14 @@ def test_train_step_trajectory(learner, ref, rng):
 # ------------------------------------------------------------------------------------------
 
 
+def train_with(step, params, lr, epochs):
+    """(params, losses) of `epochs` calls of step(params, X, Y, lr), as train_xor returns."""
+    losses = np.empty(epochs)
+    for e in range(epochs):
+        params, losses[e] = step(params, X4, Y4, lr)
+    return params, losses
+
+
 def solvable_starts(ref, rng, count=5):
     """Starting weights from which the reference learns XOR, with its loss curves."""
     starts = []
@@ -262,7 +270,10 @@ def test_train_xor_losses(learner, ref, rng):
     params = start(ref, rng, 2)
     expected = ref.xor.train_xor(params, X4, Y4, lr=1.0, epochs=300)
     result = learner.xor.train_xor.call(params, X4, Y4, lr=1.0, epochs=300)
-    expect_close(result.value, expected, rtol=1e-6, atol=1e-9,
+    # a wrong training step shows in the losses: name it (its message says xor_train_step)
+    candidates = [(m, (lambda m=m: train_with(m.fn, copy.deepcopy(params), 1.0, 300)))
+                  for m in mistakes_for("xor.xor_train_step") if m.same_signature]
+    expect_close(result.value, expected, rtol=1e-6, atol=1e-9, mistakes=candidates,
                  what="xor.train_xor(params, XOR_X, XOR_Y, lr=1.0, epochs=300); (params, losses)")
     if result.mutated:
         raise GradingFailure("xor.train_xor modified the starting params in place; the caller's "
