@@ -338,10 +338,8 @@ def sample_ids(batches, X, y, what):
         rows = np.floor(xb.reshape(len(xb), -1)[:, 0] + 1e-9).astype(int)
         if not np.array_equal(rows * 10, yb):
             raise GradingFailure(f"{what}: in batch {k} the targets do not belong to the inputs "
-                                 f"beside them.\n  Diagnosis: " + _named(
-                                     "gradient_descent.minibatches",
-                                     "gradient_descent_minibatches_separate_shuffles").message()
-                                 + ".")
+                                 f"beside them; draw one order and pick the same rows of X and y "
+                                 f"with it (two permutations shuffle them apart)")
         ids.append(rows)
     return ids
 

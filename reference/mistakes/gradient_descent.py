@@ -166,11 +166,3 @@ def gradient_descent_path_aliases_one_array(grad_fn, w0, lr, n_steps):
         path.append(w)
     return w, np.array(path)
 
-
-@mistake("gradient_descent.minibatches", looks_like="X and y shuffled separately",
-         why="two calls of rng.permutation give two different orders, so inputs lose their "
-             "targets; draw one order and index both X and y with it")
-def gradient_descent_minibatches_separate_shuffles(X, y, batch_size, rng):
-    X, y = np.asarray(X), np.asarray(y)
-    X, y = X[rng.permutation(len(X))], y[rng.permutation(len(y))]
-    return [(X[i:i + batch_size], y[i:i + batch_size]) for i in range(0, len(X), batch_size)]
