@@ -486,6 +486,42 @@ def test_logistic_regression_keras(learner):
                       f"recorded (w, b, losses)")
 
 
+@pytest.mark.points(2)
+@pytest.mark.seconds_per_call(30)
+def test_logistic_regression_predicts_as_sklearn(learner):
+    """gradient_descent.train_logistic_regression: predicts as scikit-learn's LogisticRegression(penalty=None)"""
+    case = load_family(BASELINES, "logistic_sklearn")[0]
+    X, y, settings = case["X"], case["y"], case.settings
+    what = (f"gradient_descent.train_logistic_regression(X: float64 {X.shape}, y, "
+            f"lr={settings['lr']:g}, epochs={settings['epochs']})")
+    value = learner.gradient_descent.train_logistic_regression(X, y, lr=settings["lr"],
+                                                               epochs=settings["epochs"])
+    if not (isinstance(value, tuple) and len(value) == 3):
+        raise GradingFailure(f"{what} should return a tuple (w, b, losses)")
+    w, b = value[0], value[1]
+    try:
+        with np.errstate(all="ignore"):
+            predictions = (X @ np.asarray(w, dtype=np.float64).reshape(-1) + float(b) >= 0)
+    except (TypeError, ValueError) as error:
+        raise GradingFailure(f"{what} returned w and b that cannot classify X: {error}") from None
+    recorded = case["predictions"]
+    disagree = int(np.sum(predictions.astype(np.int64) != recorded))
+    accuracy = float(np.mean(predictions == y))
+    # a few samples near the boundary may fall either way; the fit itself must be the same
+    if disagree > 2 or abs(accuracy - float(case["accuracy"])) > 0.01:
+        message = (f"{what}: classifying with 1 where X @ w + b >= 0, your weights disagree with "
+                   f"scikit-learn's LogisticRegression(penalty=None) on {disagree} of {len(y)} "
+                   f"samples (accuracy {accuracy:.3f}, scikit-learn {float(case['accuracy']):.3f})")
+        for m in mistakes_for("gradient_descent.train_logistic_regression"):
+            with np.errstate(all="ignore"):
+                mw, mb, _ = m.fn(X.copy(), y.copy(), lr=settings["lr"], epochs=settings["epochs"])
+                wrong = (X @ mw + mb >= 0)
+            if np.array_equal(wrong, predictions) and not np.array_equal(wrong, recorded == 1):
+                message += f".\n  Diagnosis: {m.message()}"
+                break
+        raise GradingFailure(message)
+
+
 @pytest.mark.points(1)
 def test_logistic_regression_float32(learner, ref, rng):
     """gradient_descent.train_logistic_regression: float32 stays float32"""
