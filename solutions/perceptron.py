@@ -222,18 +222,31 @@ def perceptron_train(X, y, lr=0.1, epochs=100):
 # | 1 | 0 | 0 | 1 | 1 |
 # | 1 | 1 | 1 | 1 | 0 |
 #
-# Replace the `raise` in the next cell with three assignments, `AND_GATE = (w, b)` and so on,
-# `w` an array of two weights and `b` a number. (Until you do, the names are `None` and the
-# graders say these are not implemented yet.)
+# Write `logic_gates` to return the three `(w, b)` tuples, `w` an array of two weights and `b` a
+# number; the module names them `AND_GATE`, `OR_GATE` and `NAND_GATE`. (Until you do, those names
+# are `None` and the graders say the gates are not implemented yet.)
 
 # %%
-try:
+def logic_gates():
+    """Weights and biases that make `perceptron_predict` compute three logic gates on {0, 1}^2.
+
+    Returns:
+        (and_gate, or_gate, nand_gate): three tuples (w, b), w of shape (2,) and b a number.
+
+    Hint: cut off the corner (1, 1) for AND and the corner (0, 0) for OR; NAND is AND with
+    every sign flipped.
+    """
     ### BEGIN SOLUTION
-    AND_GATE = (np.array([1.0, 1.0]), -1.5)
-    OR_GATE = (np.array([1.0, 1.0]), -0.5)
-    NAND_GATE = (np.array([-1.0, -1.0]), 1.5)
+    and_gate = (np.array([1.0, 1.0]), -1.5)
+    or_gate = (np.array([1.0, 1.0]), -0.5)
+    nand_gate = (np.array([-1.0, -1.0]), 1.5)
+    return and_gate, or_gate, nand_gate
     ### END SOLUTION
-except NotImplementedError:
+
+
+try:
+    AND_GATE, OR_GATE, NAND_GATE = logic_gates()
+except NotImplementedError:  # logic_gates is not written yet
     AND_GATE = OR_GATE = NAND_GATE = None
 
 # %% [markdown]
