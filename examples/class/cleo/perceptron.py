@@ -38,7 +38,7 @@ def perceptron_train(X, y, lr=0.1, epochs=100):
         history.append(mistakes)
         if mistakes == 0:
             break
-    return weights[1:], weights[0], history
+    return weights[1:], weights[0], np.array(history)
 
 
 AND_GATE = (np.array([2.0, 2.0]), -3.0)
