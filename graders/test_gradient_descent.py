@@ -18,7 +18,9 @@ mini-batches, and logistic regression.
   worker: `np.random.default_rng(seed)` through the learner module's own `np`
   (`learner.gradient_descent.value("np")`), and passes that Generator in by handle.
 - `train_logistic_regression` is compared with the reference and with Keras's recorded
-  trajectory, and its loss curve is drawn over the reference's.
+  trajectory, must predict as scikit-learn's LogisticRegression(penalty=None) does on the data
+  recorded in graders/baselines/logistic_sklearn.npz, and its loss curve is drawn over the
+  reference's.
 """
 
 from __future__ import annotations
