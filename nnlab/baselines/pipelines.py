@@ -508,6 +508,15 @@ def _logistic_regression(case, fn, explicit):
     return {"w": w, "b": b, "losses": losses}
 
 
+@_slot("logistic_sklearn", "gradient_descent.train_logistic_regression", primary=True)
+def _logistic_sklearn(case, fn, explicit):
+    """Train by descent, then classify as scikit-learn's predict does (probability >= 0.5)."""
+    w, b, _ = fn(case["X"], case["y"], case.settings["lr"], case.settings["epochs"])
+    predictions = (case["X"] @ np.asarray(w) + b >= 0).astype(np.int64)
+    return {"predictions": predictions,
+            "accuracy": np.float64(np.mean(predictions == case["y"]))}
+
+
 # ------------------------------------------------------------------------------------------
 # losses (losses.py)
 # ------------------------------------------------------------------------------------------

@@ -578,6 +578,37 @@ def _record_losses(rec: _Recording, keras, tf) -> None:
                 note=note)
 
 
+def _record_logistic_sklearn(rec: _Recording, keras, tf) -> None:
+    """scikit-learn's unpenalised LogisticRegression on two overlapping clouds: its predictions
+    and accuracy, which gradient descent on the same cross-entropy must reproduce. (Keras and
+    TensorFlow are not used; scikit-learn is imported here only.)"""
+    try:
+        from sklearn.linear_model import LogisticRegression
+    except ImportError:
+        raise BaselineError("nnlab baselines record needs scikit-learn for the logistic_sklearn "
+                            "family: pip install scikit-learn") from None
+    case = "two_clouds_f64"
+    rng = rec.rng(case)
+    n = 200
+    y = (np.arange(n) % 2).astype(np.float64)
+    rng.shuffle(y)
+    X = _normal(rng, (n, 2)) + np.where(y[:, None] == 1, [0.8, 0.6], [-0.8, -0.6])
+    # C=inf is penalty=None (scikit-learn 1.8 deprecates the spelling): the plain maximum-
+    # likelihood fit, which full-batch descent on the mean cross-entropy converges to
+    model = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(X, y)
+    predictions = model.predict(X).astype(np.int64)
+    rec.add(case, kind="logistic_sklearn", dtype="float64",
+            keras="sklearn.linear_model.LogisticRegression(penalty=None), fitted by lbfgs",
+            inputs={"X": X, "y": y},
+            outputs={"predictions": predictions,
+                     "accuracy": np.float64(np.mean(predictions == y))},
+            settings={"lr": 0.5, "epochs": 500,
+                      "predict": "1 where X @ w + b >= 0, else 0 (probability >= 0.5)"},
+            note="the classes overlap (87.5% accuracy), so the maximum-likelihood fit is "
+                 "finite; no sample's logit under it is within 0.01 of 0, so a converged descent "
+                 "predicts every sample as scikit-learn does")
+
+
 _RECORDERS = {
     "dense": _record_dense,
     "conv2d": _record_conv2d,
@@ -588,6 +619,7 @@ _RECORDERS = {
     "lstm": _record_lstm,
     "optimizers": _record_optimizers,
     "losses": _record_losses,
+    "logistic_sklearn": _record_logistic_sklearn,
 }
 assert tuple(_RECORDERS) == FAMILIES
 

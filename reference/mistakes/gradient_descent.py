@@ -153,3 +153,16 @@ def gradient_descent_logreg_fixed_bias(X, y, lr=0.1, epochs=1000):
         losses.append(-np.mean(y * np.log(pc) + (1 - y) * np.log(1 - pc)))
         w = w - lr * X.T @ (p - y) / len(y)
     return w, np.float64(0.0), np.array(losses)
+
+
+@mistake("gradient_descent.gradient_descent", looks_like="a path whose rows are all the last w",
+         why="`w -= lr * grad` changes the one array that every entry of the path refers to; "
+             "write `w = w - lr * grad_fn(w)`, which makes a new array for each step")
+def gradient_descent_path_aliases_one_array(grad_fn, w0, lr, n_steps):
+    w = np.array(w0, dtype=np.float64)
+    path = [w]
+    for _ in range(int(n_steps)):
+        w -= lr * np.asarray(grad_fn(w.copy()), dtype=np.float64)
+        path.append(w)
+    return w, np.array(path)
+

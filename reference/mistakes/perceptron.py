@@ -123,3 +123,10 @@ def perceptron_train_starts_at_one(X, y, lr=0.1, epochs=100):
         if wrong == 0:
             break
     return w, np.float64(b), np.asarray(errors, dtype=np.int64)
+
+
+@mistake("perceptron.neuron", looks_like="the activation applied before the bias is added",
+         why="the bias belongs inside the activation, g(x @ w + b): it shifts where the neuron "
+             "switches on, not its output")
+def perceptron_neuron_bias_outside(x, w, b, activation):
+    return activation(np.asarray(x, dtype=np.float64) @ np.asarray(w, dtype=np.float64)) + b

@@ -70,3 +70,42 @@ def xor_predict_threshold_zero(X, params):
     h = 1 / (1 + np.exp(-(np.asarray(X, dtype=np.float64) @ params["W1"] + params["b1"])))
     y_hat = 1 / (1 + np.exp(-(h @ params["W2"] + params["b2"])))
     return (y_hat >= 0).astype(np.int64)
+
+
+@mistake("xor.xor_train_step", looks_like="backprop without the hidden sigmoid's derivative",
+         why="the error reaching a hidden neuron, delta2 @ W2.T, must be multiplied by that "
+             "neuron's own sigmoid derivative h (1 - h) before it gives dW1 and db1")
+def xor_train_step_no_hidden_derivative(params, X, Y, lr):
+    X = np.asarray(X, dtype=np.float64)
+    Y = np.asarray(Y, dtype=np.float64).reshape(-1, 1)
+    h = 1 / (1 + np.exp(-(X @ params["W1"] + params["b1"])))
+    y_hat = 1 / (1 + np.exp(-(h @ params["W2"] + params["b2"])))
+    n = X.shape[0]
+    loss = float(0.5 * np.sum((Y - y_hat) ** 2) / n)
+    d2 = -(Y - y_hat) / n * y_hat * (1 - y_hat)
+    d1 = d2 @ params["W2"].T
+    return {"W1": params["W1"] - lr * X.T @ d1, "b1": params["b1"] - lr * d1.sum(axis=0),
+            "W2": params["W2"] - lr * h.T @ d2, "b2": params["b2"] - lr * d2.sum(axis=0)}, loss
+
+
+@mistake("xor.xor_train_step", looks_like="a step on the summed, not averaged, loss",
+         why="J averages the half squared error over the N samples, so its gradient carries a "
+             "1/N: delta = -(y - y_hat) / N, and the loss is divided by N too")
+def xor_train_step_summed(params, X, Y, lr):
+    X = np.asarray(X, dtype=np.float64)
+    Y = np.asarray(Y, dtype=np.float64).reshape(-1, 1)
+    h = 1 / (1 + np.exp(-(X @ params["W1"] + params["b1"])))
+    y_hat = 1 / (1 + np.exp(-(h @ params["W2"] + params["b2"])))
+    loss = float(0.5 * np.sum((Y - y_hat) ** 2))
+    d2 = -(Y - y_hat) * y_hat * (1 - y_hat)
+    d1 = (d2 @ params["W2"].T) * h * (1 - h)
+    return {"W1": params["W1"] - lr * X.T @ d1, "b1": params["b1"] - lr * d1.sum(axis=0),
+            "W2": params["W2"] - lr * h.T @ d2, "b2": params["b2"] - lr * d2.sum(axis=0)}, loss
+
+
+@mistake("xor.xor_forward", looks_like="a network without the hidden sigmoid",
+         why="the hidden layer squashes its weighted sums too, h = sigmoid(X @ W1 + b1); without "
+             "it the two layers collapse into one linear map and XOR is out of reach")
+def xor_forward_linear_hidden(X, params):
+    h = np.asarray(X, dtype=np.float64) @ params["W1"] + params["b1"]
+    return 1 / (1 + np.exp(-(h @ params["W2"] + params["b2"])))

@@ -1,0 +1,39 @@
+"""Public checks for gradient_descent.py, on fixed, published inputs.
+
+`nnlab build` records the reference's value for each case (and what each catalogued mistake
+would return) in exercises/checks/gradient_descent.json; `nnlab check gradient_descent` compares
+yours. `gradient_descent` takes a function and `minibatches` a random generator, and Adam's
+state is yours to design, so those have no stored checks: try them in the notebook.
+"""
+
+import numpy as np
+
+from nnlab.authoring.public_case import Case
+
+rng = np.random.default_rng(20250202)
+
+
+def _round(a):
+    return np.round(a, 3)
+
+
+PARAMS = {"W": _round(rng.normal(size=(3, 2))), "b": _round(rng.normal(size=2))}
+GRADS = {"W": _round(rng.normal(size=(3, 2))), "b": _round(rng.normal(size=2))}
+VELOCITY = {"W": _round(rng.normal(scale=0.1, size=(3, 2))), "b": _round(rng.normal(scale=0.1, size=2))}
+PARAMS32 = {k: v.astype(np.float32) for k, v in PARAMS.items()}
+GRADS32 = {k: v.astype(np.float32) for k, v in GRADS.items()}
+
+# two overlapping clouds for logistic regression
+Y = np.array([0.0, 1.0] * 6)
+X = _round(rng.normal(size=(12, 2)) + np.where(Y[:, None] == 1, 1.0, -1.0))
+
+CASES = [
+    Case("sgd_step", "two parameters", args=(PARAMS, GRADS, 0.1)),
+    Case("sgd_step", "float32 stays float32", args=(PARAMS32, GRADS32, 0.1)),
+    Case("momentum_step", "the first step, velocity None", args=(PARAMS, GRADS, None),
+         kwargs={"lr": 0.1, "momentum": 0.9}),
+    Case("momentum_step", "with a velocity from before", args=(PARAMS, GRADS, VELOCITY),
+         kwargs={"lr": 0.1, "momentum": 0.9}),
+    Case("train_logistic_regression", "12 samples, 5 epochs", args=(X, Y),
+         kwargs={"lr": 0.5, "epochs": 5}),
+]

@@ -1,0 +1,55 @@
+"""The xor grader: the solution and cleo keep full marks with both figures drawn, typical
+mistakes lose points and are named, and a network that cannot learn fails the training test."""
+
+import shutil
+
+import pytest
+
+from nnlab.grading.runner import grade_submission
+from tests.support import ROOT, solution_with
+
+MODULE = "xor"
+
+
+def grade(folder, course, source=None, base=ROOT / "solutions", functions=None):
+    folder.mkdir()
+    if source is None:
+        shutil.copy(base / f"{MODULE}.py", folder / f"{MODULE}.py")
+    else:
+        (folder / f"{MODULE}.py").write_text(source)
+    result = grade_submission(folder, course, warn_seed=False, functions=functions)
+    assert not result.error and not result.grader_errors, result.error or result.grader_errors
+    return result
+
+
+@pytest.mark.parametrize("learner, base", [("solution", ROOT / "solutions"),
+                                           ("cleo", ROOT / "examples" / "class" / "cleo")])
+def test_correct_learners_get_full_marks_and_figures(tmp_path, course, learner, base):
+    result = grade(tmp_path / learner, course, base=base)
+    lost = [f"{t.name}: {t.output}" for t in result.tests if not t.passed]
+    assert result.score == result.max_score > 0, lost
+    kinds = sorted(f.kind for f in result.figures)
+    assert kinds == ["decision_boundary", "loss_curves"]
+    boundary = next(f for f in result.figures if f.kind == "decision_boundary")
+    assert len(boundary.data["probabilities"]) == 41 and len(boundary.data["points"]) == 4
+
+
+def test_dan_loses_points_and_each_mistake_is_named(tmp_path, course):
+    result = grade(tmp_path / "dan", course, base=ROOT / "examples" / "class" / "dan")
+    feedback = "\n".join(t.output for t in result.tests if not t.passed)
+    assert result.score < result.max_score
+    for looks_like in ("a network with a linear output",
+                       "backprop without the output sigmoid's derivative",
+                       "thresholding the sigmoid output at 0"):
+        assert f"looks like {looks_like}" in feedback, looks_like
+
+
+def test_a_network_that_does_not_learn_fails_the_training_test(tmp_path, course):
+    # a step that leaves the weights alone: the losses never fall and XOR is never learnt
+    frozen = ("def xor_train_step(params, X, Y, lr):\n"
+              "    y_hat = xor_forward(X, params)\n"
+              "    return dict(params), float(0.5 * np.sum((Y - y_hat) ** 2) / len(X))\n")
+    result = grade(tmp_path / "frozen", course, solution_with(MODULE, frozen),
+                   functions={"xor.train_xor"})
+    learns = next(t for t in result.tests if t.name.startswith("xor.train_xor: learns"))
+    assert not learns.passed and "from 0 of 5 starting points" in learns.output
