@@ -31,7 +31,7 @@ import numpy as np
 import pytest
 
 from nnlab.baselines.recorded import load_family
-from nnlab.grading import GradingFailure, LearnerError, check_call, expect_close
+from nnlab.grading import GradingFailure, LearnerFailure, Outcome, check_call, expect_close
 from nnlab.grading.compare import describe_call
 from nnlab.sandbox.protocol import FunctionRef, Opaque
 from reference.mistakes import mistakes_for
@@ -302,8 +302,8 @@ def generator(learner, seed: int) -> Opaque:
     for name in ("np", "numpy"):
         try:
             np_module = learner.gradient_descent.value(name)
-        except LearnerError as error:
-            if error.kind not in ("failed", "raised"):
+        except LearnerFailure as error:
+            if error.outcome is not Outcome.FAILED:
                 raise  # the module does not import, or the sandbox failed: say that instead
             continue
         if isinstance(np_module, Opaque) and np_module.type_name == "module":

@@ -18,7 +18,7 @@ import copy
 import numpy as np
 import pytest
 
-from nnlab.grading import GradingFailure, LearnerError, check_call, expect_close
+from nnlab.grading import GradingFailure, LearnerFailure, Outcome, check_call, expect_close
 from nnlab.grading.compare import describe_call, describe_value
 from nnlab.sandbox.protocol import FunctionRef
 from reference.mistakes import mistakes_for
@@ -100,8 +100,8 @@ def separable(rng, n=30, d=3, margin=0.15):
 def gate_value(learner, name):
     value = learner.perceptron.value(f"{name}_GATE")
     if value is None:
-        raise LearnerError(f"perceptron.{name}_GATE is not implemented yet (it is None).",
-                           kind="not_implemented")
+        raise LearnerFailure(Outcome.NOT_IMPLEMENTED,
+                             f"perceptron.{name}_GATE is not implemented yet (it is None).")
     if not (isinstance(value, (tuple, list)) and len(value) == 2):
         raise GradingFailure(f"perceptron.{name}_GATE should be a tuple (w, b), got "
                              f"{type(value).__name__}")

@@ -56,7 +56,7 @@ def test_gates_left_as_none_are_not_implemented(tmp_path, course):
     result = grade(tmp_path / "stub-gates", course, solution_with(
         MODULE, "AND_GATE = OR_GATE = NAND_GATE = None"))
     gates = [t for t in result.tests if t.name.startswith("perceptron.") and "_GATE" in t.name]
-    assert len(gates) == 3 and all(t.kind == "not_implemented" for t in gates)
+    assert len(gates) == 3 and all(t.outcome == "not_implemented" for t in gates)
     assert all(t.passed for t in result.tests if t not in gates)
 
 
