@@ -156,6 +156,7 @@ NOT_DRIVABLE = {
     "half_sse_grad_without_batch_mean": _HALF_SSE,
     "backprop_init_mlp_unscaled": "init_mlp " + _RNG + " (its distributions are checked "
                                   "against Keras's initialisers in test_reference_dense_optim_keras.py)",
+    "backprop_init_mlp_he_without_two": "init_mlp " + _RNG,
     "backprop_relative_error_ratio_of_maxima": "relative_error is a metric on two arrays; "
                                                "Keras computes nothing to compare it with",
     "backprop_relative_error_absolute": "relative_error is a metric on two arrays; "
