@@ -60,6 +60,7 @@ class Fit:
     settings: dict
     X: np.ndarray
     y: np.ndarray
+    estimator: str = "MLPClassifier"
 
 
 def method(learner, fit, name, *args):
@@ -77,7 +78,7 @@ def train(learner, estimator, settings, X, y, label):
     what = f"your {estimator}({args})"
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in settings.items()}
     model = getattr(learner.mlp, estimator)(**kwargs)
-    fit = Fit(model, f"{what} fitted on {label}", settings, X, y)
+    fit = Fit(model, f"{what} fitted on {label}", settings, X, y, estimator)
     try:
         method(learner, fit, "fit", X, y)
     except LearnerError as error:
@@ -175,7 +176,7 @@ def check_loss_curve(learner, ref, figures, fit, name, title):
                         reference=reference_curve(ref, name))
     n, epochs = len(fit.X), fit.settings["max_iter"]
     expect_close(len(curve), epochs, what=f"the length of loss_curve_ of {fit.what},",
-                 mistakes=mistake("mlp.MLPClassifier.loss_curve_",
+                 mistakes=mistake(f"mlp.{fit.estimator}.loss_curve_",
                                   lambda m: m.fn(n, fit.settings["batch_size"], epochs)))
     if curve.ndim != 1 or not np.all(np.isfinite(curve)):
         raise GradingFailure(f"{fit.what}: loss_curve_ should be {epochs} finite numbers.")

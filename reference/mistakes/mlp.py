@@ -68,3 +68,13 @@ def mlp_regressor_predict_column(y_pred):
     """Takes y_pred (N,): predictions of the right shape; returns them as this mistake shapes
     them."""
     return np.asarray(y_pred).reshape(-1, 1)
+
+
+@mistake("mlp.MLPRegressor.loss_curve_", same_signature=False,
+         looks_like="one loss per mini-batch instead of one per epoch",
+         why="loss_curve_[e] is the mean loss over all samples in epoch e (each batch's loss "
+             "weighted by its size), so it has max_iter entries")
+def mlp_regressor_loss_curve_per_batch(n_samples, batch_size, max_iter):
+    """Takes (n_samples, batch_size, max_iter) of the fit; returns the length of loss_curve_
+    this mistake gives."""
+    return int(max_iter) * int(math.ceil(int(n_samples) / int(batch_size)))
