@@ -166,7 +166,8 @@ def dense_backward(dout, cache):
     Hint: write each gradient's shape next to it, then find the product that makes that shape.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('dense_backward is not implemented yet.')
+    # HINT: dW must have W's shape (D_in, D_out): which of x and dout is transposed?
+    raise NotImplementedError("dense_backward is not implemented yet. Hint: dW must have W's shape (D_in, D_out): which of x and dout is transposed?")
 
 
 # %% [markdown]
@@ -209,7 +210,8 @@ def activation_backward(da, cache):
     Hint: local derivative times upstream gradient, in one line.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('activation_backward is not implemented yet.')
+    # HINT: the derivative takes the pre-activation z, so activation_forward must cache z.
+    raise NotImplementedError('activation_backward is not implemented yet. Hint: the derivative takes the pre-activation z, so activation_forward must cache z.')
 
 
 # %% [markdown]
@@ -301,7 +303,8 @@ def mlp_backward(dout, caches):
     layer i - 1.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('mlp_backward is not implemented yet.')
+    # HINT: for a softmax output, skip the activation's backward: dout is already dLoss/dz.
+    raise NotImplementedError("mlp_backward is not implemented yet. Hint: for a softmax output, skip the activation's backward: dout is already dLoss/dz.")
 
 
 # %% [markdown]
@@ -343,7 +346,8 @@ def numerical_gradient(f, x, eps=1e-6):
     Hint: x = np.array(x, dtype=np.float64) gives a copy you may nudge.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('numerical_gradient is not implemented yet.')
+    # HINT: nudge one entry up, evaluate, nudge it down, evaluate, put it back; divide by 2 * eps.
+    raise NotImplementedError('numerical_gradient is not implemented yet. Hint: nudge one entry up, evaluate, nudge it down, evaluate, put it back; divide by 2 * eps.')
 
 
 # %%

@@ -154,7 +154,8 @@ class _MLP:
         Hint: going down a layer, dA = dZ @ W.T, then dZ = dA * f'(z) of the layer below.
         """
         # YOUR CODE HERE
-        raise NotImplementedError('_backward is not implemented yet.')
+        # HINT: the same loop as backprop.mlp_backward; the output layer has no activation here.
+        raise NotImplementedError('_backward is not implemented yet. Hint: the same loop as backprop.mlp_backward; the output layer has no activation here.')
 
     def _adam_step(self, grads):
         """One Adam step on every parameter in self.params_ (Keras's numbers, epsilon 1e-7).
@@ -171,7 +172,8 @@ class _MLP:
         then batches of self.batch_size rows; loss_curve_ gets the epoch's mean loss.
         """
         # YOUR CODE HERE
-        raise NotImplementedError('_train is not implemented yet.')
+        # HINT: the batch losses are means: weight each by its batch size before averaging.
+        raise NotImplementedError('_train is not implemented yet. Hint: the batch losses are means: weight each by its batch size before averaging.')
 
 
 # %% [markdown]
@@ -233,7 +235,8 @@ class MLPClassifier(_MLP):
         Hint: index classes_ with the argmax of each row.
         """
         # YOUR CODE HERE
-        raise NotImplementedError('predict is not implemented yet.')
+        # HINT: argmax gives column indices; classes_ turns them into labels.
+        raise NotImplementedError('predict is not implemented yet. Hint: argmax gives column indices; classes_ turns them into labels.')
 
     def score(self, X, y):
         """The accuracy on X (N, D) and labels y (N,): the fraction predicted right.

@@ -169,6 +169,7 @@ def dense_backward(dout, cache):
     Hint: write each gradient's shape next to it, then find the product that makes that shape.
     """
     ### BEGIN SOLUTION
+    # HINT: dW must have W's shape (D_in, D_out): which of x and dout is transposed?
     x, W = cache
     dx = dout @ W.T           # back to the layer's input: a sum over the units it feeds
     dW = x.T @ dout           # input times upstream gradient, summed over the batch
@@ -221,6 +222,7 @@ def activation_backward(da, cache):
     Hint: local derivative times upstream gradient, in one line.
     """
     ### BEGIN SOLUTION
+    # HINT: the derivative takes the pre-activation z, so activation_forward must cache z.
     z, name = cache
     _, f_prime = ACTIVATIONS[name]
     dz = f_prime(z) * da  # local derivative times upstream gradient
@@ -342,6 +344,7 @@ def mlp_backward(dout, caches):
     layer i - 1.
     """
     ### BEGIN SOLUTION
+    # HINT: for a softmax output, skip the activation's backward: dout is already dLoss/dz.
     grads = {}
     upstream = dout
     for i in range(len(caches), 0, -1):
@@ -392,6 +395,7 @@ def numerical_gradient(f, x, eps=1e-6):
     Hint: x = np.array(x, dtype=np.float64) gives a copy you may nudge.
     """
     ### BEGIN SOLUTION
+    # HINT: nudge one entry up, evaluate, nudge it down, evaluate, put it back; divide by 2 * eps.
     x = np.asarray(x)
     out_dtype = x.dtype if x.dtype.kind == "f" else np.float64
     point = np.array(x, dtype=np.float64)  # a copy: the caller's x is never touched

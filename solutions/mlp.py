@@ -173,6 +173,7 @@ class _MLP:
         Hint: going down a layer, dA = dZ @ W.T, then dZ = dA * f'(z) of the layer below.
         """
         ### BEGIN SOLUTION
+        # HINT: the same loop as backprop.mlp_backward; the output layer has no activation here.
         _, f_prime = ACTIVATIONS[self.activation]
         grads = {}
         for i in range(len(cache), 0, -1):
@@ -211,6 +212,7 @@ class _MLP:
         then batches of self.batch_size rows; loss_curve_ gets the epoch's mean loss.
         """
         ### BEGIN SOLUTION
+        # HINT: the batch losses are means: weight each by its batch size before averaging.
         rng = np.random.default_rng(self.random_state)
         hidden = self.hidden_layer_sizes
         hidden = [hidden] if np.isscalar(hidden) else list(hidden)
@@ -308,6 +310,7 @@ class MLPClassifier(_MLP):
         Hint: index classes_ with the argmax of each row.
         """
         ### BEGIN SOLUTION
+        # HINT: argmax gives column indices; classes_ turns them into labels.
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
         ### END SOLUTION
 
