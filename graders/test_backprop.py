@@ -508,7 +508,7 @@ def test_init_mlp_shapes(learner, rng, init):
 @pytest.mark.points(2)
 def test_init_mlp_he_statistics(learner, rng):
     """backprop.init_mlp: He normal has mean 0 and standard deviation sqrt(2 / fan_in)"""
-    sizes = [int(rng.integers(300, 500)), int(rng.integers(200, 300)), 10]
+    sizes = [int(rng.integers(300, 500)), int(rng.integers(200, 300)), int(rng.integers(100, 150))]
     params, what = learner_init(learner, sizes, rng.integers(2**31), "he")
     for key, fan_in in (("W1", sizes[0]), ("W2", sizes[1])):
         w = params[key].astype(np.float64)
@@ -527,7 +527,7 @@ def test_init_mlp_he_statistics(learner, rng):
 @pytest.mark.points(2)
 def test_init_mlp_xavier_statistics(learner, rng):
     """backprop.init_mlp: xavier is Glorot uniform on [-L, L], L = sqrt(6 / (fan_in + fan_out))"""
-    sizes = [int(rng.integers(300, 500)), int(rng.integers(200, 300)), 10]
+    sizes = [int(rng.integers(300, 500)), int(rng.integers(200, 300)), int(rng.integers(100, 150))]
     params, what = learner_init(learner, sizes, rng.integers(2**31), "xavier")
     for key, fan_in, fan_out in (("W1", sizes[0], sizes[1]), ("W2", sizes[1], sizes[2])):
         w = params[key].astype(np.float64)
