@@ -142,3 +142,68 @@ def init_mlp(layer_sizes, rng, init="he"):
     assert "never from np.random's global functions" in next(iter(lost.values()))
     # np.random itself worked in the worker: the He statistics test passed
     assert any(t.name.startswith("backprop.init_mlp: He normal") and t.passed for t in result.tests)
+
+
+# Each backward-pass mistake (catalogued with same_signature=False, so `nnlab verify` cannot
+# graft it) written as a learner would, on top of the solution.
+WRITTEN_AS_A_LEARNER = {
+    "backprop_dense_backward_averaged": ("backprop.dense_backward", '''
+def dense_backward(dout, cache):
+    x, W = cache
+    n = dout.shape[0]
+    return dout @ W.T, x.T @ dout / n, dout.sum(axis=0) / n
+'''),
+    "backprop_dense_backward_db_not_summed": ("backprop.dense_backward", '''
+def dense_backward(dout, cache):
+    x, W = cache
+    return dout @ W.T, x.T @ dout, dout
+'''),
+    "backprop_dense_backward_dW_transposed": ("backprop.dense_backward", '''
+def dense_backward(dout, cache):
+    x, W = cache
+    return dout @ W.T, dout.T @ x, dout.sum(axis=0)
+'''),
+    "backprop_activation_backward_no_upstream": ("backprop.activation_backward", '''
+def activation_backward(da, cache):
+    z, name = cache
+    return ACTIVATIONS[name][1](z)
+'''),
+    "backprop_activation_backward_formula_on_z": ("backprop.activation_backward", '''
+def activation_backward(da, cache):
+    z, name = cache
+    if name == "sigmoid":
+        return da * z * (1 - z)
+    if name == "tanh":
+        return da * (1 - z ** 2)
+    return da * ACTIVATIONS[name][1](z)
+'''),
+    "backprop_activation_backward_at_output": ("backprop.activation_backward", '''
+def activation_forward(z, name):
+    a = ACTIVATIONS[name][0](z)
+    return a, (a, name)
+'''),
+    "backprop_mlp_backward_no_hidden_derivative": ("backprop.mlp_backward", '''
+def mlp_backward(dout, caches):
+    grads, upstream = {}, dout
+    for i in range(len(caches), 0, -1):
+        dense_cache, act_cache = caches[i - 1]
+        last = i == len(caches)
+        dz = activation_backward(upstream, act_cache) if last and act_cache else upstream
+        upstream, grads[f"W{i}"], grads[f"b{i}"] = dense_backward(dz, dense_cache)
+    return grads
+'''),
+}
+
+
+def test_every_backward_mistake_is_written_out_here():
+    explicit = {m.name for m in MISTAKES if m.target.startswith("backprop.") and not m.same_signature}
+    assert explicit == set(WRITTEN_AS_A_LEARNER)
+
+
+@pytest.mark.parametrize("name", sorted(WRITTEN_AS_A_LEARNER))
+def test_backward_mistake_written_by_a_learner_is_named(course, tmp_path, name):
+    target, code = WRITTEN_AS_A_LEARNER[name]
+    result = grade(course, tmp_path, solution_with("backprop", code), functions={target})
+    lost = [out for test, out in failed(result).items() if test.startswith(target + ":")]
+    assert lost, f"{name} lost nothing on {target}"
+    assert any(message(name) in out for out in lost), lost
