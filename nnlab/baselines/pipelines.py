@@ -548,3 +548,24 @@ _loss_slots("binary_crossentropy", "binary_cross_entropy", eps=True)
 _loss_slots("categorical_crossentropy", "categorical_cross_entropy", eps=True,
             applies=lambda case: not _from_logits(case))
 _loss_slots("categorical_crossentropy", "softmax_cross_entropy", eps=False, applies=_from_logits)
+
+
+# ------------------------------------------------------------------------------------------
+# scikit-learn's MLPs on the lecture's data sets (mlp.py)
+# ------------------------------------------------------------------------------------------
+
+
+def _sklearn_mlp(case, fn, explicit):
+    """One fit of `fn` (reference/'s class, seed 0) under the case's settings; its test score
+    stands for both the mean and the worst of scikit-learn's seeds (within the case's margin)."""
+    s = case.settings
+    model = fn(hidden_layer_sizes=tuple(s["hidden_layer_sizes"]), activation=s["activation"],
+               learning_rate_init=s["learning_rate_init"], max_iter=s["max_iter"],
+               batch_size=s["batch_size"], random_state=0)
+    model.fit(case["X_train"], case["y_train"])
+    score = np.float64(model.score(case["X_test"], case["y_test"]))
+    return {"score_mean": score, "score_min": score}
+
+
+_slot("sklearn_MLPClassifier", "mlp.MLPClassifier", primary=True)(_sklearn_mlp)
+_slot("sklearn_MLPRegressor", "mlp.MLPRegressor", primary=True)(_sklearn_mlp)

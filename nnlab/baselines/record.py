@@ -578,7 +578,7 @@ def _record_losses(rec: _Recording, keras, tf) -> None:
                 note=note)
 
 
-def _record_logistic_sklearn(rec: _Recording, keras, tf) -> None:
+def _record_logistic_sklearn(rec: _Recording) -> None:
     """scikit-learn's unpenalised LogisticRegression on two overlapping clouds: its predictions
     and accuracy, which gradient descent on the same cross-entropy must reproduce. (Keras and
     TensorFlow are not used; scikit-learn is imported here only.)"""
@@ -619,9 +619,94 @@ _RECORDERS = {
     "lstm": _record_lstm,
     "optimizers": _record_optimizers,
     "losses": _record_losses,
-    "logistic_sklearn": _record_logistic_sklearn,
 }
-assert tuple(_RECORDERS) == FAMILIES
+
+
+# ------------------------------------------------------------------------------------------
+# scikit-learn families: no Keras, no TensorFlow
+# ------------------------------------------------------------------------------------------
+
+NEEDS_SKLEARN = "nnlab baselines record -f sklearn_mlp needs scikit-learn: pip install scikit-learn"
+
+# The lecture's data sets (deck 000) and digits, each with the settings the mlp grader trains
+# the learner's model with: few epochs, so that a vectorised NumPy learner trains in well under
+# a second, and scikit-learn's score under the very same settings is the bar.
+SKLEARN_MLP_SEEDS = tuple(range(10))
+SKLEARN_MLP_CASES = (
+    # name, estimator, settings (scikit-learn's argument names, also the curriculum's), note
+    ("digits", "MLPClassifier",
+     {"hidden_layer_sizes": [100], "activation": "relu", "learning_rate_init": 0.001,
+      "max_iter": 20, "batch_size": 32},
+     "load_digits() with the pixels scaled to [0, 1] (X / 16), an 80/20 split (random_state=42)"),
+    ("classification", "MLPClassifier",
+     {"hidden_layer_sizes": [100, 50], "activation": "relu", "learning_rate_init": 0.001,
+      "max_iter": 20, "batch_size": 32},
+     "the lecture's make_classification(n_samples=1000, n_features=20, n_classes=2, "
+     "random_state=42), an 80/20 split (random_state=42), its two hidden layers (100, 50)"),
+    ("regression", "MLPRegressor",
+     {"hidden_layer_sizes": [100], "activation": "relu", "learning_rate_init": 0.01,
+      "max_iter": 20, "batch_size": 32},
+     "the lecture's make_regression(n_samples=1000, n_features=20, noise=0.1, random_state=42), "
+     "an 80/20 split (random_state=42); targets unscaled, hence the learning rate 0.01"),
+)
+# |learner - scikit-learn| bars the mlp grader applies to the worst of the recorded seeds
+SKLEARN_MLP_MARGIN = {"MLPClassifier": 0.03, "MLPRegressor": 0.05}
+
+
+def _sklearn_mlp_data(name: str):
+    from sklearn.datasets import load_digits, make_classification, make_regression
+    from sklearn.model_selection import train_test_split
+
+    if name == "digits":
+        digits = load_digits()
+        X, y = digits.data / 16.0, digits.target.astype(np.int64)
+    elif name == "classification":
+        X, y = make_classification(n_samples=1000, n_features=20, n_classes=2, random_state=42)
+        y = y.astype(np.int64)
+    else:
+        X, y = make_regression(n_samples=1000, n_features=20, noise=0.1, random_state=42)
+    return train_test_split(X.astype(np.float64), y, test_size=0.2, random_state=42)
+
+
+def _record_sklearn_mlp(rec: _Recording) -> None:
+    """scikit-learn's MLPClassifier/MLPRegressor test scores on the lecture's data sets, one per
+    seed, with the settings the grader gives the learner's model (Adam, no L2 penalty, exactly
+    max_iter epochs: scikit-learn's early stop is switched off)."""
+    import warnings
+
+    try:
+        from sklearn import neural_network
+    except ImportError:
+        raise BaselineError(NEEDS_SKLEARN) from None
+    for name, estimator, settings, note in SKLEARN_MLP_CASES:
+        X_train, X_test, y_train, y_test = _sklearn_mlp_data(name)
+        scores = []
+        for seed in SKLEARN_MLP_SEEDS:
+            model = getattr(neural_network, estimator)(
+                hidden_layer_sizes=tuple(settings["hidden_layer_sizes"]),
+                activation=settings["activation"], solver="adam", alpha=0.0,
+                batch_size=settings["batch_size"], learning_rate_init=settings["learning_rate_init"],
+                max_iter=settings["max_iter"], n_iter_no_change=10 ** 6, random_state=seed)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # ConvergenceWarning: few epochs on purpose
+                model.fit(X_train, y_train)
+            scores.append(float(model.score(X_test, y_test)))
+        scores = np.array(scores)
+        margin = SKLEARN_MLP_MARGIN[estimator]
+        rec.add(name, kind=f"sklearn_{estimator}", dtype="float64",
+                keras=f"sklearn.neural_network.{estimator}(solver='adam', alpha=0.0, "
+                      f"n_iter_no_change=10**6, random_state=seed, **settings)",
+                inputs={"X_train": X_train, "y_train": y_train, "X_test": X_test, "y_test": y_test},
+                outputs={"score_mean": np.float64(scores.mean()), "score_min": np.float64(scores.min())},
+                settings={**settings, "estimator": estimator, "seeds": list(SKLEARN_MLP_SEEDS),
+                          "scores": [round(s, 12) for s in scores.tolist()], "margin": margin,
+                          "score": "accuracy" if estimator == "MLPClassifier" else "R^2"},
+                tolerance={"rtol": 0.0, "atol": margin}, note=note)
+
+
+# Families recorded with scikit-learn alone (TensorFlow is not imported for them).
+_SKLEARN_RECORDERS = {"logistic_sklearn": _record_logistic_sklearn, "sklearn_mlp": _record_sklearn_mlp}
+assert (*_RECORDERS, *_SKLEARN_RECORDERS) == FAMILIES
 
 
 # ------------------------------------------------------------------------------------------
@@ -666,14 +751,22 @@ def record_baselines(out_dir: Path, families: Iterable[str] | None = None) -> li
     unknown = [f for f in wanted if f not in FAMILIES]
     if unknown:
         raise BaselineError(f"unknown baseline families {unknown}; expected some of {list(FAMILIES)}")
-    keras, tf = _import_keras()
+    # TensorFlow only when a Keras family is wanted (the scikit-learn families need none)
+    keras, tf = _import_keras() if any(f in _RECORDERS for f in wanted) else (None, None)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    provenance = {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__}
     paths = []
     for family in FAMILIES:
         if family in wanted:
             recording = _Recording(family)
-            _RECORDERS[family](recording, keras, tf)
+            if family in _RECORDERS:
+                _RECORDERS[family](recording, keras, tf)
+                provenance = {"tensorflow": tf.__version__, "keras": keras.__version__,
+                              "numpy": np.__version__}
+            else:
+                _SKLEARN_RECORDERS[family](recording)
+                import sklearn
+
+                provenance = {"scikit-learn": sklearn.__version__, "numpy": np.__version__}
             paths.append(recording.write(out_dir, provenance))
     return paths

@@ -73,6 +73,16 @@ def backprop_activation_backward_formula_on_z(da, z, name):
     raise ValueError("only sigmoid and tanh")
 
 
+@mistake("backprop.activation_backward", same_signature=False,
+         looks_like="the derivative evaluated at the activation's output f(z) instead of at z",
+         why="f'(z) takes the pre-activation z, the input of the activation: keep z in the "
+             "cache and compute da * f'(z); f'(f(z)) differs for sigmoid, tanh, ELU and softplus")
+def backprop_activation_backward_at_output(da, z, name):
+    """Takes (da, z, name) as above; returns dz."""
+    a = _backprop_activate(np.asarray(z, dtype=np.float64), name)
+    return np.asarray(da, dtype=np.float64) * _backprop_local_derivative(a, name)
+
+
 @mistake("backprop.mlp_backward", same_signature=False,
          looks_like="backprop that skips the hidden activations' derivative",
          why="going back through a hidden layer multiplies by its activation's derivative at "
@@ -127,6 +137,22 @@ def backprop_init_mlp_unscaled(layer_sizes, rng, init="he"):
     for i, (a, c) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:]), start=1):
         params[f"W{i}"] = rng.standard_normal((int(a), int(c)))
         params[f"b{i}"] = np.zeros(int(c))
+    return params
+
+
+@mistake("backprop.init_mlp", looks_like="He normal without the factor 2",
+         why="He's standard deviation is sqrt(2 / fan_in): the 2 makes up for ReLU zeroing half "
+             "of its inputs; sqrt(1 / fan_in) shrinks the signal at every layer")
+def backprop_init_mlp_he_without_two(layer_sizes, rng, init="he"):
+    params = {}
+    for i, (a, c) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:]), start=1):
+        a, c = int(a), int(c)
+        if init == "he":
+            params[f"W{i}"] = rng.normal(0.0, np.sqrt(1.0 / a), size=(a, c))
+        else:
+            limit = np.sqrt(6.0 / (a + c))
+            params[f"W{i}"] = rng.uniform(-limit, limit, size=(a, c))
+        params[f"b{i}"] = np.zeros(c)
     return params
 
 

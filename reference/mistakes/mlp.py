@@ -48,3 +48,33 @@ def mlp_regressor_score_uncentred(y_true, y_pred):
     y = np.asarray(y_true, dtype=np.float64).reshape(len(y_true), -1)
     p = np.asarray(y_pred, dtype=np.float64).reshape(y.shape)
     return float(np.mean(1 - np.sum((y - p) ** 2, axis=0) / np.sum(y**2, axis=0)))
+
+
+@mistake("mlp.MLPClassifier.loss_curve_", same_signature=False,
+         looks_like="one loss per mini-batch instead of one per epoch",
+         why="loss_curve_[e] is the mean loss over all samples in epoch e (each batch's loss "
+             "weighted by its size), so it has max_iter entries")
+def mlp_loss_curve_per_batch(n_samples, batch_size, max_iter):
+    """Takes (n_samples, batch_size, max_iter) of the fit; returns the length of loss_curve_
+    this mistake gives."""
+    return int(max_iter) * int(math.ceil(int(n_samples) / int(batch_size)))
+
+
+@mistake("mlp.MLPRegressor.predict", same_signature=False,
+         looks_like="predictions shaped (N, 1) for a 1-d y",
+         why="the network's output is (N, 1) for one target, but predict returns the shape y "
+             "had in fit: (N,) for a 1-d y, as scikit-learn's MLPRegressor does")
+def mlp_regressor_predict_column(y_pred):
+    """Takes y_pred (N,): predictions of the right shape; returns them as this mistake shapes
+    them."""
+    return np.asarray(y_pred).reshape(-1, 1)
+
+
+@mistake("mlp.MLPRegressor.loss_curve_", same_signature=False,
+         looks_like="one loss per mini-batch instead of one per epoch",
+         why="loss_curve_[e] is the mean loss over all samples in epoch e (each batch's loss "
+             "weighted by its size), so it has max_iter entries")
+def mlp_regressor_loss_curve_per_batch(n_samples, batch_size, max_iter):
+    """Takes (n_samples, batch_size, max_iter) of the fit; returns the length of loss_curve_
+    this mistake gives."""
+    return int(max_iter) * int(math.ceil(int(n_samples) / int(batch_size)))

@@ -48,28 +48,44 @@ def test_fresh_recording_equals_committed_files(tmp_path):
     keras = pytest.importorskip("keras")
     if keras.backend.backend() != "tensorflow":
         pytest.skip("recording needs Keras on the TensorFlow backend")
+    pytest.importorskip("sklearn")
     paths = record_baselines(tmp_path)
     assert [p.name for p in paths] == [f"{family}.npz" for family in FAMILIES]
     for family in FAMILIES:
-        fresh = read_npz(tmp_path / f"{family}.npz")
-        committed = read_npz(BASELINES / f"{family}.npz")
-        assert sorted(fresh) == sorted(committed), f"{family}: the recorded arrays changed"
-        meta = json.loads(str(committed[CASES_KEY][()]))
-        assert json.loads(str(fresh[CASES_KEY][()])) == meta, f"{family}: the case JSON changed"
-        for key, want in committed.items():
-            if key in (CASES_KEY, PROVENANCE_KEY):
-                continue  # provenance names the versions that recorded, nothing to compare
-            got = fresh[key]
-            case, name = key.split("/", 1)
-            assert (got.dtype, got.shape) == (want.dtype, want.shape), f"{family}/{key}"
-            if name in meta["cases"][case]["inputs"] or want.dtype.kind != "f":
-                np.testing.assert_array_equal(got, want, err_msg=f"{family}/{key}")
-            else:  # Keras's outputs: TF CPU kernels may differ in the last bits across machines
-                rtol = 1e-10 if want.dtype == np.float64 else 1e-6
-                scale = max(1.0, float(np.max(np.abs(want)))) if want.size else 1.0
-                np.testing.assert_allclose(
-                    got, want, rtol=rtol, atol=rtol * scale,
-                    err_msg=f"{family}/{key}: stale; run `nnlab baselines record`")
+        assert_same_recording(tmp_path, family)
+
+
+def assert_same_recording(fresh_dir, family):
+    fresh = read_npz(fresh_dir / f"{family}.npz")
+    committed = read_npz(BASELINES / f"{family}.npz")
+    assert sorted(fresh) == sorted(committed), f"{family}: the recorded arrays changed"
+    meta = json.loads(str(committed[CASES_KEY][()]))
+    assert json.loads(str(fresh[CASES_KEY][()])) == meta, f"{family}: the case JSON changed"
+    for key, want in committed.items():
+        if key in (CASES_KEY, PROVENANCE_KEY):
+            continue  # provenance names the versions that recorded, nothing to compare
+        got = fresh[key]
+        case, name = key.split("/", 1)
+        assert (got.dtype, got.shape) == (want.dtype, want.shape), f"{family}/{key}"
+        if name in meta["cases"][case]["inputs"] or want.dtype.kind != "f":
+            np.testing.assert_array_equal(got, want, err_msg=f"{family}/{key}")
+        else:  # Keras's outputs: TF CPU kernels may differ in the last bits across machines
+            rtol = 1e-10 if want.dtype == np.float64 else 1e-6
+            scale = max(1.0, float(np.max(np.abs(want)))) if want.size else 1.0
+            np.testing.assert_allclose(
+                got, want, rtol=rtol, atol=rtol * scale,
+                err_msg=f"{family}/{key}: stale; run `nnlab baselines record`")
+
+
+@pytest.mark.slow
+def test_fresh_sklearn_mlp_recording_equals_committed_file(tmp_path, monkeypatch):
+    """scikit-learn's scores on the lecture's data sets, recorded afresh without TensorFlow."""
+    pytest.importorskip("sklearn")
+    monkeypatch.setitem(sys.modules, "tensorflow", None)  # the family must not need it
+    monkeypatch.setitem(sys.modules, "keras", None)
+    paths = record_baselines(tmp_path, ["sklearn_mlp"])
+    assert [p.name for p in paths] == ["sklearn_mlp.npz"]
+    assert_same_recording(tmp_path, "sklearn_mlp")
 
 
 def test_record_without_tensorflow_says_so_in_one_line(tmp_path, monkeypatch):
@@ -156,6 +172,7 @@ NOT_DRIVABLE = {
     "half_sse_grad_without_batch_mean": _HALF_SSE,
     "backprop_init_mlp_unscaled": "init_mlp " + _RNG + " (its distributions are checked "
                                   "against Keras's initialisers in tests/reference/test_backprop.py)",
+    "backprop_init_mlp_he_without_two": "init_mlp " + _RNG,
     "backprop_relative_error_ratio_of_maxima": "relative_error is a metric on two arrays; "
                                                "Keras computes nothing to compare it with",
     "backprop_relative_error_absolute": "relative_error is a metric on two arrays; "
