@@ -3,10 +3,10 @@
 `nnlab build` records the reference's value for each case (and what each catalogued mistake
 would return) in exercises/checks/backprop.json; `nnlab check backprop` compares yours.
 
-Only `relative_error` can be checked this way: a public check compares a function's whole return
-value with a recorded one, and the other functions return a cache (the learner's own business),
-take a cache, a Generator or a function, none of which a recorded JSON file can hold. Check them
-in the notebook instead, against `numerical_gradient` (see the lesson's "Try it").
+Forward passes are compared on their outputs only (the cache is your own business), and each
+backward case runs on your own forward's cache. `init_mlp` and `numerical_gradient` take a
+Generator or a function, which a recorded file cannot hold: check them in the notebook against
+`numerical_gradient` (see the lesson's "Try it").
 """
 
 import numpy as np
@@ -17,10 +17,40 @@ from nnlab.authoring.public_case import Case
 ANALYTIC = np.array([[0.25, -1.5, 3.0], [1e-3, 0.0, -2.0]])
 NUMERICAL = np.array([[0.25, -1.5000001, 3.0], [2e-3, 0.0, -2.0]])  # one small entry is off
 
+rng = np.random.default_rng(20250108)
+
+
+def _normal(*shape, scale=1.0):
+    return np.round(rng.normal(scale=scale, size=shape), 3)
+
+
+X, W, B = _normal(4, 3), _normal(3, 2, scale=0.5), _normal(2, scale=0.1)
+DOUT = _normal(4, 2)
+Z = _normal(3, 4, scale=2.0)
+DA = _normal(3, 4)
+PARAMS = {"W1": _normal(3, 5, scale=0.5), "b1": _normal(5, scale=0.1),
+          "W2": _normal(5, 2, scale=0.5), "b2": _normal(2, scale=0.1)}
+DOUT_MLP = _normal(4, 2)
+
 CASES = [
     Case("relative_error", "identical arrays", args=(ANALYTIC, ANALYTIC.copy())),
     Case("relative_error", "a small entry off beside large right ones", args=(ANALYTIC, NUMERICAL)),
     Case("relative_error", "both zero gives 0", args=(np.zeros(3), np.zeros(3))),
     Case("relative_error", "opposite signs give 1", args=(np.array([1.0, -2.0]), np.array([-1.0, 2.0]))),
     Case("relative_error", "scalars", args=(3.0, 1.0)),
+    Case("dense_forward", "a batch of 4 samples, 3 -> 2", args=(X, W, B), returns_cache=True),
+    Case("dense_forward", "float32 stays float32", args=(X.astype(np.float32),
+         W.astype(np.float32), B.astype(np.float32)), returns_cache=True, exact_dtype=True),
+    *[Case("dense_backward", name, forward="dense_forward", args=(X, W, B), upstream=(DOUT,),
+           grad=i) for i, name in enumerate(("dx", "dW", "db"))],
+    *[Case("activation_forward", name, args=(Z, name), returns_cache=True)
+      for name in ("sigmoid", "tanh", "relu")],
+    *[Case("activation_backward", f"{name}: the derivative at z times da",
+           forward="activation_forward", args=(Z, name), upstream=(DA,))
+      for name in ("sigmoid", "tanh", "relu")],
+    Case("mlp_forward", "3 -> 5 (relu) -> 2 (linear)", args=(X, PARAMS), returns_cache=True),
+    Case("mlp_forward", "a softmax output", args=(X, PARAMS), kwargs={"output": "softmax"},
+         returns_cache=True),
+    Case("mlp_backward", "every dW and db of a 3 -> 5 -> 2 network", forward="mlp_forward",
+         args=(X, PARAMS), upstream=(DOUT_MLP,)),
 ]
