@@ -8,9 +8,8 @@ Inputs are drawn per learner from `rng`. How the learner's code is driven:
   back to the learner's backward. Each gradient (dx, dW, db; every dW_i and db_i of an MLP) is
   its own test, so one wrong formula costs only its own points. Besides the reference, every
   backward pass is checked against centred differences of the learner's *own* forward.
-- `init_mlp(layer_sizes, rng)`: a NumPy Generator cannot cross the sandbox boundary as data,
-  so the grader has one made inside the learner's worker (`np.random.default_rng(seed)`, seed
-  drawn from the learner's hidden seed) and passes its handle. The weights are judged by their
+- `init_mlp(layer_sizes, rng)`: the grader passes `np.random.default_rng(seed)` (seed drawn
+  from the learner's hidden seed), which crosses into the worker by its state. The weights are judged by their
   statistics (a He initialiser from a plain normal and Keras's truncated normal both pass), never
   by equality with the reference's draws.
 - `numerical_gradient(f, x)`: `f` must run inside the sandbox, so the graders pass NumPy's own
@@ -29,7 +28,7 @@ import pytest
 
 from nnlab.grading import GradingFailure, LearnerFailure, Outcome, check_call, expect_close
 from nnlab.grading.compare import describe_value
-from nnlab.sandbox.protocol import FunctionRef, Opaque
+from nnlab.sandbox.protocol import FunctionRef
 from reference.mistakes import mistakes_for
 
 ACTIVATIONS = ["linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus"]
@@ -448,25 +447,8 @@ def test_mlp_backward_numerical(learner, rng):
 # ------------------------------------------------------------------------------------------
 
 
-def worker_rng(learner, seed):
-    """A Generator made inside the learner's worker by the learner module's own NumPy (a
-    Generator cannot cross the sandbox boundary as data): its handle goes to init_mlp."""
-    for name in ("np", "numpy"):
-        try:
-            numpy = learner.backprop.value(name)
-        except LearnerFailure as error:
-            if error.outcome is not Outcome.FAILED:
-                raise
-            continue
-        if isinstance(numpy, Opaque):
-            random = learner.attribute(numpy, "random")
-            return learner.method(random, "default_rng", int(seed))
-    raise GradingFailure("init_mlp's tests need NumPy imported in backprop.py as "
-                         "`import numpy as np`, to draw from a Generator inside the sandbox.")
-
-
 def learner_init(learner, sizes, seed, init):
-    rng = worker_rng(learner, seed)
+    rng = np.random.default_rng(int(seed))  # crosses into the worker by its state
     what = f"backprop.init_mlp({tuple(sizes)}, rng, init={init!r})"
     params = learner.backprop.init_mlp(list(sizes), rng, init=init)
     if not isinstance(params, dict):

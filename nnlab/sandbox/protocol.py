@@ -49,6 +49,20 @@ class FunctionRef:
     qualname: str
 
 
+@dataclass(frozen=True)
+class GraderFunction:
+    """A function a grader writes for learner code to call (a loss bowl for gradient descent,
+    say): its source travels and is compiled inside the worker, with `np` and `math` in scope,
+    so it runs with the learner's rights, never the grader's. `name` is the def's name."""
+
+    name: str
+    source: str
+
+
+# Bit generators whose state is plain integers: a Generator crosses the boundary by value.
+GENERATOR_STATES = ("PCG64", "PCG64DXSM")
+
+
 # ------------------------------------------------------------------------------------------
 # Encoding values
 # ------------------------------------------------------------------------------------------
@@ -85,6 +99,11 @@ def encode(value: Any, blobs: list[bytes] | None, keep: Any = None, depth: int =
         return {"$opaque": value.id, "type": value.type_name}
     if isinstance(value, FunctionRef):
         return {"$function": value.qualname}
+    if isinstance(value, GraderFunction):
+        return {"$code": [value.name, value.source]}
+    if isinstance(value, np.random.Generator) and \
+            type(value.bit_generator).__name__ in GENERATOR_STATES:
+        return {"$generator": value.bit_generator.state}
     if keep is not None:
         return {"$opaque": keep(value), "type": _type_name(value)}
     raise ProtocolError(f"cannot send a {type(value).__name__} across the sandbox boundary")
@@ -178,7 +197,29 @@ def decode(data: Any, blobs: list[bytes] | None, resolve: Any = None, depth: int
         if resolve is not None:
             return resolve("function", str(data["$function"]))
         return FunctionRef(str(data["$function"]))
+    if "$code" in data:
+        payload = data["$code"]
+        if not (isinstance(payload, list) and len(payload) == 2 and all(isinstance(p, str) for p in payload)):
+            raise ProtocolError("malformed function source")
+        function = GraderFunction(*payload)
+        return resolve("code", function) if resolve is not None else function
+    if "$generator" in data:
+        return _generator(data["$generator"])
     raise ProtocolError("malformed value")
+
+
+def _generator(state: Any) -> np.random.Generator:
+    """A Generator from a PCG64 state: plain integers, checked before NumPy sees them."""
+    if not (isinstance(state, dict) and state.get("bit_generator") in GENERATOR_STATES
+            and isinstance(state.get("state"), dict)
+            and all(isinstance(v, int) for v in state["state"].values())):
+        raise ProtocolError("malformed random generator state")
+    bit_generator = getattr(np.random, state["bit_generator"])()
+    try:
+        bit_generator.state = state
+    except (TypeError, ValueError, KeyError) as error:
+        raise ProtocolError(f"malformed random generator state: {error}") from None
+    return np.random.Generator(bit_generator)
 
 
 def _list(value: Any) -> list:

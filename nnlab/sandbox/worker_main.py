@@ -166,6 +166,10 @@ class Server:
             if payload not in self.handles:
                 raise LookupError("a value from an earlier call is no longer available")
             return self.handles[payload]
+        if kind == "code":  # a grader's function, compiled here with the learner's rights
+            namespace = {"np": self.np, "math": importlib.import_module("math")}
+            exec(compile(payload.source, f"<grader function {payload.name}>", "exec"), namespace)
+            return namespace[payload.name]
         module_name, _, name = payload.partition(".")
         return getattr(importlib.import_module(module_name), name)
 

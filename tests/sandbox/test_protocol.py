@@ -118,3 +118,15 @@ def test_inline_json_form_round_trips_exactly_and_stays_readable():
 def test_inline_arrays_that_are_not_plain_numbers_are_refused(payload):
     with pytest.raises(ProtocolError):
         protocol.decode(payload, None)
+
+
+def test_generators_cross_by_state_and_bad_states_are_refused():
+    rng = np.random.default_rng(3)
+    rng.normal(size=4)
+    back = protocol.decode(protocol.encode(rng, []), [])
+    assert back is not rng and back.normal() == rng.normal()
+    for state in ({"bit_generator": "MT19937", "state": {}}, {"bit_generator": "PCG64", "state": {"state": "x"}}):
+        with pytest.raises(ProtocolError):
+            protocol.decode({"$generator": state}, [])
+    with pytest.raises(ProtocolError):
+        protocol.encode(np.random.Generator(np.random.MT19937(1)), [])

@@ -267,3 +267,41 @@ def test_honest_code_may_use_numpy_random_secrets_and_hashlib():
         assert w.import_failure is None, w.import_failure
         value = w.call("draw", (7,)).value
     np.testing.assert_array_equal(value, np.random.default_rng(7).normal(size=4))
+
+
+GRADER_FUNCTIONS = b"""
+import numpy as np
+
+
+def descend(grad_fn, w0, lr, n_steps):
+    w = np.array(w0, dtype=float)
+    for _ in range(n_steps):
+        w = w - lr * grad_fn(w)
+    return w
+
+
+def shuffled(n, rng):
+    return rng.permutation(n), rng
+"""
+
+
+def test_grader_functions_and_generators_cross_into_the_worker():
+    """A grader sends a function (compiled in the worker) and a Generator (by its state)."""
+    from nnlab.sandbox.protocol import GraderFunction
+
+    bowl = GraderFunction("bowl", "def bowl(w):\n    return np.array([10.0, 0.1]) * w\n")
+    with Worker("learner", {"learner.py": GRADER_FUNCTIONS}, LIMITS) as w:
+        w.start()
+        assert w.import_failure is None, w.import_failure
+        value = w.call("descend", (bowl, np.array([1.0, 1.0]), 0.05, 3)).value
+        np.testing.assert_allclose(value, [0.125, 0.985074875])
+        order, back = w.call("shuffled", (5, np.random.default_rng(7))).value
+    np.testing.assert_array_equal(order, np.random.default_rng(7).permutation(5))
+    assert isinstance(back, np.random.Generator)  # the worker's advanced generator, by value
+    assert back.integers(1 << 30) == _advanced(7).integers(1 << 30)
+
+
+def _advanced(seed):
+    rng = np.random.default_rng(seed)
+    rng.permutation(5)
+    return rng
