@@ -29,11 +29,14 @@ X = _round(rng.normal(size=(12, 2)) + np.where(Y[:, None] == 1, 1.0, -1.0))
 
 CASES = [
     Case("sgd_step", "two parameters", args=(PARAMS, GRADS, 0.1)),
-    Case("sgd_step", "float32 stays float32", args=(PARAMS32, GRADS32, 0.1)),
+    Case("sgd_step", "float32 stays float32", args=(PARAMS32, GRADS32, 0.1), exact_dtype=True),
     Case("momentum_step", "the first step, velocity None", args=(PARAMS, GRADS, None),
          kwargs={"lr": 0.1, "momentum": 0.9}),
     Case("momentum_step", "with a velocity from before", args=(PARAMS, GRADS, VELOCITY),
          kwargs={"lr": 0.1, "momentum": 0.9}),
     Case("train_logistic_regression", "12 samples, 5 epochs", args=(X, Y),
          kwargs={"lr": 0.5, "epochs": 5}),
+    Case("train_logistic_regression", "float32 stays float32",
+         args=(X.astype(np.float32), Y.astype(np.float32)), kwargs={"lr": 0.5, "epochs": 5},
+         exact_dtype=True),
 ]

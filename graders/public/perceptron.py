@@ -30,7 +30,7 @@ CASES = [
     Case("weighted_sum", "a batch of 5 samples", args=(BATCH, W, 0.5)),
     Case("weighted_sum", "a batch, 2 neurons", args=(BATCH, W_MULTI, B_MULTI)),
     Case("weighted_sum", "float32 stays float32",
-         args=(BATCH.astype(np.float32), W.astype(np.float32), np.float32(0.5))),
+         args=(BATCH.astype(np.float32), W.astype(np.float32), np.float32(0.5)), exact_dtype=True),
     Case("perceptron_predict", "the lecture's example is class 0",
          args=(X_EXAMPLE, W_EXAMPLE, B_EXAMPLE)),
     Case("perceptron_predict", "a batch, 2 neurons", args=(BATCH, W_MULTI, B_MULTI)),

@@ -20,7 +20,7 @@ HALF = dict(PARAMS, W2=np.zeros((2, 1)), b2=np.zeros(1))
 CASES = [
     Case("xor_forward", "the truth table's inputs", args=(X, PARAMS)),
     Case("xor_forward", "float32 stays float32",
-         args=(X.astype(np.float32), {k: v.astype(np.float32) for k, v in PARAMS.items()})),
+         args=(X.astype(np.float32), {k: v.astype(np.float32) for k, v in PARAMS.items()}), exact_dtype=True),
     Case("xor_train_step", "one step, lr=1.0", args=(PARAMS, X, Y, 1.0)),
     Case("train_xor", "10 epochs, lr=1.0", args=(PARAMS, X, Y), kwargs={"lr": 1.0, "epochs": 10}),
     Case("xor_predict", "the truth table's inputs", args=(X, PARAMS)),
