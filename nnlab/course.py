@@ -33,9 +33,20 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class ModuleLimits(_Strict):
+    """Limits one module raises above the course's (a training exercise needs longer calls)."""
+
+    seconds_per_test: float | None = Field(None, gt=0, le=3600)
+    seconds_per_import: float | None = Field(None, gt=0, le=3600)
+    worker_cpu_seconds: int | None = Field(None, gt=0)
+    worker_memory_mb: int | None = Field(None, ge=256)
+
+
 class Limits(_Strict):
     """What learner code may use: the wall clock of one call or import, and each sandboxed
-    worker's rlimits. The worker reads this object itself (`nnlab.sandbox.worker.Worker`)."""
+    worker's rlimits. The worker reads this object itself (`nnlab.sandbox.worker.Worker`);
+    `modules` raises them for one module (`for_module`), and a grader test can raise its own
+    per-call limit with `@pytest.mark.seconds_per_call(s)`."""
 
     seconds_per_test: float = Field(10.0, gt=0, le=3600)
     seconds_per_import: float = Field(10.0, gt=0, le=3600)
@@ -45,6 +56,23 @@ class Limits(_Strict):
     worker_open_files: int = Field(64, ge=16)
     output_kb: int = Field(8, ge=1, le=1024)
     worker_processes: int = Field(8, ge=1, le=256)  # RLIMIT_NPROC under a private uid
+    modules: dict[str, ModuleLimits] = Field(default_factory=dict)
+
+    @field_validator("modules")
+    @classmethod
+    def _known_module_names(cls, modules: dict[str, ModuleLimits]) -> dict[str, ModuleLimits]:
+        unknown = sorted(set(modules) - set(CURRICULUM_MODULES))
+        if unknown:
+            raise ValueError(f"unknown module {unknown[0]!r} (the curriculum has "
+                             f"{', '.join(CURRICULUM_MODULES)})")
+        return modules
+
+    def for_module(self, module: str) -> "Limits":
+        """These limits with `module`'s own raised values, if course.yml sets any."""
+        raised = self.modules.get(module)
+        if raised is None:
+            return self
+        return self.model_copy(update={k: v for k, v in raised.model_dump().items() if v is not None})
 
 
 class Tolerance(_Strict):

@@ -96,7 +96,7 @@ def _check_module(module: str, cases: list[dict], submission: Submission, limits
             check.total = sum(1 for c in cases if c["function"] == check.function)
             check.problems.append(why)
         return list(checks.values())
-    with Worker(module, submission.files, limits) as worker:
+    with Worker(module, submission.files, limits.for_module(module)) as worker:
         worker.start()
         for case in cases:
             check = checks[case["function"]]

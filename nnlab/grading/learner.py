@@ -62,7 +62,8 @@ class LearnerProxy:
         return self._workers[module]
 
     def _new_worker(self, module: str) -> Worker:
-        worker = Worker(module, self._submission.files, self._limits, self._hide, self._course_root)
+        worker = Worker(module, self._submission.files, self._limits.for_module(module), self._hide,
+                        self._course_root)
         worker.start()
         return worker
 

@@ -56,3 +56,14 @@ def test_secret_seed_from_environment_with_warning_on_default(monkeypatch, capsy
     monkeypatch.setattr(course_module, "_warned", False)
     course.secret_seed()
     assert "WARNING" in capsys.readouterr().err
+
+
+def test_a_module_may_raise_its_own_limits(tmp_path):
+    text = (ROOT / "course.yml").read_text()
+    limits = load_course(ROOT / "course.yml").limits
+    assert limits.for_module("mlp").seconds_per_test == 30
+    assert limits.for_module("conv") is limits
+    bad = text.replace("    mlp:                    #", "    mpl:                    #")
+    (tmp_path / "course.yml").write_text(bad)
+    with pytest.raises(CourseError, match=r"limits\.modules.*unknown module 'mpl'"):
+        load_course(tmp_path / "course.yml")
