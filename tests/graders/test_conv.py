@@ -7,12 +7,12 @@ time and how long it was given.
 (Every same-signature mistake of conv is graded in tests/grading/test_mistakes_named.py.)
 """
 
+import dataclasses
 import time
 
 import pytest
 
 from nnlab.grading.runner import grade_submission
-from nnlab.verify import mistake_submission_source
 from reference.mistakes import mistakes_for
 from tests.support import ROOT
 
@@ -118,8 +118,11 @@ BACKWARD_MISTAKES = [m for target in ("conv.conv2d_backward", "conv.maxpool2d_ba
 
 @pytest.mark.parametrize("mistake", BACKWARD_MISTAKES, ids=[m.name for m in BACKWARD_MISTAKES])
 def test_backward_mistake_loses_points_and_is_named(course, tmp_path, mistake):
-    # the mistake, renamed to the backward function, then the wrappers that call it
-    source = mistake_submission_source(SOLUTION, mistake) + BACKWARD_GRAFT[mistake.function]
+    # the mistake, renamed to the backward function, then the wrappers that call it (graft()
+    # refuses entries that are not same-signature, as `nnlab verify` must; the wrappers below
+    # are what make this one fit)
+    grafted = dataclasses.replace(mistake, same_signature=True).graft(SOLUTION)
+    source = grafted + BACKWARD_GRAFT[mistake.function]
     result, _ = grade(course, tmp_path, source, functions={mistake.target})
     failed = [t for t in result.tests if t.function == mistake.target and not t.passed]
     assert failed, f"{mistake.name} passed every test of {mistake.target}"
