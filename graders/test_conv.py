@@ -35,6 +35,11 @@ CNN_CASE = next(c for c in BASELINES["cnn"] if c.name == "lecture_16x16x3")
 GRADS = ("dx", "dkernel", "dbias")
 
 
+# ------------------------------------------------------------------------------------------
+# Judging through nnlab.grading.calls
+# ------------------------------------------------------------------------------------------
+
+
 def upstream(rng, ref_fn, args, kwargs, dtype=None):
     """A random dout with the shape of the reference's output."""
     out, _ = ref_fn(*args, **kwargs)
@@ -155,7 +160,8 @@ def test_conv2d_forward_keras(learner, ref, case):
     """conv.conv2d_forward: the recorded Keras Conv2D output"""
     s = case.settings
     check_forward(learner.conv.conv2d_forward, ref.conv.conv2d_forward, case["x"], case["kernel"],
-                  case["bias"], stride=pair(s["stride"]), padding=s["padding"], expected=case["out"],
+                  case["bias"], stride=pair(s["stride"]), padding=s["padding"],
+                  expected=case["out"],
                   **recorded_tolerance(learner.comparator, case))
 
 
@@ -322,8 +328,8 @@ def test_maxpool2d_backward_keras(learner, ref):
     """conv.maxpool2d_backward: the recorded Keras MaxPooling2D gradients"""
     for case in POOL_CASES:
         s = case.settings
-        pool_gradient(learner, ref, (case["x"], pair(s["pool_size"]), pair(s["stride"]), s["padding"]),
-                      case["dout"], expected=case["dx"], exact_dtype=True,
+        args = (case["x"], pair(s["pool_size"]), pair(s["stride"]), s["padding"])
+        pool_gradient(learner, ref, args, case["dout"], expected=case["dx"], exact_dtype=True,
                       **recorded_tolerance(learner.comparator, case))
 
 

@@ -269,7 +269,8 @@ def test_step_backward_numeric(learner, ref, rng, grad):
 
     step_gradient(learner, ref, args, dh, dc, grad,
                   expected=numerical_gradient(loss, args, WRT[grad]),
-                  note="compared with a centred-difference gradient of L = sum(h * dh) + sum(c * dc).",
+                  note="compared with a centred-difference gradient of "
+                       "L = sum(h * dh) + sum(c * dc).",
                   **NUMERIC)
     step_gradient(learner, ref, args, dh, dc, grad)
 
@@ -286,8 +287,8 @@ def test_step_backward_cell_gradient_alone(learner, ref, rng):
 def test_step_backward_keras(learner, ref):
     """lstm.lstm_step_backward: Keras's recorded gradients of one step"""
     (x, *rest), dh_seq, case = recorded("f64_one_step")
-    expected = (case["dx"][:, 0], case["dh0"], case["dc0"], case["dkernel"], case["drecurrent_kernel"],
-                case["dbias"])
+    expected = (case["dx"][:, 0], case["dh0"], case["dc0"], case["dkernel"],
+                case["drecurrent_kernel"], case["dbias"])
     step_gradient(learner, ref, (x[:, 0], *rest), dh_seq[:, 0], np.zeros_like(dh_seq[:, 0]),
                   expected=expected, **recorded_tolerance(learner.comparator, case))
 

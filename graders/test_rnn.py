@@ -171,7 +171,8 @@ def test_step_backward_numeric(learner, ref, rng, grad):
 def test_step_backward_keras(learner, ref):
     """rnn.rnn_step_backward: Keras's recorded gradients of one step"""
     (x, h0, kernel, recurrent, bias), dh_seq, case = recorded("f64_one_step")
-    expected = (case["dx"][:, 0], case["dh0"], case["dkernel"], case["drecurrent_kernel"], case["dbias"])
+    expected = (case["dx"][:, 0], case["dh0"], case["dkernel"], case["drecurrent_kernel"],
+                case["dbias"])
     step_gradient(learner, ref, (x[:, 0], h0, kernel, recurrent, bias), dh_seq[:, 0],
                   expected=expected, **recorded_tolerance(learner.comparator, case))
 

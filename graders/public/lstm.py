@@ -63,8 +63,8 @@ CASES = [
     Case("lstm_cell_state", "float32 stays float32", args=_float32((F, I, G, C_PREV)),
          exact_dtype=True),
     Case("lstm_hidden_state", "float32 stays float32", args=_float32((O, C)), exact_dtype=True),
-    Case("lstm_step_backward", "float32 stays float32 (every gradient)", forward="lstm_step_forward",
-         args=_float32(STEP), upstream=_float32((DH, DC)), exact_dtype=True),
+    Case("lstm_step_backward", "float32 stays float32 (every gradient)",
+         forward="lstm_step_forward", args=_float32(STEP), upstream=_float32((DH, DC)), exact_dtype=True),
     Case("lstm_backward", "float32 stays float32 (every gradient)", forward="lstm_forward",
          args=_float32(SEQ), upstream=_float32((DH_SEQ,)), exact_dtype=True),
 ]
