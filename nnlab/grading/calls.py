@@ -1,11 +1,16 @@
 """Calling learner functions and judging the call: what graders use.
 
-- `check_call(learner.mod.fn, ref.mod.fn, *args)`: a plain function against its reference.
+- `check_call(learner.mod.fn, ref.mod.fn, *args)`: a plain function against its reference (or
+  against `expected=`, a recorded Keras value).
 - `check_forward(learner.mod.fwd, ref.mod.fwd, *args)`: a forward pass that returns
   `(*outputs, cache)`; the outputs are judged, the cache is the learner's business.
 - `check_backward(learner.mod.fwd, learner.mod.bwd, ref.mod.fwd, ref.mod.bwd, upstream, *args,
   grad=i)`: the learner's forward on `args`, then the learner's backward on
   `(*upstream, their own cache)`; gradient `i` is judged against the reference's.
+- `numerical_gradient(loss, args, position)`: centred differences, an `expected=` for
+  `check_backward` that owes nothing to the reference's backward pass.
+- `recorded_tolerance(comparator, case)`: the `rtol`/`atol` for comparing with a recorded Keras
+  case (`graders/baselines/`).
 
 Every verdict goes through the learner's `Comparator.judge_call` (the same one `nnlab check`
 uses): values with a diagnosis naming a catalogued mistake, arguments modified in place, and
@@ -19,18 +24,35 @@ import copy
 import inspect
 from typing import Any, Callable, Sequence
 
-from nnlab.grading.compare import describe_call, describe_value, mismatch
-from nnlab.outcome import GradingFailure
+import numpy as np
+
+from nnlab.grading.compare import Comparator, describe_call, describe_value, mismatch
+from nnlab.outcome import GradingFailure, LearnerFailure, Outcome
 from nnlab.sandbox.worker import CallResult
 
+# A wrong function beyond the catalogue's entries for the function graded: (the catalogued
+# Mistake it stems from, a function taking the graded call's arguments). For example a
+# learner's rnn_forward that calls a wrong rnn_step_forward behaves like that step mistake
+# unrolled over time; the grader builds that function and names the step's mistake.
+Variant = tuple[Any, Callable[..., Any]]
 
-def _upstream_names(ref_backward: Callable, count: int) -> str:
-    """"dout" or "dh, dc": the names the reference backward gives its upstream gradients."""
+
+def _upstream_names(ref_backward: Callable, count: int) -> list[str]:
+    """["dout"] or ["dh", "dc"]: the names the reference backward gives its upstream gradients."""
     try:
         names = list(inspect.signature(ref_backward).parameters)[:count]
     except (TypeError, ValueError):
         names = []
-    return ", ".join(names if len(names) == count else ["dout"] * count)
+    return names if len(names) == count else ["dout"] * count
+
+
+def _cache_name(ref_backward: Callable, position: int) -> str:
+    """The name of the backward's cache parameter ("cache"), which follows the upstream ones."""
+    try:
+        names = list(inspect.signature(ref_backward).parameters)
+    except (TypeError, ValueError):
+        names = []
+    return names[position] if position < len(names) else "cache"
 
 
 def _mistakes(qualname: str, same_signature: bool) -> list:
@@ -39,10 +61,39 @@ def _mistakes(qualname: str, same_signature: bool) -> list:
     return [m for m in mistakes_for(qualname) if m.same_signature == same_signature]
 
 
-def check_call(learner_fn: Any, ref_fn: Callable, *args: Any, rtol: float | None = None,
-               atol: float | None = None, exact_dtype: bool = False, no_warnings: bool = False,
-               **kwargs: Any) -> Any:
-    """Call a learner function and its reference on the same arguments and compare.
+def _candidates(qualname: str, variants: Sequence[Variant], shape: Callable[[Any], Any],
+                args: tuple, kwargs: dict) -> list:
+    """(Mistake, thunk) pairs: every same-signature catalogued mistake of `qualname`, then the
+    grader's `variants`, each called on copies of the arguments and shaped like what is judged."""
+    wrong = [(m, m.fn) for m in _mistakes(qualname, True)] + list(variants)
+    return [(m, (lambda fn=fn: shape(fn(*copy.deepcopy(args), **copy.deepcopy(kwargs)))))
+            for m, fn in wrong]
+
+
+def _judge_parts(comparator: Comparator, qualname: str, what: str, result: CallResult,
+                 expected: Any, candidates: list, parts: list[tuple[int | None, str]],
+                 **rules: Any) -> None:
+    """Judge `result.value` against `expected` one part at a time.
+
+    `parts` lists (index, label): item `index` of the value (the whole value when None), named
+    `label` in the feedback. Candidates' thunks return whole wrong values; each part of a
+    diagnosis compares the same part of them.
+    """
+    for index, label in parts:
+        def part(value: Any, index: int | None = index) -> Any:
+            return value if index is None else value[index]
+
+        judged = CallResult(part(result.value), result.mutated, result.warnings, result.stdout)
+        mistakes = [(m, (lambda thunk=thunk, part=part: part(thunk()))) for m, thunk in candidates]
+        comparator.judge_call(qualname, what, judged, part(expected), mistakes=mistakes,
+                              label=label, **rules)
+
+
+def check_call(learner_fn: Any, ref_fn: Callable, *args: Any, expected: Any = None,
+               rtol: float | None = None, atol: float | None = None, exact_dtype: bool = False,
+               no_warnings: bool = False, **kwargs: Any) -> Any:
+    """Call a learner function and compare with its reference on the same arguments (or with
+    `expected`, a recorded Keras value).
 
     Fails (GradingFailure) when the learner's value differs (naming a catalogued mistake when
     one matches), when the learner function modified an argument in place, or, with
@@ -50,14 +101,13 @@ def check_call(learner_fn: Any, ref_fn: Callable, *args: Any, rtol: float | None
     requires the exact floating dtype. Returns the learner's value for further checks.
     """
     qualname = learner_fn.qualname
-    expected = ref_fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+    if expected is None:
+        expected = ref_fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))
     result = learner_fn.call(*args, **kwargs)
-    candidates = [(m, (lambda m=m: m.fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))))
-                  for m in _mistakes(qualname, True)]
     learner_fn.comparator.judge_call(
         qualname, describe_call(qualname, ref_fn, args, kwargs), result, expected,
-        mistakes=candidates, rtol=rtol, atol=atol, exact_dtype=exact_dtype,
-        no_warnings=no_warnings)
+        mistakes=_candidates(qualname, (), lambda value: value, args, kwargs), rtol=rtol,
+        atol=atol, exact_dtype=exact_dtype, no_warnings=no_warnings)
     return result.value
 
 
@@ -79,10 +129,17 @@ def _forward_value(value: Any, width: int, what: str) -> tuple:
 
 
 def check_forward(learner_fn: Any, ref_fn: Callable, *args: Any, expected: Any = None,
+                  output_names: Sequence[str] = (), variants: Sequence[Variant] = (),
                   rtol: float | None = None, atol: float | None = None,
                   exact_dtype: bool = False, **kwargs: Any) -> tuple:
-    """Judge a forward pass that returns `(*outputs, cache)` against the reference's outputs
-    (or `expected`, a recorded Keras output). Returns the learner's whole tuple, cache last."""
+    """Judge a forward pass that returns `(*outputs, cache)` against the reference's outputs.
+
+    `expected` replaces the reference's outputs (a recorded Keras output: one array, or a tuple
+    when the forward has several outputs). `output_names` ("h_seq", "h_T", "c_T") names the
+    outputs in the feedback; with several, each is judged in turn under its name. `variants`
+    are wrong functions beyond the catalogue (see `Variant`) tried for a diagnosis. Returns the
+    learner's whole tuple, cache last.
+    """
     qualname = learner_fn.qualname
     reference = ref_fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))
     if expected is None:
@@ -90,27 +147,38 @@ def check_forward(learner_fn: Any, ref_fn: Callable, *args: Any, expected: Any =
     what = describe_call(qualname, ref_fn, args, kwargs)
     result = learner_fn.call(*args, **kwargs)
     value = _forward_value(result.value, len(reference), what)
-    candidates = [(m, (lambda m=m: outputs_of(m.fn(*copy.deepcopy(args), **copy.deepcopy(kwargs)))))
-                  for m in _mistakes(qualname, True)]
+    single = len(value) == 2
+    if not single and len(output_names) == len(value) - 1:
+        parts = list(enumerate(output_names))
+    else:
+        parts = [(None, output_names[0] if single and output_names else "out" if single else "")]
     judged = CallResult(outputs_of(value), result.mutated, result.warnings, result.stdout)
-    learner_fn.comparator.judge_call(qualname, what, judged, expected, mistakes=candidates,
-                                     rtol=rtol, atol=atol, exact_dtype=exact_dtype,
-                                     label="out" if len(value) == 2 else "")
+    _judge_parts(learner_fn.comparator, qualname, what, judged, expected,
+                 _candidates(qualname, variants, outputs_of, args, kwargs), parts,
+                 rtol=rtol, atol=atol, exact_dtype=exact_dtype)
     return value
 
 
 def check_backward(learner_forward: Any, learner_backward: Any, ref_forward: Callable,
                    ref_backward: Callable, upstream: tuple, *args: Any, grad: int | None = None,
-                   grad_names: Sequence[str] = (), expected: Any = None,
+                   grad_names: Sequence[str] = (), expected: Any = None, note: str = "",
                    rtol: float | None = None, atol: float | None = None,
                    exact_dtype: bool = False, **kwargs: Any) -> Any:
     """Judge a backward pass on the learner's own cache.
 
     Runs the learner's forward on `args`/`kwargs`, then the learner's backward on
-    `(*upstream, cache)`, and compares gradient `grad` (an index into what the backward
-    returns; all of them when None) with the reference's, or with `expected`. When the learner's
-    forward outputs are wrong on this call too, the feedback says so: a backward pass follows
-    its forward pass. Returns the judged gradient(s).
+    `(*upstream, cache)` (the upstream gradients, e.g. `(dout,)` of the forward's output shape,
+    or `(dh, dc)`), and compares gradient `grad` (an index into the tuple the backward returns)
+    with the reference's, or with `expected` (that gradient alone, e.g. a recorded Keras one or
+    a `numerical_gradient`). With `grad=None` every gradient is judged: in turn, each under its
+    name, when `grad_names` names them all (`expected` is then the whole tuple). `grad_names`
+    ("dx", "dkernel", "dbias") also names the judged gradient in the feedback; `note` is added
+    to it on a failure.
+
+    The backward may change its own cache (it is the learner's business), not its upstream
+    gradients; the forward must leave its arguments unchanged. When the learner's forward
+    outputs are wrong on this call too, the feedback says so: a backward pass follows its
+    forward pass. Returns the judged gradient(s).
     """
     qualname = learner_backward.qualname
     reference_forward = ref_forward(*copy.deepcopy(args), **copy.deepcopy(kwargs))
@@ -118,8 +186,25 @@ def check_backward(learner_forward: Any, learner_backward: Any, ref_forward: Cal
     forward_what = describe_call(learner_forward.qualname, ref_forward, args, kwargs)
     forward = learner_forward.call(*args, **kwargs)
     value = _forward_value(forward.value, len(reference_forward), forward_what)
-    what = f"{qualname}({_upstream_names(ref_backward, len(upstream))}, cache) after {forward_what}"
-    result = learner_backward.call(*upstream, value[-1])
+    gradients = ", ".join(f"{name}: {describe_value(gradient)}" for name, gradient in
+                          zip(_upstream_names(ref_backward, len(upstream)), upstream))
+    what = f"{qualname}({gradients}, cache) after {forward_what}"
+    comparator = learner_backward.comparator
+    ref_outputs = outputs_of(reference_forward)
+    forward_note = ""
+    if mismatch(outputs_of(value), ref_outputs, tol=comparator.tolerance_for(ref_outputs)):
+        forward_note = (f"the outputs of your {learner_forward.name} are wrong on this call too "
+                        f"(see its own tests); the gradient follows what your forward pass did, "
+                        f"so fixing {learner_forward.name} may fix this as well.")
+    try:
+        result = learner_backward.call(*upstream, value[-1])
+    except LearnerFailure as failure:
+        # An exception in the backward pass often comes from a forward output of the wrong
+        # shape (the upstream gradients have the right one): say where to look first.
+        if failure.outcome is not Outcome.FAILED or not forward_note:
+            raise
+        raise LearnerFailure(failure.outcome, f"{failure.message}\n  Note: {forward_note}",
+                             failure.stdout) from None
     grads = result.value
     width = len(reference) if isinstance(reference, tuple) else None
     if width is not None and not (isinstance(grads, (tuple, list)) and len(grads) == width):
@@ -127,23 +212,56 @@ def check_backward(learner_forward: Any, learner_backward: Any, ref_forward: Cal
         raise GradingFailure(f"{what} should return {width} gradients{shown}, got "
                              f"{describe_value(grads)}.")
 
-    def pick(values: Any) -> Any:
-        return pick_grad(values, grad)
+    cache = _cache_name(ref_backward, len(upstream))
+    mutated = forward.mutated + [name for name in result.mutated
+                                 if name not in (cache, f"argument {len(upstream) + 1}")]
 
+    if grad is None and width is not None and len(grad_names) == width:
+        parts, pick = list(enumerate(grad_names)), (lambda values: values)
+    else:
+        label = (grad_names[grad] if grad is not None and grad < len(grad_names) else
+                 grad_names[0] if width is None and grad_names else "")
+        parts, pick = [(None, label)], (lambda values: pick_grad(values, grad))
     if expected is None:
         expected = pick(reference)
     candidates = [(m, (lambda m=m: pick(m.fn(*copy.deepcopy(upstream), *copy.deepcopy(args),
                                              **copy.deepcopy(kwargs)))))
                   for m in _mistakes(qualname, False)]
-    comparator = learner_backward.comparator
-    ref_outputs = outputs_of(reference_forward)
-    note = ""
-    if mismatch(outputs_of(value), ref_outputs, tol=comparator.tolerance_for(ref_outputs)):
-        note = (f"the outputs of your {learner_forward.name} are wrong on this call too (see its "
-                f"own tests); the gradient follows what your forward pass did, so fixing "
-                f"{learner_forward.name} may fix this as well.")
-    label = grad_names[grad] if grad is not None and grad < len(grad_names) else ""
-    judged = CallResult(pick(grads), forward.mutated + result.mutated, result.warnings, result.stdout)
-    comparator.judge_call(qualname, what, judged, expected, mistakes=candidates, rtol=rtol,
-                          atol=atol, exact_dtype=exact_dtype, label=label, note=note)
+    judged = CallResult(pick(grads), mutated, result.warnings, result.stdout)
+    _judge_parts(comparator, qualname, what, judged, expected, candidates, parts, rtol=rtol,
+                 atol=atol, exact_dtype=exact_dtype,
+                 note="\n  Note: ".join(n for n in (forward_note, note) if n))
     return judged.value
+
+
+def numerical_gradient(loss: Callable[..., float], args: Sequence[Any], position: int,
+                       eps: float = 1e-6) -> np.ndarray:
+    """The gradient of the scalar `loss(*args)` with respect to `args[position]`, by centred
+    differences in float64: an array of that argument's shape.
+
+    For a backward pass given upstream gradient `dout`, `loss` is typically
+    `sum(forward(*args)[0] * dout)`, whose gradient with respect to the output is `dout`. With
+    `eps=1e-6` on a float64 loss of size ~10 the result is good to ~1e-9, so compare at about
+    `rtol=1e-5, atol=1e-6`: a wrong gradient is off by far more.
+    """
+    args = [np.array(a, dtype=np.float64) if isinstance(a, np.ndarray) else a for a in args]
+    target = args[position]
+    grad = np.zeros_like(target)
+    for index in np.ndindex(target.shape):
+        keep = target[index]
+        target[index] = keep + eps
+        up = loss(*args)
+        target[index] = keep - eps
+        down = loss(*args)
+        target[index] = keep
+        grad[index] = (up - down) / (2 * eps)
+    return grad
+
+
+def recorded_tolerance(comparator: Comparator, case: Any) -> dict[str, float]:
+    """`{"rtol": ..., "atol": ...}` for comparing with a recorded Keras case
+    (`nnlab.baselines` BaselineCase): the looser of the recording's own tolerance and the
+    course's for the case's dtype (a correct loop sums in another order than Keras)."""
+    rtol, atol = case.tolerance
+    course = comparator.tolerance_for(np.zeros(1, dtype=case.dtype))
+    return {"rtol": max(rtol, course.rtol), "atol": max(atol, course.atol)}

@@ -1,10 +1,9 @@
 """graders/test_conv.py grades fairly: the solution and a plain-loop implementation score full
-marks, fay's typical mistakes lose points with each misconception named, every catalogued
-backward mistake (they cannot be grafted with `nnlab verify`, their signature differs) is named
-by the grader of its gradient, and a learner whose code is too slow is told which call ran out of
-time and how long it was given.
+marks, fay's typical mistakes lose points with each misconception named, and a learner whose
+code is too slow is told which call ran out of time and how long it was given.
 
-(Every same-signature mistake of conv is graded in tests/grading/test_mistakes_named.py.)
+(Every catalogued conv mistake, backward passes included, is grafted and graded in
+tests/grading/test_mistakes_named.py.)
 """
 
 import time
@@ -12,7 +11,6 @@ import time
 import pytest
 
 from nnlab.grading.runner import grade_submission
-from nnlab.verify import mistake_submission_source
 from reference.mistakes import mistakes_for
 from tests.support import ROOT
 
@@ -82,50 +80,6 @@ def test_fay_loses_points_with_each_misconception_named(course, tmp_path):
 
 # A learner whose forward pass is right and whose backward pass is a catalogued mistake: the
 # forward keeps its arguments as the cache, the backward hands them to the mistaken gradient.
-BACKWARD_GRAFT = {
-    "conv2d_backward": '''
-_right_forward = conv2d_forward
-
-
-def conv2d_forward(x, kernel, bias, stride=1, padding="valid"):
-    return _right_forward(x, kernel, bias, stride, padding)[0], (x, kernel, bias, stride, padding)
-
-
-_mistaken_backward = conv2d_backward
-
-
-def conv2d_backward(dout, cache):
-    return _mistaken_backward(dout, *cache)
-''',
-    "maxpool2d_backward": '''
-_right_forward = maxpool2d_forward
-
-
-def maxpool2d_forward(x, pool_size=2, stride=None, padding="valid"):
-    return _right_forward(x, pool_size, stride, padding)[0], (x, pool_size, stride, padding)
-
-
-_mistaken_backward = maxpool2d_backward
-
-
-def maxpool2d_backward(dout, cache):
-    return _mistaken_backward(dout, *cache)
-''',
-}
-BACKWARD_MISTAKES = [m for target in ("conv.conv2d_backward", "conv.maxpool2d_backward")
-                     for m in mistakes_for(target) if not m.same_signature]
-
-
-@pytest.mark.parametrize("mistake", BACKWARD_MISTAKES, ids=[m.name for m in BACKWARD_MISTAKES])
-def test_backward_mistake_loses_points_and_is_named(course, tmp_path, mistake):
-    # the mistake, renamed to the backward function, then the wrappers that call it
-    source = mistake.graft(SOLUTION)
-    result, _ = grade(course, tmp_path, source, functions={mistake.target})
-    failed = [t for t in result.tests if t.function == mistake.target and not t.passed]
-    assert failed, f"{mistake.name} passed every test of {mistake.target}"
-    assert any(mistake.message() in t.output for t in failed), [t.output for t in failed]
-
-
 SLOW_ON_FLOAT32 = '''
 
 _right_cnn_forward = cnn_forward
