@@ -144,7 +144,7 @@ def test_compare_reference_reports_a_doctored_recording_and_a_missing_file(tmp_p
 # (c) every catalogued mistake of a covered module shows on the recorded cases
 # ------------------------------------------------------------------------------------------
 
-COVERED_MODULES = ("backprop", "conv", "rnn", "lstm", "gradient_descent", "losses")
+COVERED_MODULES = ("backprop", "conv", "rnn", "lstm", "gradient_descent", "losses", "activations")
 COVERED = [m for m in MISTAKES if m.target.split(".", 1)[0] in COVERED_MODULES]
 
 _HALF_SSE = "half_sse is the lecture's loss, not a Keras loss: no recorded case computes it"
