@@ -620,7 +620,7 @@ def _record_activations(rec: _Recording, keras, tf) -> None:
         "softmax": ("keras.activations.softmax(x, axis={axis!r})",
                     lambda x, o: act.softmax(x, axis=o["axis"])),
     }
-    kinks = "a row and a column of exact zeros: the kink x == 0"
+    kinks = "random inputs with a row and a column of exact zeros (x == 0, a kink for some)"
     cases = [
         # name, dtype, function, options, values, shape, note, tolerance
         ("linear_f64", "float64", "linear", {}, "kinks", (4, 6), "the identity; derivative 1", None),
