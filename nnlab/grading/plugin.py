@@ -96,6 +96,10 @@ class GradingPlugin:
                 config.hook.pytest_deselected(items=dropped)
             items[:] = keep
 
+    def pytest_make_parametrize_id(self, config: pytest.Config, val: Any, argname: str) -> str | None:
+        # a recorded Keras case as a parameter is named by its case name ("bce_f64")
+        return val.name if isinstance(val, BaselineCase) else None
+
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             self.collection_errors.append(f"{report.nodeid}: {report.longreprtext[-2000:]}")
