@@ -41,35 +41,45 @@ def all_cases():
 # ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.keras
-@pytest.mark.slow
-def test_fresh_recording_equals_committed_files(tmp_path):
+@pytest.fixture(scope="module")
+def keras_for_recording():
     pytest.importorskip("tensorflow")
     keras = pytest.importorskip("keras")
     if keras.backend.backend() != "tensorflow":
         pytest.skip("recording needs Keras on the TensorFlow backend")
-    paths = record_baselines(tmp_path)
-    assert [p.name for p in paths] == [f"{family}.npz" for family in FAMILIES]
-    for family in FAMILIES:
-        fresh = read_npz(tmp_path / f"{family}.npz")
-        committed = read_npz(BASELINES / f"{family}.npz")
-        assert sorted(fresh) == sorted(committed), f"{family}: the recorded arrays changed"
-        meta = json.loads(str(committed[CASES_KEY][()]))
-        assert json.loads(str(fresh[CASES_KEY][()])) == meta, f"{family}: the case JSON changed"
-        for key, want in committed.items():
-            if key in (CASES_KEY, PROVENANCE_KEY):
-                continue  # provenance names the versions that recorded, nothing to compare
-            got = fresh[key]
-            case, name = key.split("/", 1)
-            assert (got.dtype, got.shape) == (want.dtype, want.shape), f"{family}/{key}"
-            if name in meta["cases"][case]["inputs"] or want.dtype.kind != "f":
-                np.testing.assert_array_equal(got, want, err_msg=f"{family}/{key}")
-            else:  # Keras's outputs: TF CPU kernels may differ in the last bits across machines
-                rtol = 1e-10 if want.dtype == np.float64 else 1e-6
-                scale = max(1.0, float(np.max(np.abs(want)))) if want.size else 1.0
-                np.testing.assert_allclose(
-                    got, want, rtol=rtol, atol=rtol * scale,
-                    err_msg=f"{family}/{key}: stale; run `nnlab baselines record`")
+    return keras
+
+
+def test_every_family_is_recorded_the_activations_last():
+    assert FAMILIES[-1] == "activations" and len(set(FAMILIES)) == len(FAMILIES)
+    assert sorted(p.stem for p in BASELINES.glob("*.npz")) == sorted(FAMILIES)
+
+
+@pytest.mark.keras
+@pytest.mark.slow
+@pytest.mark.parametrize("family", FAMILIES)
+def test_fresh_recording_equals_committed_files(keras_for_recording, tmp_path, family):
+    paths = record_baselines(tmp_path, [family])
+    assert [p.name for p in paths] == [f"{family}.npz"]
+    fresh = read_npz(tmp_path / f"{family}.npz")
+    committed = read_npz(BASELINES / f"{family}.npz")
+    assert sorted(fresh) == sorted(committed), f"{family}: the recorded arrays changed"
+    meta = json.loads(str(committed[CASES_KEY][()]))
+    assert json.loads(str(fresh[CASES_KEY][()])) == meta, f"{family}: the case JSON changed"
+    for key, want in committed.items():
+        if key in (CASES_KEY, PROVENANCE_KEY):
+            continue  # provenance names the versions that recorded, nothing to compare
+        got = fresh[key]
+        case, name = key.split("/", 1)
+        assert (got.dtype, got.shape) == (want.dtype, want.shape), f"{family}/{key}"
+        if name in meta["cases"][case]["inputs"] or want.dtype.kind != "f":
+            np.testing.assert_array_equal(got, want, err_msg=f"{family}/{key}")
+        else:  # Keras's outputs: TF CPU kernels may differ in the last bits across machines
+            rtol = 1e-10 if want.dtype == np.float64 else 1e-6
+            scale = max(1.0, float(np.max(np.abs(want)))) if want.size else 1.0
+            np.testing.assert_allclose(
+                got, want, rtol=rtol, atol=rtol * scale,
+                err_msg=f"{family}/{key}: stale; run `nnlab baselines record`")
 
 
 def test_record_without_tensorflow_says_so_in_one_line(tmp_path, monkeypatch):
