@@ -1,13 +1,13 @@
 """Comparing a learner's call with a recorded Keras case: what graders use instead of reading
 graders/baselines/*.npz by hand.
 
-    from nnlab.grading.baseline_checks import case_ids, check_recorded, recorded_cases
+    from nnlab.grading.baseline_checks import check_recorded, recorded_cases
 
     CASES = recorded_cases("losses.binary_cross_entropy")   # every case that calls it
 
     @pytest.mark.oracle("keras")
     @pytest.mark.points(1)
-    @pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))
+    @pytest.mark.parametrize("case", CASES)                 # test ids: the case names
     def test_binary_cross_entropy_keras(learner, case):
         \"\"\"losses.binary_cross_entropy: Keras 3 recorded output\"\"\"
         check_recorded(learner.losses.binary_cross_entropy, case)
@@ -18,7 +18,9 @@ against Keras's recorded output through the learner's `Comparator.judge_call`: t
 diagnosis (catalogued mistakes evaluated on the case's inputs), in-place check and optional
 dtype and warning rules as a comparison with the reference, so the rules are recorded too. The
 feedback adds which Keras call made the expected values and what the case is about (its note:
-the convention it exercises, such as clipping p or the kink at x == 0).
+the convention it exercises, such as clipping p or the kink at x == 0). The `oracle("keras")`
+marker labels the test in results; a test that reads recorded cases is labelled so even
+without it (nnlab/grading/plugin.py).
 
 The tolerance is the course's for the case's dtype (course.yml), loosened where the case's own
 recorded tolerance is looser (Keras rounds a few hyperparameters through float32): a correct
@@ -33,7 +35,7 @@ import copy
 import functools
 import importlib
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -42,9 +44,6 @@ from nnlab.baselines import tolerance_for as _case_tolerance
 from nnlab.baselines.store import FAMILIES, family_path
 from nnlab.course import Tolerance
 from nnlab.grading.compare import Comparator, describe_call
-
-KERAS_ORACLE = "keras"
-
 
 def baselines_folder() -> Path:
     """The course's graders/baselines: beside reference/, whose folder is the course root (the
@@ -81,11 +80,6 @@ def recorded_cases(target: str, *, dtype: Any = None, folder: Path | str | None 
         wanted = f" in {np.dtype(dtype)}" if dtype is not None else ""
         raise BaselineError(f"no recorded case in {folder} calls {target}{wanted}")
     return found
-
-
-def case_ids(cases: Sequence[BaselineCase]) -> list[str]:
-    """Test ids for cases: their names ("bce_f64")."""
-    return [case.name for case in cases]
 
 
 def recorded_tolerance(comparator: Comparator, case: BaselineCase, target: str) -> Tolerance:
