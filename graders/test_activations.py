@@ -307,3 +307,25 @@ def test_float32_stays_float32(learner, ref, rng, fn):
     """activations.{fn}: float32 stays float32"""
     check_call(getattr(learner.activations, fn), getattr(ref.activations, fn), float32_array(rng),
                exact_dtype=True)
+
+
+# ------------------------------------------------------------------------------------------
+# Keras 3: the recorded keras.activations outputs and their GradientTape derivatives
+# (graders/baselines/activations.npz, fixed cases), one test per function and dtype
+# ------------------------------------------------------------------------------------------
+
+from nnlab.grading.baseline_checks import check_recorded, recorded_cases  # noqa: E402
+
+KERAS_FUNCTIONS = ["linear", "binary_step", "sigmoid", "tanh", "relu", "leaky_relu", "elu",
+                   "softplus", "softmax", "linear_grad", "binary_step_grad", "sigmoid_grad",
+                   "tanh_grad", "relu_grad", "leaky_relu_grad", "elu_grad", "softplus_grad"]
+
+
+@pytest.mark.oracle("keras")
+@pytest.mark.points(1)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("fn", KERAS_FUNCTIONS)
+def test_keras_recorded(learner, fn, dtype):
+    """activations.{fn}: Keras 3 recorded output ({dtype})"""
+    for case in recorded_cases(f"activations.{fn}", dtype=dtype):
+        check_recorded(getattr(learner.activations, fn), case)

@@ -265,3 +265,27 @@ def test_float32_stays_float32(learner, ref, rng, fn):
     """losses.{fn}: float32 stays float32"""
     check_call(getattr(learner.losses, fn), getattr(ref.losses, fn), *FLOAT32_INPUTS[fn](rng),
                exact_dtype=True)
+
+
+# ------------------------------------------------------------------------------------------
+# Keras 3: the recorded keras.losses values and their GradientTape gradients
+# (graders/baselines/losses.npz, fixed cases), one test per function and dtype; Keras's
+# from-logits cross-entropy was recorded in float64 only
+# ------------------------------------------------------------------------------------------
+
+from nnlab.grading.baseline_checks import check_recorded, recorded_cases  # noqa: E402
+
+KERAS_LOSSES = [(fn, dtype) for fn in ("mse", "mse_grad", "binary_cross_entropy",
+                                       "binary_cross_entropy_grad", "categorical_cross_entropy",
+                                       "categorical_cross_entropy_grad")
+                for dtype in ("float64", "float32")]
+KERAS_LOSSES += [("softmax_cross_entropy", "float64"), ("softmax_cross_entropy_grad", "float64")]
+
+
+@pytest.mark.oracle("keras")
+@pytest.mark.points(1)
+@pytest.mark.parametrize("fn, dtype", KERAS_LOSSES)
+def test_keras_recorded(learner, fn, dtype):
+    """losses.{fn}: Keras 3 recorded output ({dtype})"""
+    for case in recorded_cases(f"losses.{fn}", dtype=dtype):
+        check_recorded(getattr(learner.losses, fn), case)

@@ -5,7 +5,10 @@
 3. every graftable entry of reference/mistakes/ (same-signature and backward-pass), grafted onto
    the solution as a learner would have written it, loses points on its function, and the
    feedback names it;
-4. reference/ agrees with the Keras outputs recorded in graders/baselines/.
+4. reference/ agrees with the Keras outputs recorded in graders/baselines/;
+5. per module, how many points rest on each oracle (what the tests compare with: the reference
+   implementation, Keras 3 recorded outputs, a numerical gradient, scikit-learn's score); a
+   module whose graders give no points to Keras fails, since the course promises both.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 from typing import Iterator
 
 from nnlab.course import Course
+from nnlab.grading.results import ORACLES, TestResult
 from nnlab.grading.runner import grade_submission
 
 
@@ -31,6 +35,30 @@ def mistake_submission_source(solution_text: str, mistake) -> str:
     """The solution with the target function replaced by the mistake, written out as a learner
     would have written it (its helpers and imports included): see `Mistake.graft`."""
     return mistake.graft(solution_text)
+
+
+def points_by_oracle(tests: list[TestResult]) -> dict[str, dict[str, float]]:
+    """{module: {oracle: points}} over `tests`, oracles in `ORACLES` order (only those used)."""
+    by_module: dict[str, dict[str, float]] = {}
+    for test in tests:
+        by_module.setdefault(test.module, {}).setdefault(test.oracle, 0.0)
+        by_module[test.module][test.oracle] += test.points
+    order = list(ORACLES)
+    return {module: dict(sorted(points.items(), key=lambda kv: (order.index(kv[0])
+                                                               if kv[0] in order else len(order))))
+            for module, points in by_module.items()}
+
+
+def oracle_verdicts(tests: list[TestResult]) -> Iterator[Verdict]:
+    """One verdict per module: the points resting on each oracle; it fails when none rests on
+    Keras's recorded outputs."""
+    for module, points in points_by_oracle(tests).items():
+        total = sum(points.values())
+        detail = ", ".join(f"{ORACLES.get(o, o)} {p:g}" for o, p in points.items())
+        keras = points.get("keras", 0.0)
+        yield Verdict(f"{module} points by oracle", keras > 0,
+                      f"{detail} (of {total:g})"
+                      + ("" if keras > 0 else "; no test compares with a recorded Keras output"))
 
 
 def iter_mistakes(course: Course, modules: list[str]):
@@ -68,6 +96,7 @@ def _verdicts(course: Course, modules: list[str] | None) -> Iterator[Verdict]:
         yield Verdict("solutions score full marks", not lost and not result.error and bool(result.tests),
                       result.error or (f"{result.score:g}/{result.max_score:g}" + "".join(
                           f"\n  {t.name}: {t.output}" for t in lost[:5])))
+        yield from oracle_verdicts(result.tests)
 
         stubs = Path(tmp) / "exercises"
         stubs.mkdir()

@@ -15,6 +15,10 @@ cannot take a cache: a backward function receives the upstream gradient(s) follo
 forward function's arguments, e.g. `(dout, x, kernel, bias, stride, padding)`, and
 `activation_backward` receives `(da, z, name)`.
 
+Some slots are a single call of their function on the case's inputs (the losses, the
+activations): `recorded_call(case, target)` gives that call's arguments and the recorded output
+it is compared with, so a grader can make the same call to a learner's function.
+
 Nothing here imports TensorFlow; reference/ is imported when first needed.
 """
 
@@ -52,6 +56,38 @@ def _slot(kind: str, target: str, *, primary: bool = False, applies=None, tolera
         return run
 
     return register
+
+
+@dataclass(frozen=True)
+class Call:
+    """How a case calls one curriculum function directly: `fn(*args, **kwargs)` is compared with
+    the recorded output `output` (fresh copies of the case's arrays each time)."""
+
+    args: tuple
+    kwargs: dict
+    output: str
+
+
+# kind -> target -> (case -> Call): the slots whose pipeline is a single call of the target
+_CALLS: dict[str, dict[str, Callable[[BaselineCase], Call]]] = {}
+
+
+def _direct(kind: str, target: str, output: str, arguments, *, applies=None,
+            primary: bool = True, tolerance=None) -> None:
+    """Register a slot whose pipeline is one call, `fn(*args, **kwargs)` -> output `output`;
+    `arguments(case, output)` gives (args, kwargs). Graders can call a learner's function the
+    same way (`recorded_call`)."""
+
+    def call(case: BaselineCase) -> Call:
+        args, kwargs = arguments(case, output)
+        return Call(tuple(args), dict(kwargs), output)
+
+    def run(case, fn, explicit):
+        spec = call(case)
+        return {output: fn(*spec.args, **spec.kwargs)}
+
+    _slot(kind, target, primary=primary, applies=applies, tolerance=tolerance)(run)
+    _CALLS.setdefault(kind, {})[target] = call
 
 
 def _ref(module: str):
@@ -107,6 +143,19 @@ def reference_outputs(case: BaselineCase) -> Outputs:
     if missing:
         raise BaselineError(f"{case.id}: no reference pipeline computes {sorted(missing)}")
     return outputs
+
+
+def recorded_call(case: BaselineCase, target: str) -> Call:
+    """How `case` calls `target` directly: its arguments and the recorded output the result is
+    compared with. BaselineError when the case drives `target` only through a composition (a
+    step function run over time, a backward pass on a forward pass's cache)."""
+    if target not in targets(case):
+        raise BaselineError(f"{case.id} cannot drive {target}; it drives {targets(case)}")
+    call = _CALLS.get(case.kind, {}).get(target)
+    if call is None:
+        raise BaselineError(f"{case.id} drives {target} only through a longer pipeline, not "
+                            f"by one call on its recorded inputs")
+    return call(case)
 
 
 def tolerance_for(case: BaselineCase, target: str | None = None) -> tuple[float, float]:
@@ -523,20 +572,12 @@ def _logistic_sklearn(case, fn, explicit):
 
 
 def _loss_slots(kind: str, loss: str, *, eps: bool, applies=None) -> None:
-    def args(case):
+    def call(case, output):
         extra = {"eps": case.settings["epsilon"]} if eps else {}
         return (case["y_true"], case["y_pred"]), extra
 
-    def value(case, fn, explicit):
-        positional, keywords = args(case)
-        return {"loss": fn(*positional, **keywords)}
-
-    def grad(case, fn, explicit):
-        positional, keywords = args(case)
-        return {"grad": fn(*positional, **keywords)}
-
-    _slot(kind, f"losses.{loss}", primary=True, applies=applies)(value)
-    _slot(kind, f"losses.{loss}_grad", primary=True, applies=applies)(grad)
+    _direct(kind, f"losses.{loss}", "loss", call, applies=applies)
+    _direct(kind, f"losses.{loss}_grad", "grad", call, applies=applies)
 
 
 def _from_logits(case) -> bool:
@@ -569,3 +610,31 @@ def _sklearn_mlp(case, fn, explicit):
 
 _slot("sklearn_MLPClassifier", "mlp.MLPClassifier", primary=True)(_sklearn_mlp)
 _slot("sklearn_MLPRegressor", "mlp.MLPRegressor", primary=True)(_sklearn_mlp)
+
+
+# ------------------------------------------------------------------------------------------
+# activations (activations.py)
+# ------------------------------------------------------------------------------------------
+
+# Each activation case records one function of the table: "out" is f(x) and "grad" its
+# elementwise derivative f'(x) (softmax records "out" only: the curriculum has no softmax_grad).
+# The keyword arguments the recording gave Keras (alpha, axis) are passed the same way.
+ACTIVATION_OPTIONS = {"leaky_relu": ("alpha",), "elu": ("alpha",), "softmax": ("axis",)}
+
+
+def _activation_slots(name: str) -> None:
+    def call(case, output):
+        options = {key: case.settings[key] for key in ACTIVATION_OPTIONS.get(name, ())}
+        return (case["x"],), options
+
+    def applies(case):
+        return case.settings["function"] == name
+
+    _direct("activation", f"activations.{name}", "out", call, applies=applies)
+    if name != "softmax":
+        _direct("activation", f"activations.{name}_grad", "grad", call, applies=applies)
+
+
+for _name in ("linear", "binary_step", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus",
+              "softmax"):
+    _activation_slots(_name)

@@ -609,6 +609,113 @@ def _record_logistic_sklearn(rec: _Recording) -> None:
                  "predicts every sample as scikit-learn does")
 
 
+# Keras takes an activation's negative slope through float32 even for float64 inputs, so on
+# float64 cases leaky_relu differs from x * 0.01 in exact float64 by about 2e-8 relative
+_SLOPE_NOTE = ("Keras multiplies by the slope rounded to float32 even in float64, about 2e-8 "
+               "relative from the exact slope; the tolerance allows that")
+_SLOPE_TOL = {"rtol": 5e-8, "atol": 1e-12}
+
+
+def _activation_input(rng, values: str, shape) -> np.ndarray:
+    """normal values with exact zeros ("kinks": a whole row and a whole column), normal values
+    without zeros ("smooth"), or |x| up to 1e3 with the extremes, 0 and exp's overflow points
+    ("large")."""
+    if values == "large":
+        x = _uniform(rng, shape, -1000.0, 1000.0)
+        x.flat[:8] = [-1000.0, 1000.0, 0.0, -720.0, 720.0, -40.0, 40.0, -1.0]
+        return x
+    x = _normal(rng, shape, 3.0)
+    if values == "kinks":
+        x[1, :] = 0.0
+        x[:, 2] = 0.0
+    else:
+        x[x == 0] = _GRID
+    return x
+
+
+def _record_activations(rec: _Recording, keras, tf) -> None:
+    act = keras.activations
+    table = {
+        # name: (Keras code, the call on a tensor with the case's options)
+        "linear": ("keras.activations.linear(x)", lambda x, o: act.linear(x)),
+        "binary_step": ("keras.ops.heaviside(x, 1.0)",
+                        lambda x, o: keras.ops.heaviside(x, tf.constant(1.0, dtype=x.dtype))),
+        "sigmoid": ("keras.activations.sigmoid(x)", lambda x, o: act.sigmoid(x)),
+        "tanh": ("keras.activations.tanh(x)", lambda x, o: act.tanh(x)),
+        "relu": ("keras.activations.relu(x)", lambda x, o: act.relu(x)),
+        "leaky_relu": ("keras.activations.leaky_relu(x, negative_slope={alpha!r})",
+                       lambda x, o: act.leaky_relu(x, negative_slope=o["alpha"])),
+        "elu": ("keras.activations.elu(x, alpha={alpha!r})",
+                lambda x, o: act.elu(x, alpha=o["alpha"])),
+        "softplus": ("keras.activations.softplus(x)", lambda x, o: act.softplus(x)),
+        "softmax": ("keras.activations.softmax(x, axis={axis!r})",
+                    lambda x, o: act.softmax(x, axis=o["axis"])),
+    }
+    kinks = "random inputs with a row and a column of exact zeros (x == 0, a kink for some)"
+    cases = [
+        # name, dtype, function, options, values, shape, note, tolerance
+        ("linear_f64", "float64", "linear", {}, "kinks", (4, 6), "the identity; derivative 1", None),
+        ("binary_step_f64", "float64", "binary_step", {}, "kinks", (4, 6),
+         "the lecture's step is Keras's heaviside with value 1 at x == 0; no gradient flows "
+         "through a step, so the tape's grad is 0 (unconnected gradients as zeros)", None),
+        ("sigmoid_f64", "float64", "sigmoid", {}, "kinks", (4, 6), kinks, None),
+        ("sigmoid_large_f64", "float64", "sigmoid", {}, "large", (4, 6),
+         "|x| up to 1e3: exp(-x) overflows unless the formula is chosen by the sign of x", None),
+        ("tanh_f64", "float64", "tanh", {}, "kinks", (4, 6), kinks, None),
+        ("tanh_large_f64", "float64", "tanh", {}, "large", (4, 6), "|x| up to 1e3", None),
+        ("relu_f64", "float64", "relu", {}, "kinks", (4, 6),
+         kinks + ", where TensorFlow's derivative is 0", None),
+        ("leaky_relu_f64", "float64", "leaky_relu", {"alpha": 0.01}, "kinks", (4, 6),
+         "the lecture's slope 0.01 given explicitly (Keras's own default is 0.2, its LeakyReLU "
+         "layer's 0.3); at x == 0 TensorFlow's derivative is the slope. " + _SLOPE_NOTE,
+         _SLOPE_TOL),
+        ("leaky_relu_slope02_f64", "float64", "leaky_relu", {"alpha": 0.2}, "kinks", (4, 6),
+         "a non-default slope. " + _SLOPE_NOTE, _SLOPE_TOL),
+        ("elu_f64", "float64", "elu", {"alpha": 1.0}, "kinks", (4, 6),
+         kinks + ", where the derivative is the right-hand value 1", None),
+        ("elu_alpha15_f64", "float64", "elu", {"alpha": 1.5}, "smooth", (4, 6),
+         "alpha = 1.5 on inputs without zeros (at x == 0 TensorFlow's derivative is then alpha, "
+         "the curriculum's the right-hand value 1)", None),
+        ("elu_large_f64", "float64", "elu", {"alpha": 1.0}, "large", (4, 6), "|x| up to 1e3", None),
+        ("softplus_f64", "float64", "softplus", {}, "kinks", (4, 6), "derivative: the sigmoid", None),
+        ("softplus_large_f64", "float64", "softplus", {}, "large", (4, 6),
+         "|x| up to 1e3: log(1 + exp(x)) overflows unless written stably", None),
+        ("softmax_f64", "float64", "softmax", {"axis": -1}, "smooth", (4, 5),
+         "rows of an (N, K) batch", None),
+        ("softmax_axis0_f64", "float64", "softmax", {"axis": 0}, "smooth", (5, 3),
+         "axis=0: each column sums to 1", None),
+        ("softmax_large_f64", "float64", "softmax", {"axis": -1}, "large", (3, 6),
+         "logits up to 1e3, and a row tied at the top: exp overflows unless each row's maximum "
+         "is subtracted first", None),
+    ]
+    f32 = {"linear": {}, "binary_step": {}, "sigmoid": {}, "tanh": {}, "relu": {},
+           "leaky_relu": {"alpha": 0.01}, "elu": {"alpha": 1.0}, "softplus": {},
+           "softmax": {"axis": -1}}
+    cases += [(f"{name}_f32", "float32", name, options, "smooth" if name == "softmax" else "kinks",
+               (3, 5), "float32 in, float32 out", None) for name, options in f32.items()]
+    for name, dtype, function, options, values, shape, note, tolerance in cases:
+        rng = rec.rng(name)
+        x = _activation_input(rng, values, shape)
+        if function == "softmax" and values == "large":
+            x[1, :] = 1000.0
+        (x,) = _cast(dtype, x)
+        code, apply = table[function]
+        xt = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            out = apply(xt, options)
+            total = tf.reduce_sum(out)
+        outputs = {"out": out}
+        if function != "softmax":  # elementwise: the gradient of sum(f(x)) is f'(x)
+            outputs["grad"] = tape.gradient(total, xt,
+                                            unconnected_gradients=tf.UnconnectedGradients.ZERO)
+        rec.add(name, kind="activation", keras=code.format(**options), dtype=dtype,
+                inputs={"x": x}, outputs=outputs,
+                settings={"function": function, **options,
+                          "upstream": "ones: grad is the derivative f'(x) at each x"},
+                note=note, tolerance=tolerance)
+
+
 _RECORDERS = {
     "dense": _record_dense,
     "conv2d": _record_conv2d,
@@ -619,6 +726,7 @@ _RECORDERS = {
     "lstm": _record_lstm,
     "optimizers": _record_optimizers,
     "losses": _record_losses,
+    "activations": _record_activations,
 }
 
 

@@ -4,6 +4,11 @@ It provides the `learner`, `ref` and `rng` fixtures and the `points` marker (see
 graders/README.md), checks every grader test is named "module.function: ..." and has points, and
 records each test as a `TestResult`: passed, failed with the learner-facing reason, or a grader
 error (an exception that is not a `GradingFailure` is the grader's fault, not the learner's).
+
+Each test also says what it compared with, its oracle (`nnlab.grading.results.ORACLES`):
+`@pytest.mark.oracle("keras")` (or "numerical", "sklearn", "reference") names it; without the
+marker, a test that reads recorded Keras cases (a parameter, or a module-level name the test
+uses, holding `BaselineCase`s) compares with Keras, and any other test with the reference.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ import pytest
 from nnlab.course import CURRICULUM_MODULES, learner_seed
 from nnlab.grading.figures import Figure, FigureRecorder
 from nnlab.grading.learner import LearnerProxy
-from nnlab.grading.results import TestResult
+from nnlab.baselines.recorded import BaselineCase
+from nnlab.grading.results import ORACLES, TestResult
 from nnlab.outcome import GradingFailure, Outcome
 
 NAME = re.compile(r"^(%s)\.[A-Za-z_][A-Za-z0-9_]*(: .+)?$" % "|".join(CURRICULUM_MODULES))
@@ -36,6 +42,7 @@ class GradingPlugin:
         self.recorded_figures: list[Figure] = []
         self.collection_errors: list[str] = []
         self._names: dict[str, tuple[str, float]] = {}
+        self.oracles: dict[str, str] = {}  # nodeid -> a key of ORACLES
         self._recorded: set[str] = set()
 
     # -- markers and collection ------------------------------------------------------------
@@ -43,6 +50,8 @@ class GradingPlugin:
         config.addinivalue_line("markers", "points(n): what a grader test is worth")
         config.addinivalue_line("markers", "seconds_per_call(s): a longer wall-clock limit for "
                                 "each learner call in this test (training exercises)")
+        config.addinivalue_line("markers", "oracle(name): what the test compares with, one of "
+                                + ", ".join(repr(o) for o in ORACLES))
 
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         for item in items:
@@ -71,7 +80,13 @@ class GradingPlugin:
                     f"(got {title!r})")
                 continue
             name = f"{title} [{callspec.id}]" if callspec is not None and not templated else title
+            oracle = oracle_of(item)
+            if oracle not in ORACLES:
+                self.collection_errors.append(
+                    f"{item.nodeid}: unknown oracle {oracle!r}; expected one of {list(ORACLES)}")
+                continue
             self._names[item.nodeid] = (name, float(marker.args[0]))
+            self.oracles[item.nodeid] = oracle
         if self.functions is not None:
             # Grade only some functions (verify's mistake checks): the other tests never run.
             keep = [i for i in items if i.nodeid not in self._names
@@ -80,6 +95,10 @@ class GradingPlugin:
             if dropped:
                 config.hook.pytest_deselected(items=dropped)
             items[:] = keep
+
+    def pytest_make_parametrize_id(self, config: pytest.Config, val: Any, argname: str) -> str | None:
+        # a recorded Keras case as a parameter is named by its case name ("bce_f64")
+        return val.name if isinstance(val, BaselineCase) else None
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -125,7 +144,8 @@ class GradingPlugin:
             return report
         self._recorded.add(item.nodeid)
         if call.when == "call" and call.excinfo is None:
-            self.results.append(TestResult(name, points, points, "", Outcome.PASSED, call.duration))
+            self.results.append(TestResult(name, points, points, "", Outcome.PASSED, call.duration,
+                                           self.oracles[item.nodeid]))
             return report
         error = call.excinfo.value if call.excinfo else None
         if isinstance(error, GradingFailure) and error.outcome is not Outcome.GRADER_ERROR:
@@ -142,8 +162,45 @@ class GradingPlugin:
             printed = "".join(self.learner_proxy.stdout)[:1000]
             output += "\n  Your code printed:\n" + "\n".join("    " + l for l in printed.splitlines()[:15])
         self.results.append(TestResult(name, points, 0.0, output[:MAX_OUTPUT_CHARS], outcome,
-                                       call.duration))
+                                       call.duration, self.oracles[item.nodeid]))
         return report
+
+
+def oracle_of(item: pytest.Item) -> str:
+    """What a grader test compares with: its `oracle` marker's name; else "keras" when it reads
+    recorded Keras cases (a parameter, or a module-level name its code uses, holding
+    `BaselineCase`s); else "reference"."""
+    marker = item.get_closest_marker("oracle")
+    if marker is not None:
+        return marker.args[0] if marker.args else ""
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and any(_holds_case(v) for v in callspec.params.values()):
+        return "keras"
+    function = getattr(item, "function", None)
+    code = getattr(function, "__code__", None)
+    if code is not None:
+        module_names = getattr(function, "__globals__", {})
+        if any(_holds_case(module_names.get(n)) for n in _names_used(code)):
+            return "keras"
+    return "reference"
+
+
+def _names_used(code) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):  # a nested function, lambda or comprehension
+            names |= _names_used(const)
+    return names
+
+
+def _holds_case(value: Any) -> bool:
+    if isinstance(value, BaselineCase):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(isinstance(v, BaselineCase) for v in value)
+    if isinstance(value, dict):
+        return any(_holds_case(v) for v in value.values())
+    return False
 
 
 class _ReferenceModules:

@@ -22,6 +22,15 @@ from nnlab.outcome import Outcome
 
 RESULTS_VERSION = 1
 
+# What a grader test compared the learner's work with (its `oracle` marker): key -> the words
+# results.json and feedback.md use.
+ORACLES = {
+    "reference": "reference implementation",
+    "keras": "Keras 3 recorded output",
+    "numerical": "numerical gradient",
+    "sklearn": "scikit-learn's score",
+}
+
 
 @dataclass
 class TestResult:
@@ -35,6 +44,12 @@ class TestResult:
     output: str = ""  # why points were lost (empty when passed)
     outcome: Outcome = Outcome.PASSED
     seconds: float = 0.0
+    oracle: str = "reference"  # what it compared with: a key of ORACLES
+
+    @property
+    def compared_with(self) -> str:
+        """"Keras 3 recorded output", "reference implementation", ..."""
+        return ORACLES.get(self.oracle, self.oracle)
 
     @property
     def module(self) -> str:
@@ -91,7 +106,8 @@ class SubmissionResult:
             "tests": [
                 {"name": t.name, "score": t.score, "max_score": t.points,
                  "status": "passed" if t.passed else "failed",
-                 "output": t.output, "visibility": "visible"}
+                 "output": t.output, "visibility": "visible",
+                 "extra_data": {"oracle": t.oracle, "compared_with": t.compared_with}}
                 for t in self.tests
             ],
             "extra_data": {
@@ -113,7 +129,8 @@ class SubmissionResult:
         tests = [TestResult(name=t["name"], points=t["max_score"], score=t["score"],
                             output=t.get("output", ""),
                             outcome=Outcome(kinds[i]) if i < len(kinds) else
-                            (Outcome.PASSED if t["status"] == "passed" else Outcome.FAILED))
+                            (Outcome.PASSED if t["status"] == "passed" else Outcome.FAILED),
+                            oracle=(t.get("extra_data") or {}).get("oracle", "reference"))
                  for i, t in enumerate(data.get("tests", []))]
         return cls(learner=extra.get("learner", ""), tests=tests, modules=extra.get("modules", []),
                    ignored_files=extra.get("ignored_files", []), isolation=extra.get("sandbox", {}),
@@ -145,7 +162,8 @@ class SubmissionResult:
                           "NotImplementedError.\n\n")
             for test in tests:
                 mark = "passed" if test.passed else "FAILED"
-                out.write(f"- **{test.name}** ({_num(test.score)}/{_num(test.points)}) {mark}\n")
+                out.write(f"- **{test.name}** ({_num(test.score)}/{_num(test.points)}) {mark}; "
+                          f"compared with: {test.compared_with}\n")
                 if test.output and not test.passed:
                     for line in test.output.splitlines():
                         out.write(f"    {line}\n")
