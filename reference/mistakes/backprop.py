@@ -4,6 +4,7 @@ import math  # noqa: F401  (entries may use it)
 
 import numpy as np
 
+from reference.mistakes.helpers import _mistake_activate, _mistake_local_derivative
 from reference.mistakes.registry import mistake
 
 
@@ -37,18 +38,6 @@ def backprop_dense_backward_dW_transposed(dout, x, W, b):
     return dout @ W.T, dout.T @ x, dout.sum(axis=0)
 
 
-def _backprop_local_derivative(z, name):
-    # f'(z) with the curriculum's kink values; shared by the activation_backward entries.
-    z = np.asarray(z, dtype=np.float64)
-    s = 1 / (1 + np.exp(-np.clip(z, -500, 500)))
-    table = {
-        "linear": np.ones_like(z), "sigmoid": s * (1 - s), "tanh": 1 - np.tanh(z) ** 2,
-        "relu": (z > 0).astype(np.float64), "leaky_relu": np.where(z > 0, 1.0, 0.01),
-        "elu": np.where(z >= 0, 1.0, np.exp(np.minimum(z, 0))), "softplus": s,
-    }
-    return table[name]
-
-
 @mistake("backprop.activation_backward", same_signature=False,
          looks_like="the local derivative without the upstream gradient",
          why="the chain rule multiplies the local derivative by the gradient arriving from "
@@ -56,7 +45,7 @@ def _backprop_local_derivative(z, name):
 def backprop_activation_backward_no_upstream(da, z, name):
     """Takes (da, z, name): the upstream gradient, the pre-activation and the activation name
     given to activation_forward (same shapes); returns dz."""
-    return _backprop_local_derivative(z, name) * np.ones_like(np.asarray(da, dtype=np.float64))
+    return _mistake_local_derivative(z, name) * np.ones_like(np.asarray(da, dtype=np.float64))
 
 
 @mistake("backprop.activation_backward", same_signature=False,
@@ -79,8 +68,8 @@ def backprop_activation_backward_formula_on_z(da, z, name):
              "cache and compute da * f'(z); f'(f(z)) differs for sigmoid, tanh, ELU and softplus")
 def backprop_activation_backward_at_output(da, z, name):
     """Takes (da, z, name) as above; returns dz."""
-    a = _backprop_activate(np.asarray(z, dtype=np.float64), name)
-    return np.asarray(da, dtype=np.float64) * _backprop_local_derivative(a, name)
+    a = _mistake_activate(np.asarray(z, dtype=np.float64), name)
+    return np.asarray(da, dtype=np.float64) * _mistake_local_derivative(a, name)
 
 
 @mistake("backprop.mlp_backward", same_signature=False,
@@ -96,7 +85,7 @@ def backprop_mlp_backward_no_hidden_derivative(dout, X, params, hidden="relu", o
         inputs.append(a)
         z = a @ params[f"W{i}"] + params[f"b{i}"]
         zs.append(z)
-        a = z if i == n_layers else _backprop_activate(z, hidden)
+        a = z if i == n_layers else _mistake_activate(z, hidden)
     if output == "sigmoid":
         s = 1 / (1 + np.exp(-zs[-1]))
         delta = dout * s * (1 - s)
@@ -110,23 +99,7 @@ def backprop_mlp_backward_no_hidden_derivative(dout, X, params, hidden="relu", o
     return {k: grads[k] for i in range(1, n_layers + 1) for k in (f"W{i}", f"b{i}")}
 
 
-def _backprop_activate(z, name):
-    # The hidden activations, for the mlp_backward entry's forward pass.
-    if name == "linear":
-        return z
-    if name == "sigmoid":
-        return 1 / (1 + np.exp(-z))
-    if name == "tanh":
-        return np.tanh(z)
-    if name == "relu":
-        return np.maximum(z, 0)
-    if name == "leaky_relu":
-        return np.where(z >= 0, z, 0.01 * z)
-    if name == "elu":
-        return np.where(z > 0, z, np.expm1(np.minimum(z, 0)))
-    if name == "softplus":
-        return np.logaddexp(0, z)
-    raise ValueError(name)
+
 
 
 @mistake("backprop.init_mlp", looks_like="weights drawn from N(0, 1) without scaling",

@@ -60,3 +60,34 @@ def _mistake_rows_to_one(p):
     """Each row of p divided by its sum (Keras 3's first step of categorical cross-entropy)."""
     p = np.asarray(p)
     return p / np.sum(p, axis=-1, keepdims=True)
+
+
+def _mistake_local_derivative(z, name):
+    """f'(z) of the named activation, with the curriculum's kink values (float64)."""
+    z = np.asarray(z, dtype=np.float64)
+    s = 1 / (1 + np.exp(-np.clip(z, -500, 500)))
+    table = {
+        "linear": np.ones_like(z), "sigmoid": s * (1 - s), "tanh": 1 - np.tanh(z) ** 2,
+        "relu": (z > 0).astype(np.float64), "leaky_relu": np.where(z > 0, 1.0, 0.01),
+        "elu": np.where(z >= 0, 1.0, np.exp(np.minimum(z, 0))), "softplus": s,
+    }
+    return table[name]
+
+
+def _mistake_activate(z, name):
+    """The named activation of z (the hidden layers of an MLP)."""
+    if name == "linear":
+        return z
+    if name == "sigmoid":
+        return 1 / (1 + np.exp(-z))
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "relu":
+        return np.maximum(z, 0)
+    if name == "leaky_relu":
+        return np.where(z >= 0, z, 0.01 * z)
+    if name == "elu":
+        return np.where(z > 0, z, np.expm1(np.minimum(z, 0)))
+    if name == "softplus":
+        return np.logaddexp(0, z)
+    raise ValueError(name)
