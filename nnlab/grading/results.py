@@ -215,7 +215,11 @@ def write_submission_result(out_dir: Path, result: SubmissionResult) -> Path:
             target = folder / "figures" / figure.filename
             draw(figure, target.with_name(f".{target.name}.tmp.png"))
             os.replace(target.with_name(f".{target.name}.tmp.png"), target)
-    write_atomic(folder / "feedback.md", result.feedback_markdown())
+    markdown = result.feedback_markdown()
+    write_atomic(folder / "feedback.md", markdown)
+    from nnlab.reports.feedback_html import render
+
+    write_atomic(folder / "feedback.html", render(markdown, folder))
     write_atomic(folder / "results.json", json.dumps(result.to_gradescope(), indent=2) + "\n")
     return folder
 
