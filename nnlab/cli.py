@@ -6,6 +6,7 @@ line naming what is wrong when it could not run.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -241,6 +242,33 @@ def baselines_record(course: Optional[Path] = CourseOption,
         errors.print(f"[yellow]reference disagrees:[/] {line}", highlight=False)
     console.print(f"{len(written)} baseline file(s) written; the reference "
                   f"{'agrees with every case' if not disagreements else f'disagrees on {len(disagreements)} case(s)'}.")
+
+
+gradescope_app = typer.Typer(no_args_is_help=True, help="Gradescope: an autograder.zip that "
+                             "grades each submission with nnlab.")
+app.add_typer(gradescope_app, name="gradescope")
+
+
+@gradescope_app.command("build")
+def gradescope_build(out: Path = typer.Option(Path("autograder.zip"), "--out", help="the zip to write"),
+                     course: Optional[Path] = CourseOption) -> None:
+    """Write autograder.zip (setup.sh, run_autograder, the course's graders and nnlab itself)."""
+    from nnlab.gradescope import build_bundle
+
+    try:
+        loaded = load_course(course)
+        if out.is_dir():
+            fail(f"--out {out}: is a folder; name the .zip to write")
+        path = build_bundle(loaded, out)
+    except CourseError as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"--out {out}: cannot write it ({error.strerror or error})")
+    if not os.environ.get(loaded.secret_seed_env):
+        errors.print(f"[bold yellow]warning:[/] ${loaded.secret_seed_env} is not set: the bundle "
+                     f"grades with the published development seed.")
+    console.print(f"Wrote {path}: upload it on Gradescope's Configure Autograder page.",
+                  highlight=False)
 
 
 def main() -> None:  # pragma: no cover
