@@ -74,7 +74,7 @@ def discover(paths: list[Path], modules: list[str]) -> tuple[list[Entry], list[s
     notes: list[str] = []
     for path in paths:
         if not path.exists():
-            raise SubmissionError(f"{path}: no such file or folder")
+            raise SubmissionError(f"{path}: no such folder or .zip")
         if path.is_file():
             if path.suffix.lower() == ".zip":
                 entries.append(Entry(learner_id(path.name), path, "zip"))
