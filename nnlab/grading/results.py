@@ -131,10 +131,10 @@ class SubmissionResult:
 
     @classmethod
     def from_gradescope(cls, data: dict[str, Any]) -> "SubmissionResult":
+        if not isinstance(data, dict) or not isinstance(data.get("extra_data", {}), dict):
+            raise TypeError(f"a {type(data).__name__}, not an nnlab results object")
         extra = data.get("extra_data", {})
         kinds = extra.get("kinds") or []
-        if not isinstance(data, dict) or not isinstance(extra, dict):
-            raise TypeError("not an nnlab results object")
         tests = [TestResult(name=t["name"], points=t["max_score"], score=t.get("score", 0.0),
                             output=t.get("output", ""),
                             outcome=Outcome(kinds[i]) if i < len(kinds) else
