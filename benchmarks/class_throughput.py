@@ -1,12 +1,15 @@
 """Learners graded per minute for a class of complete submissions, and one learner's cost.
 
     .venv/bin/python benchmarks/class_throughput.py [--learners 100] [--jobs 2]
+        [--nbgrader-learners 10] [--otter PATH --otter-learners 5]
 
-Builds a class of copies of solutions/ (activations, losses, conv) in a temporary folder, times
+Builds a class of copies of solutions/ (activations, losses) in a temporary folder, times
 `nnlab grade CLASS --jobs N` as a whole process, then one learner as a whole process, then one
-learner in this process broken down: course load, reading, worker start-up, graders (which
-include the learner calls), writing. The comparison with `nbgrader autograde` and `otter run`
-is described in benchmarks/README.md.
+learner in this process broken down: importing, course load and reading, worker start-up,
+graders (which include the learner calls), writing. Beside it, on the same work as notebooks
+(benchmarks/notebook_tools.py): `nbgrader autograde` of a class and `otter run` (no
+containers) of single submissions, if `--otter` names an otter executable (install
+otter-grader into a separate virtualenv; it is not an nnlab dependency).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MODULES = ("activations", "losses", "conv")
+MODULES = ("activations", "losses")
 
 
 def make_class(folder: Path, n: int) -> Path:
@@ -68,6 +71,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--learners", type=int, default=100)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--nbgrader-learners", type=int, default=0)
+    parser.add_argument("--otter", default="")
+    parser.add_argument("--otter-learners", type=int, default=2)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
@@ -79,6 +85,25 @@ def main() -> None:
         print(f"one learner as a whole process: {one:.2f} s")
         for what, s in breakdown(klass / "learner001", scratch / "parts").items():
             print(f"  {what:45s} {s:6.2f} s")
+        sys.path.insert(0, str(Path(__file__).parent))
+        import notebook_tools as tools
+
+        rate = 60 * args.learners / seconds
+        if args.nbgrader_learners:
+            folder = tools.nbgrader_course(scratch / "nbgrader", args.nbgrader_learners)
+            nb = tools.time_nbgrader(sys.executable, folder)
+            nb_one = tools.time_nbgrader(sys.executable, tools.nbgrader_course(scratch / "nb1", 1))
+            nb_rate = 60 * args.nbgrader_learners / nb
+            print(f"nbgrader autograde, {args.nbgrader_learners} learners: {nb:.1f} s, "
+                  f"{nb_rate:.1f} learners/minute (nnlab {rate / nb_rate:.1f}x); one learner "
+                  f"{nb_one:.2f} s (nnlab {nb_one / one:.1f}x faster)")
+        if args.otter:
+            bundle, submission = tools.otter_assignment(scratch / "otter", args.otter)
+            ot = tools.time_otter(args.otter, bundle, submission, args.otter_learners)
+            ot_rate = 60 * args.otter_learners / ot
+            print(f"otter run, {args.otter_learners} submissions one after another: {ot:.1f} s, "
+                  f"{ot_rate:.1f} learners/minute (nnlab {rate / ot_rate:.1f}x); one learner "
+                  f"{ot / args.otter_learners:.2f} s (nnlab {ot / args.otter_learners / one:.1f}x faster)")
 
 
 if __name__ == "__main__":
