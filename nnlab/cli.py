@@ -131,10 +131,13 @@ def grade(paths: list[Path] = typer.Argument(..., help="the class: folders of mo
                  f"({', '.join(loaded.assignment(assignment).modules)}); nothing to grade")
     except CourseError as error:
         fail(str(error))
+    for path in paths:
+        if not path.exists():
+            fail(f"{path}: no such folder or .zip")
     missing = ungraded_modules(loaded, assignment)
     if missing:
         errors.print(f"[yellow]note:[/] no grader yet for {', '.join(missing)} (listed in course.yml); "
-                     f"those modules are not graded and not counted", highlight=False)
+                     f"those modules are not graded and not counted", highlight=False, soft_wrap=True)
     jobs = jobs or os.cpu_count() or 1
     report = BatchReport()
     with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
@@ -160,7 +163,7 @@ def grade(paths: list[Path] = typer.Argument(..., help="the class: folders of mo
         except BatchError as error:
             fail(str(error))
     for note in report.notes:
-        errors.print(f"[yellow]note:[/] {note}", highlight=False)
+        errors.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
     if not results and not report.notes:
         fail(f"no submissions in {', '.join(map(str, paths))}")
     from nnlab.reports.class_summary import write_class_reports
