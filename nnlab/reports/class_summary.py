@@ -115,7 +115,7 @@ def _histogram_svg(percents: list[float]) -> str:
     parts = [f'<svg class="chart" id="histogram" role="img" aria-label="score histogram" '
              f'width="{width}" height="{height + 40}" viewBox="0 0 {width} {height + 40}">']
     for i, count in enumerate(bins):
-        h = round(height * count / top)
+        h = round((height - 20) * count / top)  # headroom for the count above the bar
         x = 10 + i * (bar + 3)
         parts.append(f'<rect x="{x}" y="{height - h}" width="{bar}" height="{h}" fill="#4a7fb5">'
                      f"<title>{i * 10}-{i * 10 + 10}%: {count}</title></rect>")
