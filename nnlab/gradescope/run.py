@@ -13,7 +13,6 @@ import sys
 import time
 from pathlib import Path
 
-from nnlab.outcome import Outcome
 
 
 def public_checks(folder: Path, course, modules: list[str]) -> list[dict]:
