@@ -80,7 +80,8 @@ def grade_submission(path: Path | str | Submission, course: Course, *, assignmen
         result.figures = plugin.recorded_figures
         result.flags = merge_flags(result.flags, outcome_flags(result.tests))
         if result.error.startswith("grader problem"):
-            result.fault, result.error = result.error, ""
+            # nnlab's fault, not the learner's: to regrade (the error stays for older readers).
+            result.fault = result.error
     result.seconds = time.perf_counter() - started
     # 6. Write results.json, feedback.md and the figures.
     if out_dir is not None:
