@@ -15,9 +15,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-# Grade the embedded example class and print the class table.
+# Grade the example class (folders, a zip, a notebook, a hostile one) with the progress bar,
+# then print the class table and where summary.html is.
 demo: install
-	$(BIN)/nnlab grade examples/class --out out/demo --force
+	$(BIN)/python -m nnlab grade examples/class --out out/demo --force --format junit
 
 # The whole test suite (it also checks that exercises/ is up to date with solutions/).
 test: install

@@ -6,6 +6,7 @@ line naming what is wrong when it could not run.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -96,71 +97,106 @@ def check(target: Optional[str] = typer.Argument(None, help="MODULE or MODULE.FU
                   f"more cases than these.")
 
 
-def _expand(paths: list[Path], modules: list[str]) -> list[Path]:
-    """A folder holding module files is one submission; otherwise each subfolder is one."""
-    submissions: list[Path] = []
-    names = {f"{m}.py" for m in modules}
-    for path in paths:
-        if not path.exists():
-            fail(f"{path}: no such folder")
-        if not path.is_dir():
-            fail(f"{path}: a submission is a folder of <module>.py files")
-        if any((path / n).exists() for n in names) or not any(p.is_dir() for p in path.iterdir()):
-            submissions.append(path)
-        else:
-            submissions.extend(sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")))
-    return submissions
-
-
 @app.command()
-def grade(paths: list[Path] = typer.Argument(..., help="submission folders (learner id = folder "
-                                              "name), or folders of them"),
+def grade(paths: list[Path] = typer.Argument(..., help="the class: folders of module files or "
+                                              "notebooks, .zip files, an nbgrader submitted/ tree, "
+                                              "or folders of them (learner id = folder/zip name)"),
           out: Path = typer.Option(Path("nnlab-results"), "--out", help="where results go"),
-          jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="submissions graded in parallel"),
-          assignment: Optional[str] = typer.Option(None, "--assignment", "-a", help="grade this "
-                                                   "assignment's modules (missing ones score zero)"),
+          jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="learners graded in parallel "
+                                   "(default: the number of cores)"),
+          assignment: Optional[str] = typer.Option(None, "--assignment", "-a", help="grade only "
+                                                   "this assignment (default: every assignment a "
+                                                   "submission touches, whole)"),
           force: bool = typer.Option(False, "--force", help="regrade even unchanged submissions"),
+          format: list[str] = typer.Option(["csv"], "--format", help="extra class outputs: csv "
+                                           "(always), junit"),
+          scheduler: Optional[str] = typer.Option(None, "--scheduler", help="a Dask scheduler "
+                                                  "address: grade on its workers"),
           course: Optional[Path] = CourseOption) -> None:
-    """Grade submissions: DIR/<learner>/results.json and feedback.md, and DIR/grades.csv."""
-    from nnlab.grading.runner import grade_batch
+    """Grade a class: DIR/<learner>/results.json, feedback.md, feedback.html; DIR/grades.csv and
+    DIR/summary.html."""
+    import os
 
+    from rich.progress import TimeRemainingColumn
+
+    from nnlab.grading.batch import BatchError, BatchReport, grade_batch, ungraded_modules
+
+    bad = [f for f in format if f not in ("csv", "junit")]
+    if bad:
+        fail(f"--format {bad[0]}: unknown (choose csv or junit)")
     try:
         loaded = load_course(course)
-        if assignment:
-            loaded.assignment(assignment)
+        if assignment and not set(loaded.assignment(assignment).modules) & set(loaded.graded_modules()):
+            fail(f"assignment {assignment!r} has no module with a grader yet "
+                 f"({', '.join(loaded.assignment(assignment).modules)}); nothing to grade")
     except CourseError as error:
         fail(str(error))
-    submissions = _expand(paths, loaded.modules)
-    if not submissions:
-        fail(f"no submission folders in {', '.join(map(str, paths))}")
-    with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-                  TimeElapsedColumn(), console=errors, transient=True,
-                  disable=not errors.is_terminal) as progress:
-        task = progress.add_task("", total=len(submissions))
+    for path in paths:
+        if not path.exists():
+            fail(f"{path}: no such folder or .zip")
+    missing = ungraded_modules(loaded, assignment)
+    if missing:
+        errors.print(f"[yellow]note:[/] no grader yet for {', '.join(missing)} (listed in course.yml); "
+                     f"those modules are not graded and not counted", highlight=False, soft_wrap=True)
+    jobs = jobs or os.cpu_count() or 1
+    report = BatchReport()
+    with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("left"),
+                  TimeRemainingColumn(), TextColumn("{task.description}"), console=errors,
+                  transient=True, disable=not errors.is_terminal) as progress:
+        task = progress.add_task("", total=None, rate="")
+
+        def started(total):
+            progress.update(task, total=total)
 
         def done(result, reused):
-            progress.update(task, advance=1, description=result.learner + (" (unchanged)" if reused else ""))
+            elapsed = progress.tasks[0].elapsed or 0.0
+            finished = progress.tasks[0].completed + 1
+            rate = f"{60 * finished / elapsed:.0f}/min" if elapsed > 0.5 else ""
+            progress.update(task, advance=1, rate=rate,
+                            description=result.learner + (" (unchanged)" if reused else ""))
 
-        results = grade_batch(submissions, loaded, out, assignment=assignment, jobs=jobs,
-                              force=force, on_result=done)
-    modules = sorted({m for r in results for m in r.modules}, key=loaded.modules.index)
-    table = Table(title=f"{loaded.title}: {len(results)} submission(s)")
+        try:
+            results = grade_batch(paths, loaded, out, assignment=assignment, jobs=jobs, force=force,
+                                  on_result=done, on_start=started, report=report,
+                                  scheduler=scheduler)
+        except BatchError as error:
+            fail(str(error))
+    for note in report.notes:
+        errors.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
+    if not results and not report.notes:
+        fail(f"no submissions in {', '.join(map(str, paths))}")
+    from nnlab.reports.class_summary import write_class_reports
+
+    written = write_class_reports(out, loaded, junit="junit" in format)
+    modules = [m for m in loaded.modules if any(m in r.modules for r in results)]
+    table = Table(title=f"{loaded.title}: {len(results)} learner(s)")
     table.add_column("learner")
     table.add_column("score", justify="right")
     for module in modules:
         table.add_column(module, justify="right")
-    table.add_column("notes")
+    table.add_column("status")
+    table.add_column("notes and flags")
     for result in results:
         per = result.module_scores()
-        notes = result.error or (f"{len(result.grader_errors)} grader error(s)" if result.grader_errors else "")
-        cells = [f"{per[m][0]:g}/{per[m][1]:g}" if m in per else "-" for m in modules]
-        table.add_row(result.learner, f"{result.score:g}/{result.max_score:g}", *cells, notes[:80])
+        note = result.fault or result.error or (
+            f"{len(result.grader_errors)} grader error(s)" if result.grader_errors else "")
+        note = "; ".join(x for x in [note, *result.flags] if x)
+        regrade = result.status == "regrade"
+        cells = ["" if regrade else f"{per[m][0]:g}/{per[m][1]:g}" if m in per else "-"
+                 for m in modules]
+        score = "" if regrade else f"{result.score:g}/{result.max_score:g}"
+        status = {"graded": "graded", "refused": "[red]refused[/]",
+                  "regrade": "[yellow]regrade[/]"}[result.status]
+        table.add_row(result.learner, score, *cells, status, note[:120])
     console.print(table)
-    console.print(f"Results in {out}/ (results.json and feedback.md per learner, grades.csv).",
-                  highlight=False)
-    if any(r.grader_errors for r in results):
-        errors.print("[bold yellow]warning:[/] some tests hit grader errors (see notes); those "
-                     "points are not the learners' fault.")
+    console.print(f"{report.graded} graded, {report.reused} unchanged since the last run. Results in "
+                  f"{out}/: per learner results.json, feedback.md, feedback.html; "
+                  f"{', '.join(p.name for p in written)}.", highlight=False)
+    console.print(f"Class summary: {out / 'summary.html'}", highlight=False)
+    if any(r.status == "regrade" for r in results):
+        errors.print("[bold yellow]warning:[/] nnlab or a grader failed on some learners (status "
+                     "regrade): no score is recorded for them; run again to regrade them.")
 
 
 @app.command()
@@ -209,6 +245,33 @@ def baselines_record(course: Optional[Path] = CourseOption,
         errors.print(f"[yellow]reference disagrees:[/] {line}", highlight=False)
     console.print(f"{len(written)} baseline file(s) written; the reference "
                   f"{'agrees with every case' if not disagreements else f'disagrees on {len(disagreements)} case(s)'}.")
+
+
+gradescope_app = typer.Typer(no_args_is_help=True, help="Gradescope: an autograder.zip that "
+                             "grades each submission with nnlab.")
+app.add_typer(gradescope_app, name="gradescope")
+
+
+@gradescope_app.command("build")
+def gradescope_build(out: Path = typer.Option(Path("autograder.zip"), "--out", help="the zip to write"),
+                     course: Optional[Path] = CourseOption) -> None:
+    """Write autograder.zip (setup.sh, run_autograder, the course's graders and nnlab itself)."""
+    from nnlab.gradescope import build_bundle
+
+    try:
+        loaded = load_course(course)
+        if out.is_dir():
+            fail(f"--out {out}: is a folder; name the .zip to write")
+        path = build_bundle(loaded, out)
+    except CourseError as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"--out {out}: cannot write it ({error.strerror or error})")
+    if not os.environ.get(loaded.secret_seed_env):
+        errors.print(f"[bold yellow]warning:[/] ${loaded.secret_seed_env} is not set: the bundle "
+                     f"grades with the published development seed.")
+    console.print(f"Wrote {path}: upload it on Gradescope's Configure Autograder page.",
+                  highlight=False)
 
 
 def main() -> None:  # pragma: no cover

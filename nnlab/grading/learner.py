@@ -37,6 +37,11 @@ class LearnerProxy:
         self.comparator = comparator
         self.stdout: list[str] = []  # learner prints during the current test
         self.seconds_per_call: float | None = None  # a test's own limit, when it sets one
+        # A function that once ran past its limit is not waited on again in this grading: later
+        # calls fail at once with the first reason, so a hang costs one time limit per function,
+        # not one per test. A slow but correct function never times out, so it is never tripped;
+        # a later test that grants a longer limit (seconds_per_call) still runs it.
+        self.timed_out: dict[str, tuple[str, float]] = {}
 
     def __getattr__(self, module: str) -> "ModuleProxy":
         if module.startswith("_"):
@@ -85,7 +90,8 @@ class LearnerProxy:
     # -- calls -----------------------------------------------------------------------------
     def call_function(self, module: str, name: str, args: tuple, kwargs: dict) -> CallResult:
         worker = self.worker(module)
-        return self._settle(worker, lambda: worker.call(name, _refs(args), _refs(kwargs)))
+        return self._settle(worker, lambda: worker.call(name, _refs(args), _refs(kwargs)),
+                            f"{module}.{name}")
 
     def module_value(self, module: str, name: str) -> Any:
         worker = self.worker(module)
@@ -97,21 +103,29 @@ class LearnerProxy:
 
     def method_call(self, obj: Opaque, name: str, *args: Any, **kwargs: Any) -> CallResult:
         worker = _owner(obj)
-        return self._settle(worker, lambda: worker.call_method(obj, name, _refs(args), _refs(kwargs)))
+        return self._settle(worker, lambda: worker.call_method(obj, name, _refs(args), _refs(kwargs)),
+                            f"{worker.module}.{getattr(obj, 'type_name', 'object')}.{name}")
 
     def attribute(self, obj: Opaque, name: str) -> Any:
         worker = _owner(obj)
         return self._settle(worker, lambda: worker.attribute(obj, name)).value
 
-    def _settle(self, worker: Worker, request: Callable[[], CallResult]) -> CallResult:
+    def _settle(self, worker: Worker, request: Callable[[], CallResult], key: str = "") -> CallResult:
         """Run one request with this test's time limit; keep what learner code printed, and tag
         opaque values with their worker so they can be passed back to it."""
+        limit = self.seconds_per_call or self._limits.seconds_per_test
+        if key and key in self.timed_out and limit <= self.timed_out[key][1]:
+            raise LearnerFailure(Outcome.TIMEOUT, f"{self.timed_out[key][0]} (an earlier call of "
+                                 f"{key} ran past the limit, so it was not run again)")
         worker.seconds_per_call = self.seconds_per_call
         try:
             result = request()
         except LearnerFailure as failure:
             if failure.stdout:
                 self.stdout.append(failure.stdout)
+            if key and failure.outcome is Outcome.TIMEOUT:
+                self.timed_out[key] = (failure.message.splitlines()[0] if failure.message
+                                       else "timed out", limit)
             raise
         if result.stdout:
             self.stdout.append(result.stdout)

@@ -74,7 +74,19 @@ class SubmissionResult:
     digest: str = ""
     seconds: float = 0.0
     error: str = ""  # set when grading could not run at all (reported, not scored as zero)
+    fault: str = ""  # nnlab's own failure on this submission: to regrade, never a score
+    flags: list[str] = field(default_factory=list)  # behaviour an instructor should review
     figures: list = field(default_factory=list)  # nnlab.grading.figures.Figure, drawn beside feedback.md
+
+    @property
+    def status(self) -> str:
+        """graded; refused (the hand-in could not be graded: the learner's error, scored zero);
+        regrade (nnlab or a grader failed: no score is recorded until it is graded again)."""
+        if self.fault or self.grader_errors:
+            return "regrade"
+        if self.error:
+            return "refused"
+        return "graded"
 
     @property
     def score(self) -> float:
@@ -96,20 +108,25 @@ class SubmissionResult:
         return scores
 
     # -- Gradescope ----------------------------------------------------------------------------
-    def to_gradescope(self) -> dict[str, Any]:
-        return {
+    def to_gradescope(self, visibility: str = "visible") -> dict[str, Any]:
+        """Gradescope's results.json. A result to regrade carries no score at all (neither the
+        total nor the faulted tests'), so an upload can never show a grader fault as a zero."""
+        tests = []
+        for t in self.tests:
+            test = {"name": t.name, "score": t.score, "max_score": t.points,
+                    "status": "passed" if t.passed else "failed",
+                    "output": t.output, "visibility": visibility,
+                    "extra_data": {"oracle": t.oracle, "compared_with": t.compared_with}}
+            if t.outcome is Outcome.GRADER_ERROR:
+                del test["score"]
+            tests.append(test)
+        data = {
             "score": self.score,
             "max_score": self.max_score,
             "output": self.summary(),
             "visibility": "visible",
             "stdout_visibility": "hidden",
-            "tests": [
-                {"name": t.name, "score": t.score, "max_score": t.points,
-                 "status": "passed" if t.passed else "failed",
-                 "output": t.output, "visibility": "visible",
-                 "extra_data": {"oracle": t.oracle, "compared_with": t.compared_with}}
-                for t in self.tests
-            ],
+            "tests": tests,
             "extra_data": {
                 "nnlab_results_version": RESULTS_VERSION,
                 "learner": self.learner, "modules": self.modules,
@@ -118,15 +135,23 @@ class SubmissionResult:
                 "kinds": [t.outcome.value for t in self.tests],
                 "grader_errors": [t.name for t in self.grader_errors],
                 "error": self.error,
+                "fault": self.fault,
+                "status": self.status,
+                "flags": self.flags,
                 "figures": [f"figures/{f.filename}" for f in self.figures],
             },
         }
+        if self.status == "regrade":
+            del data["score"]
+        return data
 
     @classmethod
     def from_gradescope(cls, data: dict[str, Any]) -> "SubmissionResult":
+        if not isinstance(data, dict) or not isinstance(data.get("extra_data", {}), dict):
+            raise TypeError(f"a {type(data).__name__}, not an nnlab results object")
         extra = data.get("extra_data", {})
         kinds = extra.get("kinds") or []
-        tests = [TestResult(name=t["name"], points=t["max_score"], score=t["score"],
+        tests = [TestResult(name=t["name"], points=t["max_score"], score=t.get("score", 0.0),
                             output=t.get("output", ""),
                             outcome=Outcome(kinds[i]) if i < len(kinds) else
                             (Outcome.PASSED if t["status"] == "passed" else Outcome.FAILED),
@@ -135,10 +160,13 @@ class SubmissionResult:
         return cls(learner=extra.get("learner", ""), tests=tests, modules=extra.get("modules", []),
                    ignored_files=extra.get("ignored_files", []), isolation=extra.get("sandbox", {}),
                    digest=extra.get("submission_sha256", ""), seconds=extra.get("seconds", 0.0),
-                   error=extra.get("error", ""))
+                   error=extra.get("error", ""), fault=extra.get("fault", ""),
+                   flags=list(extra.get("flags", [])))
 
     # -- words for people --------------------------------------------------------------------
     def summary(self) -> str:
+        if self.fault:
+            return f"Not graded yet: nnlab failed on this submission (not your fault; it will be regraded): {self.fault}"
         if self.error:
             return f"Grading could not run: {self.error}"
         parts = [f"{m} {_num(got)}/{_num(total)}" for m, (got, total) in self.module_scores().items()]
@@ -205,7 +233,11 @@ def write_submission_result(out_dir: Path, result: SubmissionResult) -> Path:
             target = folder / "figures" / figure.filename
             draw(figure, target.with_name(f".{target.name}.tmp.png"))
             os.replace(target.with_name(f".{target.name}.tmp.png"), target)
-    write_atomic(folder / "feedback.md", result.feedback_markdown())
+    markdown = result.feedback_markdown()
+    write_atomic(folder / "feedback.md", markdown)
+    from nnlab.reports.feedback_html import render
+
+    write_atomic(folder / "feedback.html", render(markdown, folder))
     write_atomic(folder / "results.json", json.dumps(result.to_gradescope(), indent=2) + "\n")
     return folder
 
@@ -218,16 +250,58 @@ def read_submission_result(out_dir: Path, learner: str) -> SubmissionResult | No
         return None
 
 
+def read_all_results(out_dir: Path) -> tuple[list[SubmissionResult], list[str]]:
+    """Every learner's results.json in `out_dir`, and one line per file that cannot be read."""
+    results, unreadable = [], []
+    for path in sorted(out_dir.glob("*/results.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            result = SubmissionResult.from_gradescope(data)
+            if not result.learner:
+                raise KeyError("learner")
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            unreadable.append(f"{path}: not an nnlab results file ({type(error).__name__}: {error})"[:300])
+            continue
+        results.append(result)
+    return results, unreadable
+
+
+def module_maxima(results: list[SubmissionResult], modules: list[str]) -> dict[str, float]:
+    """Each module's maximum, from the learners who were graded on it (all agree on a course)."""
+    maxima = {m: 0.0 for m in modules}
+    for result in results:
+        if result.status != "graded":
+            continue
+        for module, (_, total) in result.module_scores().items():
+            if module in maxima:
+                maxima[module] = max(maxima[module], total)
+    return maxima
+
+
+CSV_FIXED = ["learner", "total", "maximum", "percent", "status", "flags", "note"]
+
+
 def write_grades_csv(out_dir: Path, results: list[SubmissionResult], modules: list[str]) -> Path:
-    """One row per learner: total, maximum, and each module's score."""
+    """grades.csv for an LMS import: one row per learner, each module's column headed with its
+    maximum ("activations (58)"), then total, maximum, percent and status. A learner to regrade
+    (status `regrade`) has empty score cells, never a zero; a refused hand-in scores zero.
+    A module the learner did not submit scores zero when it is part of what was graded."""
+    maxima = module_maxima(results, modules)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["learner", "score", "max_score", *modules, "grader_errors", "error"])
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["learner", *[f"{m} ({_num(maxima[m])})" for m in modules], *CSV_FIXED[1:]])
     for result in sorted(results, key=lambda r: r.learner):
         per_module = result.module_scores()
-        writer.writerow([result.learner, _num(result.score), _num(result.max_score),
-                         *[_num(per_module.get(m, (0.0, 0.0))[0]) for m in modules],
-                         len(result.grader_errors), result.error])
+        if result.status == "regrade":
+            cells = [""] * len(modules) + ["", _num(result.max_score), ""]
+        else:
+            cells = [_num(per_module[m][0]) if m in per_module else "" for m in modules]
+            percent = 100.0 * result.score / result.max_score if result.max_score else 0.0
+            cells += [_num(result.score), _num(result.max_score), f"{percent:.1f}"]
+        note = (result.fault or result.error or
+                (f"{len(result.grader_errors)} grader error(s)" if result.grader_errors else ""))
+        writer.writerow([result.learner, *cells, result.status, "; ".join(result.flags),
+                         " ".join(note.split())[:300]])
     path = out_dir / "grades.csv"
     write_atomic(path, buffer.getvalue())
     return path

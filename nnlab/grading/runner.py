@@ -1,10 +1,7 @@
-"""Grading: one submission (pytest on graders/ with the nnlab plugin), or a batch of them.
+"""Grading one submission: pytest on graders/ with the nnlab plugin, in this process.
 
-`grade_submission` grades one folder in this process. `grade_batch` grades many, in parallel
-processes when asked, writing each learner's results as soon as they are known, skipping
-learners whose results already match their unchanged submission (so an interrupted batch
-resumes), and turning any failure to grade one submission into that submission's error,
-never the batch's.
+`grade_submission` grades one folder (or an already-read `Submission`, from nnlab.intake) top to
+bottom. Batches of learners are nnlab.grading.batch's.
 """
 
 from __future__ import annotations
@@ -16,10 +13,7 @@ import os
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from multiprocessing import get_context
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 import pytest
@@ -28,22 +22,25 @@ from nnlab.course import Course
 from nnlab.grading.compare import Comparator
 from nnlab.grading.learner import LearnerProxy
 from nnlab.grading.plugin import GradingPlugin
-from nnlab.grading.results import (SubmissionResult, read_submission_result, write_grades_csv,
-                                   write_submission_result)
-from nnlab.grading.submission import Submission, SubmissionError, read_submission
+from nnlab.grading.results import SubmissionResult, write_submission_result
+from nnlab.grading.submission import Submission, read_submission
+from nnlab.intake.review import merge_flags, outcome_flags, review_flags
 from nnlab.sandbox.worker import WORKER_MAIN
 
 
 def choose_modules(course: Course, submission: Submission, assignment: str | None) -> list[str]:
-    """The modules to grade: an assignment's (submitted or not), else those submitted."""
+    """The modules to grade: an assignment's (submitted or not); without one, every assignment
+    the submission touches, whole, so a module left out scores zero and counts in the maximum.
+    Modules without a grader file are not graded (the batch names them at start-up)."""
     graded = course.graded_modules()
     if assignment:
         return [m for m in course.assignment(assignment).modules if m in graded]
     present = {*submission.modules, *submission.problems}
-    return [m for m in graded if m in present]
+    wanted = {m for a in course.assignments if present & set(a.modules) for m in a.modules}
+    return [m for m in graded if m in wanted]
 
 
-def grade_submission(path: Path | str, course: Course, *, assignment: str | None = None,
+def grade_submission(path: Path | str | Submission, course: Course, *, assignment: str | None = None,
                      learner: str | None = None, out_dir: Path | None = None,
                      warn_seed: bool = True, functions: set[str] | None = None,
                      comparator: Comparator | None = None) -> SubmissionResult:
@@ -55,12 +52,16 @@ def grade_submission(path: Path | str, course: Course, *, assignment: str | None
     """
     started = time.perf_counter()
     # 1. Read the submission: the course's module files only, into memory.
-    submission = read_submission(path, course.modules, learner)
+    if isinstance(path, Submission):
+        submission, path = path, path.path
+    else:
+        submission = read_submission(path, course.modules, learner)
     # 2. Choose the modules to grade.
     modules = choose_modules(course, submission, assignment)
     result = SubmissionResult(learner=submission.learner, modules=modules,
                               ignored_files=submission.ignored,
-                              digest=grading_digest(submission.digest(), course, modules))
+                              digest=grading_digest(submission.digest(), course, modules),
+                              flags=review_flags(submission, modules))
     if not modules:
         looked_for = ", ".join(f"{m}.py" for m in course.graded_modules())
         result.error = f"no gradable module files in {path} (looked for {looked_for})"
@@ -77,6 +78,10 @@ def grade_submission(path: Path | str, course: Course, *, assignment: str | None
         # 5. Collect the outcomes.
         result.tests = plugin.results
         result.figures = plugin.recorded_figures
+        result.flags = merge_flags(result.flags, outcome_flags(result.tests))
+        if result.error.startswith("grader problem"):
+            # nnlab's fault, not the learner's: to regrade (the error stays for older readers).
+            result.fault = result.error
     result.seconds = time.perf_counter() - started
     # 6. Write results.json, feedback.md and the figures.
     if out_dir is not None:
@@ -131,88 +136,13 @@ def hidden_paths(course: Course, submission: Path, out_dir: Path | None) -> list
     return sorted(set(hidden))
 
 
-# -- batches -----------------------------------------------------------------------------------
+def __getattr__(name: str):
+    """`grade_batch` moved to nnlab.grading.batch; still importable from here."""
+    if name == "grade_batch":
+        from nnlab.grading.batch import grade_batch
 
-
-def _grade_one(path: str, course: Course, assignment: str | None, out_dir: str) -> SubmissionResult:
-    """Grade and write one learner; any failure becomes that learner's error, not the batch's."""
-    learner = Path(path).resolve().name
-    try:
-        return grade_submission(path, course, assignment=assignment, out_dir=Path(out_dir),
-                                warn_seed=False)
-    except SubmissionError as error:
-        result = SubmissionResult(learner=learner, error=str(error))
-    except Exception as error:  # an nnlab fault: report it against this submission only
-        result = SubmissionResult(learner=learner, error=f"nnlab failed on this submission: "
-                                                         f"{type(error).__name__}: {error}")
-    write_submission_result(Path(out_dir), result)
-    return result
-
-
-def grade_batch(paths: list[Path], course: Course, out_dir: Path, *, assignment: str | None = None,
-                jobs: int = 1, force: bool = False,
-                on_result: Callable[[SubmissionResult, bool], None] | None = None) -> list[SubmissionResult]:
-    """Grade many submissions into `out_dir` and write `grades.csv`.
-
-    `on_result(result, reused)` is called as each learner finishes (reused: an earlier result
-    for the same unchanged submission was kept).
-    """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    course.secret_seed(warn=True)  # warn once, here, not in every worker process
-    results: list[SubmissionResult] = []
-    todo: list[str] = []
-    seen: dict[str, Path] = {}
-    for path in paths:
-        learner = path.resolve().name
-        if learner in seen:
-            result = SubmissionResult(learner=f"{learner}", error=(
-                f"{path}: learner id {learner!r} is also {seen[learner]}; grade them in separate runs"))
-            results.append(result)
-            if on_result:
-                on_result(result, False)
-            continue
-        seen[learner] = path
-        if not force and path.is_dir():
-            earlier = read_submission_result(out_dir, learner)
-            if earlier is not None and not earlier.error and _unchanged(earlier, path, course, assignment):
-                results.append(earlier)
-                if on_result:
-                    on_result(earlier, True)
-                continue
-        todo.append(str(path))
-    if jobs <= 1 or len(todo) <= 1:
-        for path in todo:
-            result = _grade_one(path, course, assignment, str(out_dir))
-            results.append(result)
-            if on_result:
-                on_result(result, False)
-    else:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-            futures = {pool.submit(_grade_one, p, course, assignment, str(out_dir)): p for p in todo}
-            for future in as_completed(futures):
-                try:
-                    result = future.result()
-                except Exception as error:  # the grading process itself died
-                    learner = Path(futures[future]).resolve().name
-                    result = SubmissionResult(learner=learner, error=f"grading process failed: {error}")
-                    write_submission_result(out_dir, result)
-                results.append(result)
-                if on_result:
-                    on_result(result, False)
-    modules = sorted({m for r in results for m in r.modules},
-                     key=lambda m: course.modules.index(m) if m in course.modules else 99)
-    write_grades_csv(out_dir, results, modules)
-    return sorted(results, key=lambda r: r.learner)
-
-
-def _unchanged(earlier: SubmissionResult, path: Path, course: Course, assignment: str | None) -> bool:
-    try:
-        submission = read_submission(path, course.modules)
-    except SubmissionError:
-        return False
-    modules = choose_modules(course, submission, assignment)
-    return earlier.digest == grading_digest(submission.digest(), course, modules) and \
-        earlier.modules == modules
+        return grade_batch
+    raise AttributeError(name)
 
 
 def grading_digest(submission_digest: str, course: Course, modules: list[str]) -> str:

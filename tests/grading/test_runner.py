@@ -83,7 +83,7 @@ def test_batch_writes_csv_and_resumes_unchanged_submissions(tmp_path, course, ma
     assert sorted(seen) == [("ada", False), ("ben", False)]
     rows = list(csv.DictReader((out / "grades.csv").open()))
     assert [r["learner"] for r in rows] == ["ada", "ben"]
-    assert float(rows[0]["score"]) == float(rows[0]["max_score"]) > float(rows[1]["score"])
+    assert float(rows[0]["total"]) == float(rows[0]["maximum"]) > float(rows[1]["total"])
     seen.clear()
     (ben / "losses.py").write_text((ROOT / "solutions" / "losses.py").read_text())
     grade_batch([ada, ben], course, out, on_result=lambda r, reused: seen.append((r.learner, reused)))

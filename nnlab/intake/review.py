@@ -1,0 +1,72 @@
+"""Behaviour an instructor should review, flagged in the table, grades.csv and summary.html.
+
+Flags never change a score: they point a person at a submission. From the hand-in: a planted
+file (`conftest.py`, `sitecustomize.py`, ...), imports beyond what the course allows, calls that
+try to end or signal a process. From the grading: timeouts, crashes (an exit or a kill) and
+replies that could not cross the sandbox boundary (spoofed return objects).
+"""
+
+from __future__ import annotations
+
+import ast
+
+from nnlab.outcome import Outcome
+
+# What learner modules may import: NumPy and the standard library's harmless corners.
+ALLOWED_IMPORTS = {"numpy", "math", "random", "typing", "functools", "itertools", "collections",
+                   "dataclasses", "__future__", "abc", "warnings", "time", "copy", "operator",
+                   "numbers", "enum", "statistics", "string", "re", "fractions", "decimal"}
+PLANTED = ("conftest.py", "sitecustomize.py", "usercustomize.py", "pytest.ini", "setup.cfg",
+           "tox.ini", "pyproject.toml", "__init__.py", ".pth")
+ESCAPES = {("os", "_exit"), ("os", "kill"), ("os", "killpg"), ("sys", "exit"), ("os", "abort"),
+           ("signal", "signal"), ("os", "fork"), ("os", "system"), ("subprocess", "Popen"),
+           ("subprocess", "run"), ("ctypes", "CDLL")}
+OUTCOME_FLAGS = {Outcome.TIMEOUT: "timeout", Outcome.CRASH: "crash (exit or kill)",
+                 Outcome.BAD_REPLY: "spoofed or unsendable return value"}
+
+
+def review_flags(submission, modules: list[str] | None = None) -> list[str]:
+    """Flags from the hand-in itself (`submission`: an nnlab Submission)."""
+    flags = []
+    planted = [n for n in submission.ignored if n.rsplit("/", 1)[-1] in PLANTED or n.endswith(".pth")]
+    if planted:
+        flags.append("planted file: " + ", ".join(sorted(planted)))
+    for name, content in sorted(submission.files.items()):
+        try:
+            tree = ast.parse(content.decode("utf-8", "replace"))
+        except (SyntaxError, ValueError):
+            continue  # a syntax error is the import's failure, graded as such
+        imports, escapes = set(), set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                imports.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imports.add(node.module.split(".")[0])
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                    and (node.value.id, node.attr) in ESCAPES:
+                escapes.add(f"{node.value.id}.{node.attr}")
+            elif isinstance(node, ast.Name) and node.id in ("exit", "quit", "__import__", "exec", "eval"):
+                escapes.add(node.id)
+        course_modules = set(modules or ())
+        forbidden = sorted(i for i in imports if i not in ALLOWED_IMPORTS and i not in course_modules)
+        if forbidden:
+            flags.append(f"forbidden import in {name}: {', '.join(forbidden)}")
+        if escapes:
+            flags.append(f"exit/kill/escape attempt in {name}: {', '.join(sorted(escapes))}")
+    return flags
+
+
+def outcome_flags(tests) -> list[str]:
+    counts: dict[str, int] = {}
+    for test in tests:
+        flag = OUTCOME_FLAGS.get(test.outcome)
+        if flag:
+            counts[flag] = counts.get(flag, 0) + 1
+    return [f"{flag} in {n} test(s)" for flag, n in counts.items()]
+
+
+def merge_flags(*groups: list[str]) -> list[str]:
+    seen: list[str] = []
+    for group in groups:
+        seen.extend(f for f in group if f not in seen)
+    return seen

@@ -1,0 +1,59 @@
+"""summary.html: item analysis and misconception counts are right; the page renders in Chromium."""
+
+import shutil
+import subprocess
+
+import pytest
+
+from nnlab.grading.results import SubmissionResult, TestResult
+from nnlab.outcome import Outcome
+from nnlab.reports.class_summary import item_analysis, junit_xml, misconceptions, summary_html
+
+
+def learner(name, passes, diagnosis=""):
+    tests = []
+    for i, passed in enumerate(passes):
+        output = "" if passed else f"wrong.\n  Diagnosis: your sigmoid_grad looks like {diagnosis}: no" \
+            if diagnosis and i == 0 else ("" if passed else "wrong")
+        tests.append(TestResult(f"activations.sigmoid_grad: case {i}" if i == 0 else f"activations.relu: case {i}",
+                                1, 1.0 if passed else 0.0, output,
+                                Outcome.PASSED if passed else Outcome.FAILED))
+    return SubmissionResult(learner=name, modules=["activations"], tests=tests)
+
+
+CLASS = [learner("a", [1, 1, 1]), learner("b", [0, 1, 1], "x*(1-x)"), learner("c", [0, 0, 1], "x*(1-x)"),
+         learner("d", [0, 0, 1]), learner("e", [1, 1, 1]),
+         SubmissionResult(learner="f", fault="RuntimeError: boom")]
+
+
+def test_item_analysis_finds_difficulty_and_discrimination():
+    items = {i.name: i for i in item_analysis(CLASS)}
+    first = items["activations.sigmoid_grad: case 0"]
+    assert first.takers == 5 and first.passed == 2 and first.difficulty == pytest.approx(0.4)
+    assert first.discrimination > 0.5  # the strong learners pass it
+    assert items["activations.relu: case 2"].warning.startswith("everyone passes")
+
+
+def test_misconceptions_count_learners_once_and_skip_regrades():
+    assert misconceptions(CLASS) == [("activations.sigmoid_grad", "x*(1-x)", 2, 5)]
+
+
+def test_junit_has_one_suite_per_learner():
+    xml = junit_xml(CLASS)
+    assert xml.count("<testsuite ") == 6 and "<failure" in xml and "<error" in xml
+
+
+def test_summary_renders_in_headless_chromium_without_console_errors(tmp_path):
+    browser = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
+                    if shutil.which(n)), None)
+    if browser is None:
+        pytest.skip("no Chromium here (.ci/run installs it with apt-get)")
+    page = tmp_path / "summary.html"
+    page.write_text(summary_html(CLASS, "Test class"), encoding="utf-8")
+    done = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu",
+                           "--enable-logging=stderr", "--v=0", "--dump-dom", page.as_uri()],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert 'id="histogram"' in done.stdout and "<rect" in done.stdout
+    console = [l for l in done.stderr.splitlines() if "CONSOLE" in l and ("Uncaught" in l or "ERROR" in l.upper())]
+    assert not console, console
