@@ -14,7 +14,9 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich import box
 from rich.table import Table
+from rich.text import Text
 
 from nnlab.course import CourseError, load_course
 from nnlab.grading.submission import SubmissionError
@@ -169,26 +171,33 @@ def grade(paths: list[Path] = typer.Argument(..., help="the class: folders of mo
     from nnlab.reports.class_summary import write_class_reports
 
     written = write_class_reports(out, loaded, junit="junit" in format)
-    modules = [m for m in loaded.modules if any(m in r.modules for r in results)]
-    table = Table(title=f"{loaded.title}: {len(results)} learner(s)")
-    table.add_column("learner")
-    table.add_column("score", justify="right")
-    for module in modules:
-        table.add_column(module, justify="right")
-    table.add_column("status")
-    table.add_column("notes and flags")
+    # One column per assignment, as a percentage (not one per module), so ten modules still fit
+    # 80 columns; the per-module scores are in grades.csv and each learner's feedback.
+    assignments = [a for a in loaded.assignments
+                   if any(m in r.modules for r in results for m in a.modules)]
+    table = Table(title=f"{loaded.title}: {len(results)} learner(s), % per assignment",
+                  box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
+    table.add_column("learner", overflow="fold", min_width=8)
+    table.add_column("score", justify="right", no_wrap=True, min_width=7)
+    for assignment in assignments:
+        table.add_column(assignment.id, justify="right", no_wrap=True, min_width=4, max_width=4)
+    table.add_column("status, notes and flags", overflow="ellipsis", no_wrap=True, max_width=22)
     for result in results:
         per = result.module_scores()
         note = result.fault or result.error or (
             f"{len(result.grader_errors)} grader error(s)" if result.grader_errors else "")
         note = "; ".join(x for x in [note, *result.flags] if x)
         regrade = result.status == "regrade"
-        cells = ["" if regrade else f"{per[m][0]:g}/{per[m][1]:g}" if m in per else "-"
-                 for m in modules]
+        cells = []
+        for assignment in assignments:
+            got = [per[m] for m in assignment.modules if m in per]
+            total = sum(t for _, t in got)
+            cells.append("" if regrade or not got else "-" if not total else
+                         f"{100 * sum(g for g, _ in got) / total:.0f}%")
         score = "" if regrade else f"{result.score:g}/{result.max_score:g}"
-        status = {"graded": "graded", "refused": "[red]refused[/]",
-                  "regrade": "[yellow]regrade[/]"}[result.status]
-        table.add_row(result.learner, score, *cells, status, note[:120])
+        status = Text("" if result.status == "graded" else result.status + ": ",
+                      style={"refused": "red", "regrade": "yellow"}.get(result.status, ""))
+        table.add_row(Text(result.learner), score, *cells, status + Text(note))
     console.print(table)
     console.print(f"{report.graded} graded, {report.reused} unchanged since the last run. Results in "
                   f"{out}/: per learner results.json, feedback.md, feedback.html; "
