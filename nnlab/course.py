@@ -217,6 +217,11 @@ def load_course(path: Path | str | None = None) -> Course:
         raise CourseError(f"{path}{where}: not valid YAML ({getattr(error, 'problem', error)})") from None
     if not isinstance(data, dict):
         raise CourseError(f"{path}: expected a mapping of settings at the top level")
+    repeated = _repeated_key(node)
+    if repeated:
+        key, line = repeated
+        raise CourseError(f"{path} line {line}: {key}: the key is given twice (YAML would keep "
+                          f"only the last one)")
     try:
         return Course.model_validate({**data, "root": path.parent.resolve()})
     except ValidationError as error:
@@ -230,6 +235,26 @@ def load_course(path: Path | str | None = None) -> Course:
         elif first["type"] == "missing":
             message = "required key is missing"
         raise CourseError(f"{path}{where}: {'.'.join(keys) or '(top level)'}: {message}") from None
+
+
+def _repeated_key(node: Any, prefix: str = "") -> tuple[str, int] | None:
+    """The first key given twice in one mapping, with its dotted path and the second line."""
+    if isinstance(node, yaml.MappingNode):
+        seen = set()
+        for key, value in node.value:
+            name = f"{prefix}{key.value}"
+            if key.value in seen:
+                return name, key.start_mark.line + 1
+            seen.add(key.value)
+            found = _repeated_key(value, name + ".")
+            if found:
+                return found
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            found = _repeated_key(item, f"{prefix[:-1]}[{i}]." if prefix else f"[{i}].")
+            if found:
+                return found
+    return None
 
 
 def _line_of(node: Any, loc: tuple) -> int | None:
