@@ -71,10 +71,10 @@ def test_a_module_may_raise_its_own_limits(tmp_path):
 
 def test_a_key_given_twice_is_named_with_its_line(tmp_path):
     text = (ROOT / "course.yml").read_text()
-    twice = text.replace("  output_kb: 8", "  output_kb: 8\n  output_kb: 16", 1)
+    twice = text.replace("  output_kb: 8 ", "  output_kb: 16\n  output_kb: 8 ", 1)
     (tmp_path / "course.yml").write_text(twice)
     with pytest.raises(CourseError) as error:
         load_course(tmp_path / "course.yml")
-    line = twice.splitlines().index("  output_kb: 16") + 1
+    line = twice.splitlines().index("  output_kb: 16") + 2
     assert str(error.value) == (f"{tmp_path / 'course.yml'} line {line}: limits.output_kb: the key "
                                 f"is given twice (YAML would keep only the last one)")
