@@ -168,6 +168,7 @@ def test_dense_backward_float32(learner, ref, rng):
                          exact_dtype=True)
 
 
+@pytest.mark.oracle("numerical")
 @pytest.mark.points(2)
 def test_dense_backward_numerical(learner, rng):
     """backprop.dense_backward: agrees with a numerical gradient of your dense_forward"""
@@ -249,6 +250,7 @@ def test_activation_backward_float32(learner, ref, rng):
         check_activation_backward(learner, ref, z, name, da, exact_dtype=True)
 
 
+@pytest.mark.oracle("numerical")
 @pytest.mark.points(2)
 def test_activation_backward_numerical(learner, rng):
     """backprop.activation_backward: agrees with a numerical gradient of your activation_forward"""
@@ -423,6 +425,7 @@ def test_mlp_backward_float32(learner, ref, rng):
                       exact_dtype=True)
 
 
+@pytest.mark.oracle("numerical")
 @pytest.mark.points(2)
 def test_mlp_backward_numerical(learner, rng):
     """backprop.mlp_backward: agrees with a numerical gradient of your mlp_forward"""

@@ -190,6 +190,7 @@ def check_loss_curve(learner, ref, figures, fit, name, title):
 # ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.oracle("sklearn")
 @pytest.mark.points(4)
 @pytest.mark.seconds_per_call(FIT_SECONDS)
 def test_classifier_digits(learner, rng):
@@ -201,6 +202,7 @@ def test_classifier_digits(learner, rng):
     judge_score("digits", float(np.mean(pred == case["y_test"])), "accuracy")
 
 
+@pytest.mark.oracle("sklearn")
 @pytest.mark.points(3)
 @pytest.mark.seconds_per_call(FIT_SECONDS)
 def test_classifier_lecture_set(learner, rng):
@@ -309,6 +311,7 @@ def test_classifier_float32(learner, rng):
 # ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.oracle("sklearn")
 @pytest.mark.points(3)
 @pytest.mark.seconds_per_call(FIT_SECONDS)
 def test_regressor_r2(learner, rng):
