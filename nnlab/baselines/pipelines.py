@@ -613,6 +613,28 @@ _slot("sklearn_MLPRegressor", "mlp.MLPRegressor", primary=True)(_sklearn_mlp)
 
 
 # ------------------------------------------------------------------------------------------
+# the XOR network (xor.py)
+# ------------------------------------------------------------------------------------------
+
+_XOR_PARAMS = ("W1", "b1", "W2", "b2")
+
+
+def _xor_params(case) -> dict:
+    return {key: case[key] for key in _XOR_PARAMS}
+
+
+_direct("xor_mlp", "xor.xor_forward", "y_hat", lambda case, output: ((case["X"], _xor_params(case)), {}))
+
+
+@_slot("xor_mlp", "xor.xor_train_step", primary=True)
+def _xor_train_step(case, fn, explicit):
+    new, loss = fn(_xor_params(case), case["X"], case["Y"], case.settings["lr"])
+    # the curriculum returns the loss as a Python float: compared in the case's dtype
+    return {"loss": np.asarray(loss, dtype=case.dtype),
+            **{f"{key}_next": new[key] for key in _XOR_PARAMS}}
+
+
+# ------------------------------------------------------------------------------------------
 # activations (activations.py)
 # ------------------------------------------------------------------------------------------
 

@@ -716,6 +716,53 @@ def _record_activations(rec: _Recording, keras, tf) -> None:
                 note=note, tolerance=tolerance)
 
 
+# The lecture's XOR network: Dense(H, sigmoid) -> Dense(1, sigmoid) on the four XOR points, its
+# output, its half-SSE loss (the lecture's 0.5 * sum((Y - Y_hat)**2) / N, written out in
+# TensorFlow: Keras has no such loss) and one plain SGD step on it by keras.optimizers.SGD.
+XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+XOR_Y = np.array([[0.0], [1.0], [1.0], [0.0]])
+XOR_LR = 0.5  # exact in float32, so Keras's float32 learning rate is exactly the curriculum's
+
+
+def _record_xor(rec: _Recording, keras, tf) -> None:
+    cases = [
+        # name, dtype, hidden units, note
+        ("f64_h2", "float64", 2, "the lecture's 2-2-1 sigmoid network, non-zero biases"),
+        ("f64_h3", "float64", 3, "three hidden units: no H == 2 hidden in a transposed weight"),
+        ("f32_h2", "float32", 2, "float32 weights and inputs stay float32"),
+    ]
+    for name, dtype, hidden, note in cases:
+        rng = rec.rng(name)
+        params = {"W1": _normal(rng, (2, hidden)), "b1": _normal(rng, (hidden,), 0.5),
+                  "W2": _normal(rng, (hidden, 1)), "b2": _normal(rng, (1,), 0.5)}
+        X, Y, *values = _cast(dtype, XOR_X, XOR_Y, *params.values())
+        params = dict(zip(params, values))
+        model = keras.Sequential([keras.Input((2,), dtype=dtype),
+                                  keras.layers.Dense(hidden, activation="sigmoid", dtype=dtype),
+                                  keras.layers.Dense(1, activation="sigmoid", dtype=dtype)])
+        model.layers[0].set_weights([params["W1"], params["b1"]])
+        model.layers[1].set_weights([params["W2"], params["b2"]])
+        variables = [v for layer in model.layers for v in (layer.kernel, layer.bias)]
+        xt, yt = tf.constant(X), tf.constant(Y)
+
+        def forward():
+            y_hat = model(xt)
+            loss = 0.5 * tf.reduce_sum((yt - y_hat) ** 2) / len(X)
+            return (y_hat, loss), loss
+
+        (y_hat, loss), grads = _tape(tf, forward, [], variables)
+        keras.optimizers.SGD(learning_rate=XOR_LR).apply_gradients(zip(grads, variables))
+        after = dict(zip(("W1", "b1", "W2", "b2"), (_numpy(v) for v in variables)))
+        rec.add(name, kind="xor_mlp", dtype=dtype,
+                keras=(f"keras.Sequential([Dense({hidden}, activation='sigmoid'), Dense(1, "
+                       f"activation='sigmoid')], dtype={dtype!r}), one "
+                       f"keras.optimizers.SGD(learning_rate={XOR_LR}) step on the half-SSE loss"),
+                inputs={"X": X, "Y": Y, **params},
+                outputs={"y_hat": y_hat, "loss": loss, **{f"{k}_next": v for k, v in after.items()}},
+                settings={"hidden": hidden, "lr": XOR_LR,
+                          "loss": "0.5 * sum((Y - y_hat)**2) / N, before the step"}, note=note)
+
+
 _RECORDERS = {
     "dense": _record_dense,
     "conv2d": _record_conv2d,
@@ -727,6 +774,7 @@ _RECORDERS = {
     "optimizers": _record_optimizers,
     "losses": _record_losses,
     "activations": _record_activations,
+    "xor": _record_xor,
 }
 
 
