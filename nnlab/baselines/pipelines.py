@@ -609,6 +609,20 @@ def _sklearn_mlp(case, fn, explicit):
 
 
 _slot("sklearn_MLPClassifier", "mlp.MLPClassifier", primary=True)(_sklearn_mlp)
+
+
+@_slot("keras_MLPClassifier", "mlp.MLPClassifier", primary=True)
+def _keras_mlp(case, fn, explicit):
+    """One fit of `fn` (seed 0) under the case's settings on the stored digits; its test
+    accuracy stands for both the mean and the worst of Keras's seeds (within the margin)."""
+    s = case.settings
+    model = fn(hidden_layer_sizes=tuple(s["hidden_layer_sizes"]), activation=s["activation"],
+               learning_rate_init=s["learning_rate_init"], max_iter=s["max_iter"],
+               batch_size=s["batch_size"], random_state=0)
+    model.fit(case["pixels_train"] / s["pixel_scale"], case["y_train"])
+    predicted = np.asarray(model.predict(case["pixels_test"] / s["pixel_scale"]))
+    accuracy = np.float64(np.mean(predicted == case["y_test"]))
+    return {"accuracy_mean": accuracy, "accuracy_min": accuracy}
 _slot("sklearn_MLPRegressor", "mlp.MLPRegressor", primary=True)(_sklearn_mlp)
 
 

@@ -763,6 +763,64 @@ def _record_xor(rec: _Recording, keras, tf) -> None:
                           "loss": "0.5 * sum((Y - y_hat)**2) / N, before the step"}, note=note)
 
 
+# A Keras MLP trained as the mlp grader trains the learner's MLPClassifier on the digits (the
+# sklearn_mlp family's "digits" case: the same split, hidden sizes, activation, Adam learning
+# rate, epochs and batch size), one fit per seed; its test accuracies are the Keras outcome the
+# learner's model is held to. The pixels are stored as integers 0..16 (X = pixels / 16), which
+# keeps the file small; op determinism keeps the recording byte-reproducible.
+KERAS_MLP_SEEDS = tuple(range(5))
+KERAS_MLP_MARGIN = 0.03
+
+
+def _record_keras_mlp(rec: _Recording, keras, tf) -> None:
+    try:
+        from sklearn.datasets import load_digits
+        from sklearn.model_selection import train_test_split
+    except ImportError:
+        raise BaselineError("nnlab baselines record -f keras_mlp needs scikit-learn for the "
+                            "digits: pip install scikit-learn") from None
+    name, estimator, settings, note = SKLEARN_MLP_CASES[0]
+    assert name == "digits" and estimator == "MLPClassifier"
+    digits = load_digits()
+    pixels = digits.data.astype(np.uint8)
+    P_train, P_test, y_train, y_test = train_test_split(
+        pixels, digits.target.astype(np.int64), test_size=0.2, random_state=42)
+    X_train, X_test = P_train / 16.0, P_test / 16.0
+    tf.config.experimental.enable_op_determinism()
+    accuracies = []
+    for seed in KERAS_MLP_SEEDS:
+        keras.utils.set_random_seed(seed)
+        layers = [keras.Input((X_train.shape[1],))]
+        layers += [keras.layers.Dense(size, activation=settings["activation"])
+                   for size in settings["hidden_layer_sizes"]]
+        model = keras.Sequential(layers + [keras.layers.Dense(10, activation="softmax")])
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=settings["learning_rate_init"]),
+                      loss="sparse_categorical_crossentropy")
+        model.fit(X_train, y_train, epochs=settings["max_iter"], batch_size=settings["batch_size"],
+                  shuffle=True, verbose=0)
+        predicted = np.argmax(model.predict(X_test, verbose=0), axis=1)
+        accuracies.append(float(np.mean(predicted == y_test)))
+    accuracies = np.array(accuracies)
+    sizes = ", ".join(f"Dense({size}, activation={settings['activation']!r})"
+                      for size in settings["hidden_layer_sizes"])
+    rec.add("digits", kind="keras_MLPClassifier", dtype="float64",
+            keras=(f"keras.Sequential([{sizes}, Dense(10, activation='softmax')]) compiled with "
+                   f"Adam(learning_rate={settings['learning_rate_init']}) and "
+                   f"sparse_categorical_crossentropy, fit(epochs={settings['max_iter']}, "
+                   f"batch_size={settings['batch_size']}, shuffle=True) after "
+                   f"keras.utils.set_random_seed(seed), in Keras's default float32"),
+            inputs={"pixels_train": P_train, "y_train": y_train, "pixels_test": P_test,
+                    "y_test": y_test},
+            outputs={"accuracy_mean": np.float64(accuracies.mean()),
+                     "accuracy_min": np.float64(accuracies.min())},
+            settings={**settings, "estimator": estimator, "pixel_scale": 16,
+                      "seeds": list(KERAS_MLP_SEEDS),
+                      "accuracies": [round(a, 12) for a in accuracies.tolist()],
+                      "margin": KERAS_MLP_MARGIN, "score": "accuracy"},
+            tolerance={"rtol": 0.0, "atol": KERAS_MLP_MARGIN},
+            note="Keras's MLP with the grader's settings on " + note)
+
+
 _RECORDERS = {
     "dense": _record_dense,
     "conv2d": _record_conv2d,
@@ -775,6 +833,7 @@ _RECORDERS = {
     "losses": _record_losses,
     "activations": _record_activations,
     "xor": _record_xor,
+    "keras_mlp": _record_keras_mlp,
 }
 
 
