@@ -705,7 +705,6 @@ def test_dense_backward_keras(learner, ref, grad):
                        case["x"], case["kernel"], case["bias"], grad=list(KERAS_GRADS).index(grad),
                        grad_names=tuple(KERAS_GRADS), expected=case[KERAS_GRADS[grad]],
                        note=keras_note(case, KERAS_GRADS[grad]),
-                       exact_dtype=case.dtype == np.float32,
                        **recorded_tolerance(learner.comparator, case))
 
 
@@ -721,8 +720,7 @@ def test_activation_forward_keras(learner, ref):
     for case in KERAS_ACTIVATED:
         check_forward(learner.backprop.activation_forward, ref.backprop.activation_forward,
                       keras_pre_activation(ref, case), case.settings["activation"],
-                      expected=case["out"], exact_dtype=case.dtype == np.float32,
-                      **recorded_tolerance(learner.comparator, case))
+                      expected=case["out"], **recorded_tolerance(learner.comparator, case))
 
 
 @pytest.mark.oracle("keras")
@@ -749,7 +747,6 @@ def test_activation_backward_keras(learner, ref):
         for i, keras_name in enumerate(("dx", "dkernel", "dbias")):
             expect_close(got[i], case[keras_name], what=what, label=keras_name,
                          comparator=learner.comparator, note=keras_note(case, keras_name),
-                         exact_dtype=case.dtype == np.float32,
                          mistakes=candidates("backprop.activation_backward",
                                              lambda m, i=i: ref.backprop.dense_backward(
                                                  m.fn(dout, z, name), dense_cache)[i]),
