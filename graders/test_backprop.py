@@ -22,11 +22,17 @@ from __future__ import annotations
 
 import copy
 import weakref
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from nnlab.grading import GradingFailure, LearnerFailure, Outcome, check_call, expect_close
+from nnlab.baselines import load_baselines
+from nnlab.grading import (
+    GradingFailure, LearnerFailure, Outcome, check_backward, check_call, check_forward, expect_close,
+)
+from nnlab.grading.baseline_checks import keras_note
+from nnlab.grading.calls import recorded_tolerance
 from nnlab.grading.compare import describe_value
 from nnlab.sandbox.protocol import FunctionRef
 from reference.mistakes import mistakes_for
@@ -168,6 +174,7 @@ def test_dense_backward_float32(learner, ref, rng):
                          exact_dtype=True)
 
 
+@pytest.mark.oracle("numerical")
 @pytest.mark.points(2)
 def test_dense_backward_numerical(learner, rng):
     """backprop.dense_backward: agrees with a numerical gradient of your dense_forward"""
@@ -249,6 +256,7 @@ def test_activation_backward_float32(learner, ref, rng):
         check_activation_backward(learner, ref, z, name, da, exact_dtype=True)
 
 
+@pytest.mark.oracle("numerical")
 @pytest.mark.points(2)
 def test_activation_backward_numerical(learner, rng):
     """backprop.activation_backward: agrees with a numerical gradient of your activation_forward"""
@@ -423,6 +431,7 @@ def test_mlp_backward_float32(learner, ref, rng):
                       exact_dtype=True)
 
 
+@pytest.mark.oracle("numerical")
 @pytest.mark.points(2)
 def test_mlp_backward_numerical(learner, rng):
     """backprop.mlp_backward: agrees with a numerical gradient of your mlp_forward"""
@@ -653,3 +662,123 @@ def test_relative_error_extremes(learner, ref, rng):
     check_call(learner.backprop.relative_error, ref.backprop.relative_error, a, -a)
     check_call(learner.backprop.relative_error, ref.backprop.relative_error, a, np.zeros(4))
     check_call(learner.backprop.relative_error, ref.backprop.relative_error, 3.0, 1.0)
+
+
+# ------------------------------------------------------------------------------------------
+# Keras: the recorded Dense layers and MLPs of graders/baselines/dense.npz
+# ------------------------------------------------------------------------------------------
+
+# Each "dense" case is one keras.layers.Dense(activation=...) with set weights, its output and
+# GradientTape's gradients of sum(out * dout); each "mlp" case a stack of them. A linear Dense
+# layer is dense_forward/dense_backward alone; with an activation, the activation's pair is
+# judged through the layer: its dz pushed through the reference's dense_backward gives Keras's
+# dx, dkernel and dbias exactly when dz is right.
+KERAS = load_baselines(Path(__file__).resolve().parent / "baselines", ["dense"])["dense"]
+KERAS_LINEAR = [c for c in KERAS if c.kind == "dense" and c.settings["activation"] == "linear"]
+KERAS_ACTIVATED = [c for c in KERAS if c.kind == "dense" and c.settings["activation"] != "linear"]
+KERAS_MLPS = [c for c in KERAS if c.kind == "mlp"]
+KERAS_GRADS = {"dx": "dx", "dW": "dkernel", "db": "dbias"}
+
+
+def keras_ids(cases):
+    return [c.name for c in cases]
+
+
+@pytest.mark.oracle("keras")
+@pytest.mark.points(1)
+@pytest.mark.parametrize("case", KERAS_LINEAR, ids=keras_ids(KERAS_LINEAR))
+def test_dense_forward_keras(learner, ref, case):
+    """backprop.dense_forward: a recorded Keras Dense layer without activation"""
+    check_forward(learner.backprop.dense_forward, ref.backprop.dense_forward,
+                  case["x"], case["kernel"], case["bias"], expected=case["out"],
+                  exact_dtype=case.dtype == np.float32, **recorded_tolerance(learner.comparator, case))
+
+
+@pytest.mark.oracle("keras")
+@pytest.mark.points(1)
+@pytest.mark.parametrize("grad", list(KERAS_GRADS))
+def test_dense_backward_keras(learner, ref, grad):
+    """backprop.dense_backward: {grad} of recorded Keras Dense layers (GradientTape), float64 and float32"""
+    for case in KERAS_LINEAR:
+        check_backward(learner.backprop.dense_forward, learner.backprop.dense_backward,
+                       ref.backprop.dense_forward, ref.backprop.dense_backward, (case["dout"],),
+                       case["x"], case["kernel"], case["bias"], grad=list(KERAS_GRADS).index(grad),
+                       grad_names=tuple(KERAS_GRADS), expected=case[KERAS_GRADS[grad]],
+                       note=keras_note(case, KERAS_GRADS[grad]),
+                       **recorded_tolerance(learner.comparator, case))
+
+
+def keras_pre_activation(ref, case):
+    """z = x @ kernel + bias of a recorded Dense case, computed in the case's dtype."""
+    return ref.backprop.dense_forward(case["x"], case["kernel"], case["bias"])[0]
+
+
+@pytest.mark.oracle("keras")
+@pytest.mark.points(2)
+def test_activation_forward_keras(learner, ref):
+    """backprop.activation_forward: Keras's recorded Dense(activation=relu, sigmoid, tanh) outputs"""
+    for case in KERAS_ACTIVATED:
+        check_forward(learner.backprop.activation_forward, ref.backprop.activation_forward,
+                      keras_pre_activation(ref, case), case.settings["activation"],
+                      expected=case["out"], **recorded_tolerance(learner.comparator, case))
+
+
+@pytest.mark.oracle("keras")
+@pytest.mark.points(2)
+def test_activation_backward_keras(learner, ref):
+    """backprop.activation_backward: through a Dense layer, Keras's recorded gradients (ReLU kinks included)"""
+    for case in KERAS_ACTIVATED:
+        name, dout = case.settings["activation"], case["dout"]
+        z = keras_pre_activation(ref, case)
+        _, cache = learner_forward(learner.backprop.activation_forward,
+                                   ref.backprop.activation_forward, z, name)
+        what = (f"backprop.activation_backward(da: {shape_of(dout)}, the cache of your "
+                f"activation_forward(z: {shape_of(z)}, {name!r})), its dz pushed through the "
+                f"reference's dense_backward,")
+        result = learner.backprop.activation_backward.call(dout, cache)
+        unchanged(result, what)
+        dense_cache = ref.backprop.dense_forward(case["x"], case["kernel"], case["bias"])[1]
+        try:
+            got = ref.backprop.dense_backward(np.asarray(result.value), dense_cache)
+        except Exception:
+            raise GradingFailure(f"{what} cannot go through dense_backward: it should be shaped "
+                                 f"like z, {shape_of(z)}, got {describe_value(result.value)}.") from None
+        tol = recorded_tolerance(learner.comparator, case)
+        for i, keras_name in enumerate(("dx", "dkernel", "dbias")):
+            expect_close(got[i], case[keras_name], what=what, label=keras_name,
+                         comparator=learner.comparator, note=keras_note(case, keras_name),
+                         mistakes=candidates("backprop.activation_backward",
+                                             lambda m, i=i: ref.backprop.dense_backward(
+                                                 m.fn(dout, z, name), dense_cache)[i]),
+                         **tol)
+
+
+@pytest.mark.oracle("keras")
+@pytest.mark.points(1)
+@pytest.mark.parametrize("case", KERAS_MLPS, ids=keras_ids(KERAS_MLPS))
+def test_mlp_forward_keras(learner, ref, case):
+    """backprop.mlp_forward: a recorded Keras stack of Dense layers"""
+    s = case.settings
+    params = {key: case[key] for key in case.config["inputs"] if key[0] in "Wb"}
+    check_forward(learner.backprop.mlp_forward, ref.backprop.mlp_forward, case["x"], params,
+                  s["hidden"], s["output"], expected=case["out"],
+                  **recorded_tolerance(learner.comparator, case))
+
+
+@pytest.mark.oracle("keras")
+@pytest.mark.points(2)
+@pytest.mark.parametrize("case", KERAS_MLPS, ids=keras_ids(KERAS_MLPS))
+def test_mlp_backward_keras(learner, ref, case):
+    """backprop.mlp_backward: every gradient of a recorded Keras stack of Dense layers (GradientTape)"""
+    s = case.settings
+    X, dout = case["x"], case["dout"]
+    params = {key: case[key] for key in case.config["inputs"] if key[0] in "Wb"}
+    grads, what = learner_mlp_backward(learner, ref, X, params, dout, s["hidden"], s["output"])
+    for key in sorted(params):
+        if key not in grads:
+            raise GradingFailure(f"{what} returned no {key!r} (keys: {sorted(map(str, grads))}); "
+                                 f"the gradients have the same keys as params.")
+        expect_close(grads[key], case[f"d{key}"], what=f"grads[{key!r}], from {what},",
+                     comparator=learner.comparator, note=keras_note(case, f"d{key}"),
+                     mistakes=mlp_candidates(ref, key, dout, X, params, s["hidden"], s["output"]),
+                     **recorded_tolerance(learner.comparator, case))

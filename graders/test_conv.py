@@ -154,6 +154,7 @@ def test_conv2d_forward_same(learner, ref, rng):
         check_forward(learner.conv.conv2d_forward, ref.conv.conv2d_forward, *args, **kwargs)
 
 
+@pytest.mark.oracle("keras")
 @pytest.mark.points(1)
 @pytest.mark.parametrize("case", CONV_CASES, ids=[c.name for c in CONV_CASES])
 def test_conv2d_forward_keras(learner, ref, case):
@@ -208,6 +209,7 @@ def test_conv2d_backward_dbias(learner, ref, rng):
         conv_gradient(learner, ref, "dbias", args, kwargs, dout)
 
 
+@pytest.mark.oracle("numerical")
 @pytest.mark.points(1)
 @pytest.mark.parametrize("grad", GRADS)
 def test_conv2d_backward_numerical(learner, ref, rng, grad):
@@ -222,6 +224,7 @@ def test_conv2d_backward_numerical(learner, ref, rng, grad):
     conv_gradient(learner, ref, grad, args, kwargs, dout, expected=numeric, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.oracle("keras")
 @pytest.mark.points(1)
 @pytest.mark.parametrize("grad", GRADS)
 def test_conv2d_backward_keras(learner, ref, grad):
@@ -273,6 +276,7 @@ def test_maxpool2d_forward_same(learner, ref, rng):
                       "same")
 
 
+@pytest.mark.oracle("keras")
 @pytest.mark.points(2)
 def test_maxpool2d_forward_keras(learner, ref):
     """conv.maxpool2d_forward: the recorded Keras MaxPooling2D outputs"""
@@ -323,6 +327,7 @@ def test_maxpool2d_backward_ties(learner, ref, rng):
         pool_gradient(learner, ref, args, dout)
 
 
+@pytest.mark.oracle("keras")
 @pytest.mark.points(1)
 def test_maxpool2d_backward_keras(learner, ref):
     """conv.maxpool2d_backward: the recorded Keras MaxPooling2D gradients"""
@@ -353,6 +358,7 @@ def test_flatten_forward_random(learner, ref, rng):
                   pool_input(rng, n=3, c=int(rng.integers(2, 5))))
 
 
+@pytest.mark.oracle("keras")
 @pytest.mark.points(1)
 def test_flatten_forward_keras(learner, ref):
     """conv.flatten_forward: the recorded Keras Flatten outputs"""
@@ -389,6 +395,7 @@ def cnn_weights(case=CNN_CASE, dtype=np.float64):
     return [case[f"weight_{i}"].astype(dtype) for i in range(8)]
 
 
+@pytest.mark.oracle("keras")
 @pytest.mark.points(3)
 def test_cnn_forward_keras(learner, ref):
     """conv.cnn_forward: the lecture's network with recorded Keras weights and outputs"""

@@ -251,6 +251,7 @@ MOMENTUM_CASES = ["sgd_momentum_f64", "sgd_momentum_f32", "sgd_momentum_keras_f6
 ADAM_CASES = ["adam_f64", "adam_f32", "adam_keras_defaults_f64"]
 
 
+@pytest.mark.oracle("keras")
 @pytest.mark.points(2)
 @pytest.mark.parametrize("name", MOMENTUM_CASES)
 def test_momentum_matches_keras(learner, name):
@@ -260,6 +261,7 @@ def test_momentum_matches_keras(learner, name):
     check_trajectory(learner.gradient_descent.momentum_step, case, "sgd", zeros)
 
 
+@pytest.mark.oracle("keras")
 @pytest.mark.points(2)
 @pytest.mark.parametrize("name", ADAM_CASES)
 def test_adam_matches_keras(learner, name):
@@ -472,6 +474,7 @@ def test_logistic_regression_random(learner, ref, rng, figures):
         raise GradingFailure(f"{what} modified {', '.join(result.mutated)} in place.")
 
 
+@pytest.mark.oracle("keras")
 @pytest.mark.points(2)
 def test_logistic_regression_keras(learner):
     """gradient_descent.train_logistic_regression: 20 steps as Keras trains a sigmoid Dense layer"""
@@ -491,6 +494,7 @@ def test_logistic_regression_keras(learner):
                       f"recorded (w, b, losses)")
 
 
+@pytest.mark.oracle("sklearn")
 @pytest.mark.points(2)
 @pytest.mark.seconds_per_call(30)
 def test_logistic_regression_predicts_as_sklearn(learner):

@@ -237,6 +237,7 @@ def test_step_forward_random(learner, ref, rng):
     step_forward(learner, ref, step(rng))
 
 
+@pytest.mark.oracle("keras")
 @pytest.mark.points(1)
 def test_step_forward_keras(learner, ref):
     """lstm.lstm_step_forward: Keras's LSTM, recorded (one step from given states)"""
@@ -256,6 +257,7 @@ def test_step_forward_float32(learner, ref, rng):
 # ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.oracle("numerical")
 @pytest.mark.points(1)
 @pytest.mark.parametrize("grad", STEP_GRADS)
 def test_step_backward_numeric(learner, ref, rng, grad):
@@ -283,6 +285,7 @@ def test_step_backward_cell_gradient_alone(learner, ref, rng):
     step_gradient(learner, ref, args, np.zeros((N, H)), dc)
 
 
+@pytest.mark.oracle("keras")
 @pytest.mark.points(1)
 def test_step_backward_keras(learner, ref):
     """lstm.lstm_step_backward: Keras's recorded gradients of one step"""
@@ -318,6 +321,7 @@ def test_forward_sequence(learner, ref, rng):
     sequence_forward(learner, ref, layer(rng))
 
 
+@pytest.mark.oracle("keras")
 @pytest.mark.points(1)
 @pytest.mark.parametrize("name", ["f64", "f64_long"], ids=["5 steps", "12 steps"])
 def test_forward_keras(learner, ref, name):
@@ -327,6 +331,7 @@ def test_forward_keras(learner, ref, name):
                      **recorded_tolerance(learner.comparator, case))
 
 
+@pytest.mark.oracle("keras")
 @pytest.mark.points(1)
 def test_forward_float32(learner, ref):
     """lstm.lstm_forward: float32 stays float32 (Keras's recorded float32 LSTM)"""
@@ -340,6 +345,7 @@ def test_forward_float32(learner, ref):
 # ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.oracle("numerical")
 @pytest.mark.points(2)
 @pytest.mark.parametrize("grad", GRADS)
 def test_backward_numeric(learner, ref, rng, grad):
@@ -373,6 +379,7 @@ def test_backward_one_step(learner, ref, rng):
     sequence_gradient(learner, ref, args, rng.normal(size=(N, 1, H)))
 
 
+@pytest.mark.oracle("keras")
 @pytest.mark.points(2)
 def test_backward_keras(learner, ref):
     """lstm.lstm_backward: Keras's recorded gradients over 12 steps"""
@@ -381,6 +388,7 @@ def test_backward_keras(learner, ref):
                       **recorded_tolerance(learner.comparator, case))
 
 
+@pytest.mark.oracle("keras")
 @pytest.mark.points(1)
 def test_backward_float32(learner, ref):
     """lstm.lstm_backward: float32 stays float32 (Keras's recorded float32 gradients)"""

@@ -6,6 +6,9 @@ Judged by outcomes, never by trajectories, so any sound Adam-trained MLP passes:
   (80/20 splits, recorded in graders/baselines/sklearn_mlp.npz with scikit-learn's own test
   scores under the very same settings, 10 seeds), the learner's test accuracy must come within
   3 points, and R^2 within 0.05, of scikit-learn's worst seed;
+- on the digits the same fit is also held to Keras: a keras.Sequential MLP with the same hidden
+  sizes, activation, Adam learning rate, epochs and batch size (graders/baselines/keras_mlp.npz,
+  5 seeds); the learner's test accuracy must come within 3 points of Keras's worst seed;
 - predict_proba rows are probabilities summing to 1; predict returns labels; score is the
   accuracy (R^2 for the regressor) of predict; loss_curve_ has one mean loss per epoch and falls;
 - a fixed random_state reproduces a fit; float32 data trains in float32; fit leaves X and y alone.
@@ -45,6 +48,11 @@ def sklearn_case(name):
     if not _SKLEARN:
         _SKLEARN.update({c.name: c for c in load_baselines(BASELINES, ["sklearn_mlp"])["sklearn_mlp"]})
     return _SKLEARN[name]
+
+
+def keras_case():
+    """Keras's MLP on the digits (keras_mlp family): its settings and test accuracies."""
+    return load_baselines(BASELINES, ["keras_mlp"])["keras_mlp"][0]
 
 
 def mistake(target, compute):
@@ -190,6 +198,7 @@ def check_loss_curve(learner, ref, figures, fit, name, title):
 # ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.oracle("sklearn")
 @pytest.mark.points(4)
 @pytest.mark.seconds_per_call(FIT_SECONDS)
 def test_classifier_digits(learner, rng):
@@ -201,6 +210,29 @@ def test_classifier_digits(learner, rng):
     judge_score("digits", float(np.mean(pred == case["y_test"])), "accuracy")
 
 
+@pytest.mark.oracle("keras")
+@pytest.mark.points(2)
+@pytest.mark.seconds_per_call(FIT_SECONDS)
+def test_classifier_digits_keras(learner, rng):
+    """mlp.MLPClassifier: accuracy on the digits within 3 points of a Keras MLP trained the same way"""
+    fit = lecture_fit(learner, rng, "digits")  # the fit test_classifier_digits judges
+    case = keras_case()
+    s = case.settings
+    X_test = case["pixels_test"] / s["pixel_scale"]
+    pred = as_array(method(learner, fit, "predict", X_test), f"{fit.what}: predict(X_test)",
+                    case["y_test"].shape)
+    got = float(np.mean(pred == case["y_test"]))
+    bar = float(case.outputs["accuracy_min"]) - s["margin"]
+    if not got >= bar:  # nan fails too
+        raise GradingFailure(
+            f"your MLPClassifier reached accuracy {got:.3f} on the digits' test set; Keras's "
+            f"{case.config['keras']} scores {float(case.outputs['accuracy_mean']):.3f} on average "
+            f"over {len(s['seeds'])} seeds and {float(case.outputs['accuracy_min']):.3f} at "
+            f"worst, and the bar is {bar:.3f} ({s['margin']:g} below its worst). Check the "
+            f"backward pass and the Adam step with numerical gradients on a small network.")
+
+
+@pytest.mark.oracle("sklearn")
 @pytest.mark.points(3)
 @pytest.mark.seconds_per_call(FIT_SECONDS)
 def test_classifier_lecture_set(learner, rng):
@@ -309,6 +341,7 @@ def test_classifier_float32(learner, rng):
 # ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.oracle("sklearn")
 @pytest.mark.points(3)
 @pytest.mark.seconds_per_call(FIT_SECONDS)
 def test_regressor_r2(learner, rng):

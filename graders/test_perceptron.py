@@ -14,11 +14,15 @@ worker: `numpy.tanh` and `numpy.positive` (the identity, a linear neuron).
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from nnlab.baselines import load_baselines
 from nnlab.grading import GradingFailure, LearnerFailure, Outcome, check_call, expect_close
+from nnlab.grading.baseline_checks import keras_note
+from nnlab.grading.calls import recorded_tolerance
 from nnlab.grading.compare import describe_call, describe_value
 from nnlab.sandbox.protocol import FunctionRef
 from reference.mistakes import mistakes_for
@@ -27,21 +31,33 @@ GATE_INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 TRUTH = {"AND": [0, 0, 0, 1], "OR": [0, 1, 1, 1], "NAND": [1, 1, 1, 0], "XOR": [0, 1, 1, 0]}
 ACTIVATIONS = {"tanh": np.tanh, "positive": np.positive}
 
+# Keras's Dense layers recorded in graders/baselines/dense.npz: a neuron layer is a Dense layer
+# (x @ kernel + bias, then the activation), so its linear cases record weighted_sum's z and its
+# tanh cases record neuron(x, kernel, bias, np.tanh), in float64 and float32.
+DENSE = {case.name: case for case in
+         load_baselines(Path(__file__).resolve().parent / "baselines", ["dense"])["dense"]}
+KERAS_LINEAR = [DENSE["f64_linear"], DENSE["f32_linear"]]
+KERAS_TANH = [DENSE["f64_tanh"], DENSE["f32_tanh"]]
+
 # ------------------------------------------------------------------------------------------
 # Helpers
 # ------------------------------------------------------------------------------------------
 
 
-def check_neuron(learner, ref, x, w, b, activation):
-    """neuron(x, w, b, numpy.<activation>) against the reference, mistakes named."""
+def check_neuron(learner, ref, x, w, b, activation, expected=None, note="", exact_dtype=False,
+                 **tolerance):
+    """neuron(x, w, b, numpy.<activation>) against the reference (or `expected`, a recorded
+    Keras output, at `tolerance`), mistakes named."""
     fn = ACTIVATIONS[activation]
-    expected = ref.perceptron.neuron(x, w, b, fn)
+    if expected is None:
+        expected = ref.perceptron.neuron(x, w, b, fn)
     result = learner.perceptron.neuron.call(x, w, b, FunctionRef(f"numpy.{activation}"))
     what = (f"perceptron.neuron(x: {describe_value(x)}, w: {describe_value(w)}, "
             f"b: {describe_value(b)}, activation=np.{activation})")
     candidates = [(m, (lambda m=m: m.fn(x.copy(), w.copy(), copy.copy(b), fn)))
                   for m in mistakes_for("perceptron.neuron") if m.same_signature]
-    expect_close(result.value, expected, what=what, mistakes=candidates)
+    expect_close(result.value, expected, what=what, mistakes=candidates, note=note,
+                 exact_dtype=exact_dtype, comparator=learner.comparator, **tolerance)
     if result.mutated:
         raise GradingFailure(f"{what} modified {', '.join(result.mutated)} in place; return new arrays.")
 
@@ -181,6 +197,26 @@ def test_neuron_tanh(learner, ref, rng, name):
 # ------------------------------------------------------------------------------------------
 # Predictions
 # ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.oracle("keras")
+@pytest.mark.points(1)
+@pytest.mark.parametrize("case", KERAS_LINEAR, ids=[c.name for c in KERAS_LINEAR])
+def test_weighted_sum_keras(learner, ref, case):
+    """perceptron.weighted_sum: a recorded Keras Dense layer without activation (x @ kernel + bias)"""
+    check_call(learner.perceptron.weighted_sum, ref.perceptron.weighted_sum,
+               case["x"], case["kernel"], case["bias"], expected=case["out"],
+               exact_dtype=case.dtype == np.float32, **recorded_tolerance(learner.comparator, case))
+
+
+@pytest.mark.oracle("keras")
+@pytest.mark.points(1)
+@pytest.mark.parametrize("case", KERAS_TANH, ids=[c.name for c in KERAS_TANH])
+def test_neuron_keras(learner, ref, case):
+    """perceptron.neuron: a recorded Keras Dense(activation='tanh') layer, neuron(x, kernel, bias, np.tanh)"""
+    check_neuron(learner, ref, case["x"], case["kernel"], case["bias"], "tanh",
+                 expected=case["out"], note=keras_note(case, "out"),
+                 exact_dtype=case.dtype == np.float32, **recorded_tolerance(learner.comparator, case))
 
 
 @pytest.mark.points(1)

@@ -132,6 +132,7 @@ def test_step_forward_random(learner, ref, rng):
     step_forward(learner, ref, step(rng))
 
 
+@pytest.mark.oracle("keras")
 @pytest.mark.points(1)
 def test_step_forward_keras(learner, ref):
     """rnn.rnn_step_forward: Keras's SimpleRNN, recorded (one step from a given state)"""
@@ -151,6 +152,7 @@ def test_step_forward_float32(learner, ref, rng):
 # ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.oracle("numerical")
 @pytest.mark.points(1)
 @pytest.mark.parametrize("grad", STEP_GRADS)
 def test_step_backward_numeric(learner, ref, rng, grad):
@@ -167,6 +169,7 @@ def test_step_backward_numeric(learner, ref, rng, grad):
     step_gradient(learner, ref, args, dh, grad)
 
 
+@pytest.mark.oracle("keras")
 @pytest.mark.points(1)
 def test_step_backward_keras(learner, ref):
     """rnn.rnn_step_backward: Keras's recorded gradients of one step"""
@@ -202,6 +205,7 @@ def test_forward_sequence(learner, ref, rng):
     sequence_forward(learner, ref, layer(rng))
 
 
+@pytest.mark.oracle("keras")
 @pytest.mark.points(1)
 @pytest.mark.parametrize("name", ["f64", "f64_long"], ids=["5 steps", "12 steps"])
 def test_forward_keras(learner, ref, name):
@@ -211,6 +215,7 @@ def test_forward_keras(learner, ref, name):
                      **recorded_tolerance(learner.comparator, case))
 
 
+@pytest.mark.oracle("keras")
 @pytest.mark.points(1)
 def test_forward_float32(learner, ref):
     """rnn.rnn_forward: float32 stays float32 (Keras's recorded float32 SimpleRNN)"""
@@ -224,6 +229,7 @@ def test_forward_float32(learner, ref):
 # ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.oracle("numerical")
 @pytest.mark.points(2)
 @pytest.mark.parametrize("grad", GRADS)
 def test_backward_numeric(learner, ref, rng, grad):
@@ -257,6 +263,7 @@ def test_backward_one_step(learner, ref, rng):
     sequence_gradient(learner, ref, args, rng.normal(size=(N, 1, H)))
 
 
+@pytest.mark.oracle("keras")
 @pytest.mark.points(2)
 def test_backward_keras(learner, ref):
     """rnn.rnn_backward: Keras's recorded gradients over 12 steps"""
@@ -265,6 +272,7 @@ def test_backward_keras(learner, ref):
                       **recorded_tolerance(learner.comparator, case))
 
 
+@pytest.mark.oracle("keras")
 @pytest.mark.points(1)
 def test_backward_float32(learner, ref):
     """rnn.rnn_backward: float32 stays float32 (Keras's recorded float32 gradients)"""

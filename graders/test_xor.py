@@ -18,16 +18,26 @@ to a solution, and predictions.
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from nnlab.baselines import load_baselines
 from nnlab.grading import GradingFailure, LearnerFailure, Outcome, check_call, expect_close
+from nnlab.grading.calls import recorded_tolerance
 from reference.mistakes import mistakes_for
 
 X4 = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 Y4 = np.array([[0.0], [1.0], [1.0], [0.0]])
 TRAIN_LR, TRAIN_EPOCHS = 8.0, 1000  # the reference learns XOR from ~4 in 5 Glorot starts
+
+# Keras's 2-H-1 sigmoid network recorded in graders/baselines/xor.npz (`nnlab baselines record
+# -f xor`): its output on the four XOR points, the half-SSE loss, and the weights after one
+# keras.optimizers.SGD step on that loss.
+KERAS = load_baselines(Path(__file__).resolve().parent / "baselines", ["xor"])["xor"]
+KERAS_IDS = [case.name for case in KERAS]
+PARAM_KEYS = ("W1", "b1", "W2", "b2")
 
 
 def start(ref, rng, hidden=2, dtype=np.float64):
@@ -126,6 +136,17 @@ def test_forward_float32(learner, ref, rng):
                exact_dtype=True)
 
 
+@pytest.mark.oracle("keras")
+@pytest.mark.points(1)
+@pytest.mark.parametrize("case", KERAS, ids=KERAS_IDS)
+def test_forward_keras(learner, ref, case):
+    """xor.xor_forward: Keras's recorded Dense(H, sigmoid) -> Dense(1, sigmoid) on the truth table"""
+    params = {key: case[key] for key in PARAM_KEYS}
+    check_call(learner.xor.xor_forward, ref.xor.xor_forward, case["X"], params,
+               expected=case["y_hat"], exact_dtype=case.dtype == np.float32,
+               **recorded_tolerance(learner.comparator, case))
+
+
 @pytest.mark.points(1)
 def test_predict(learner, ref, rng):
     """xor.xor_predict: integer classes from the output"""
@@ -167,6 +188,18 @@ def test_train_step_float32(learner, ref, rng):
     if any(getattr(v, "dtype", None) != np.float32 for v in value[0].values()):
         raise GradingFailure("xor.xor_train_step with float32 weights and data should return "
                              "float32 weights")
+
+
+@pytest.mark.oracle("keras")
+@pytest.mark.points(2)
+def test_train_step_keras(learner, ref):
+    """xor.xor_train_step: one keras.optimizers.SGD step on the half-SSE loss, recorded (the new weights and the loss)"""
+    for case in KERAS:
+        params = {key: case[key] for key in PARAM_KEYS}
+        expected = ({key: case[f"{key}_next"] for key in PARAM_KEYS}, float(case["loss"]))
+        check_call(learner.xor.xor_train_step, ref.xor.xor_train_step, params, case["X"],
+                   case["Y"], case.settings["lr"], expected=expected,
+                   **recorded_tolerance(learner.comparator, case))
 
 
 def trajectory(step, params, lr, steps):

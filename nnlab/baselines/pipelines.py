@@ -609,7 +609,43 @@ def _sklearn_mlp(case, fn, explicit):
 
 
 _slot("sklearn_MLPClassifier", "mlp.MLPClassifier", primary=True)(_sklearn_mlp)
+
+
+@_slot("keras_MLPClassifier", "mlp.MLPClassifier", primary=True)
+def _keras_mlp(case, fn, explicit):
+    """One fit of `fn` (seed 0) under the case's settings on the stored digits; its test
+    accuracy stands for both the mean and the worst of Keras's seeds (within the margin)."""
+    s = case.settings
+    model = fn(hidden_layer_sizes=tuple(s["hidden_layer_sizes"]), activation=s["activation"],
+               learning_rate_init=s["learning_rate_init"], max_iter=s["max_iter"],
+               batch_size=s["batch_size"], random_state=0)
+    model.fit(case["pixels_train"] / s["pixel_scale"], case["y_train"])
+    predicted = np.asarray(model.predict(case["pixels_test"] / s["pixel_scale"]))
+    accuracy = np.float64(np.mean(predicted == case["y_test"]))
+    return {"accuracy_mean": accuracy, "accuracy_min": accuracy}
 _slot("sklearn_MLPRegressor", "mlp.MLPRegressor", primary=True)(_sklearn_mlp)
+
+
+# ------------------------------------------------------------------------------------------
+# the XOR network (xor.py)
+# ------------------------------------------------------------------------------------------
+
+_XOR_PARAMS = ("W1", "b1", "W2", "b2")
+
+
+def _xor_params(case) -> dict:
+    return {key: case[key] for key in _XOR_PARAMS}
+
+
+_direct("xor_mlp", "xor.xor_forward", "y_hat", lambda case, output: ((case["X"], _xor_params(case)), {}))
+
+
+@_slot("xor_mlp", "xor.xor_train_step", primary=True)
+def _xor_train_step(case, fn, explicit):
+    new, loss = fn(_xor_params(case), case["X"], case["Y"], case.settings["lr"])
+    # the curriculum returns the loss as a Python float: compared in the case's dtype
+    return {"loss": np.asarray(loss, dtype=case.dtype),
+            **{f"{key}_next": new[key] for key in _XOR_PARAMS}}
 
 
 # ------------------------------------------------------------------------------------------

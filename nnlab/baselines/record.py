@@ -716,6 +716,111 @@ def _record_activations(rec: _Recording, keras, tf) -> None:
                 note=note, tolerance=tolerance)
 
 
+# The lecture's XOR network: Dense(H, sigmoid) -> Dense(1, sigmoid) on the four XOR points, its
+# output, its half-SSE loss (the lecture's 0.5 * sum((Y - Y_hat)**2) / N, written out in
+# TensorFlow: Keras has no such loss) and one plain SGD step on it by keras.optimizers.SGD.
+XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+XOR_Y = np.array([[0.0], [1.0], [1.0], [0.0]])
+XOR_LR = 0.5  # exact in float32, so Keras's float32 learning rate is exactly the curriculum's
+
+
+def _record_xor(rec: _Recording, keras, tf) -> None:
+    cases = [
+        # name, dtype, hidden units, note
+        ("f64_h2", "float64", 2, "the lecture's 2-2-1 sigmoid network, non-zero biases"),
+        ("f64_h3", "float64", 3, "three hidden units: no H == 2 hidden in a transposed weight"),
+        ("f32_h2", "float32", 2, "float32 weights and inputs stay float32"),
+    ]
+    for name, dtype, hidden, note in cases:
+        rng = rec.rng(name)
+        params = {"W1": _normal(rng, (2, hidden)), "b1": _normal(rng, (hidden,), 0.5),
+                  "W2": _normal(rng, (hidden, 1)), "b2": _normal(rng, (1,), 0.5)}
+        X, Y, *values = _cast(dtype, XOR_X, XOR_Y, *params.values())
+        params = dict(zip(params, values))
+        model = keras.Sequential([keras.Input((2,), dtype=dtype),
+                                  keras.layers.Dense(hidden, activation="sigmoid", dtype=dtype),
+                                  keras.layers.Dense(1, activation="sigmoid", dtype=dtype)])
+        model.layers[0].set_weights([params["W1"], params["b1"]])
+        model.layers[1].set_weights([params["W2"], params["b2"]])
+        variables = [v for layer in model.layers for v in (layer.kernel, layer.bias)]
+        xt, yt = tf.constant(X), tf.constant(Y)
+
+        def forward():
+            y_hat = model(xt)
+            loss = 0.5 * tf.reduce_sum((yt - y_hat) ** 2) / len(X)
+            return (y_hat, loss), loss
+
+        (y_hat, loss), grads = _tape(tf, forward, [], variables)
+        keras.optimizers.SGD(learning_rate=XOR_LR).apply_gradients(zip(grads, variables))
+        after = dict(zip(("W1", "b1", "W2", "b2"), (_numpy(v) for v in variables)))
+        rec.add(name, kind="xor_mlp", dtype=dtype,
+                keras=(f"keras.Sequential([Dense({hidden}, activation='sigmoid'), Dense(1, "
+                       f"activation='sigmoid')], dtype={dtype!r}), one "
+                       f"keras.optimizers.SGD(learning_rate={XOR_LR}) step on the half-SSE loss"),
+                inputs={"X": X, "Y": Y, **params},
+                outputs={"y_hat": y_hat, "loss": loss, **{f"{k}_next": v for k, v in after.items()}},
+                settings={"hidden": hidden, "lr": XOR_LR,
+                          "loss": "0.5 * sum((Y - y_hat)**2) / N, before the step"}, note=note)
+
+
+# A Keras MLP trained as the mlp grader trains the learner's MLPClassifier on the digits (the
+# sklearn_mlp family's "digits" case: the same split, hidden sizes, activation, Adam learning
+# rate, epochs and batch size), one fit per seed; its test accuracies are the Keras outcome the
+# learner's model is held to. The pixels are stored as integers 0..16 (X = pixels / 16), which
+# keeps the file small; op determinism keeps the recording byte-reproducible.
+KERAS_MLP_SEEDS = tuple(range(5))
+KERAS_MLP_MARGIN = 0.03
+
+
+def _record_keras_mlp(rec: _Recording, keras, tf) -> None:
+    try:
+        from sklearn.datasets import load_digits
+        from sklearn.model_selection import train_test_split
+    except ImportError:
+        raise BaselineError("nnlab baselines record -f keras_mlp needs scikit-learn for the "
+                            "digits: pip install scikit-learn") from None
+    name, estimator, settings, note = SKLEARN_MLP_CASES[0]
+    assert name == "digits" and estimator == "MLPClassifier"
+    digits = load_digits()
+    pixels = digits.data.astype(np.uint8)
+    P_train, P_test, y_train, y_test = train_test_split(
+        pixels, digits.target.astype(np.int64), test_size=0.2, random_state=42)
+    X_train, X_test = P_train / 16.0, P_test / 16.0
+    tf.config.experimental.enable_op_determinism()
+    accuracies = []
+    for seed in KERAS_MLP_SEEDS:
+        keras.utils.set_random_seed(seed)
+        layers = [keras.Input((X_train.shape[1],))]
+        layers += [keras.layers.Dense(size, activation=settings["activation"])
+                   for size in settings["hidden_layer_sizes"]]
+        model = keras.Sequential(layers + [keras.layers.Dense(10, activation="softmax")])
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=settings["learning_rate_init"]),
+                      loss="sparse_categorical_crossentropy")
+        model.fit(X_train, y_train, epochs=settings["max_iter"], batch_size=settings["batch_size"],
+                  shuffle=True, verbose=0)
+        predicted = np.argmax(model.predict(X_test, verbose=0), axis=1)
+        accuracies.append(float(np.mean(predicted == y_test)))
+    accuracies = np.array(accuracies)
+    sizes = ", ".join(f"Dense({size}, activation={settings['activation']!r})"
+                      for size in settings["hidden_layer_sizes"])
+    rec.add("digits", kind="keras_MLPClassifier", dtype="float64",
+            keras=(f"keras.Sequential([{sizes}, Dense(10, activation='softmax')]) compiled with "
+                   f"Adam(learning_rate={settings['learning_rate_init']}) and "
+                   f"sparse_categorical_crossentropy, fit(epochs={settings['max_iter']}, "
+                   f"batch_size={settings['batch_size']}, shuffle=True) after "
+                   f"keras.utils.set_random_seed(seed), in Keras's default float32"),
+            inputs={"pixels_train": P_train, "y_train": y_train, "pixels_test": P_test,
+                    "y_test": y_test},
+            outputs={"accuracy_mean": np.float64(accuracies.mean()),
+                     "accuracy_min": np.float64(accuracies.min())},
+            settings={**settings, "estimator": estimator, "pixel_scale": 16,
+                      "seeds": list(KERAS_MLP_SEEDS),
+                      "accuracies": [round(a, 12) for a in accuracies.tolist()],
+                      "margin": KERAS_MLP_MARGIN, "score": "accuracy"},
+            tolerance={"rtol": 0.0, "atol": KERAS_MLP_MARGIN},
+            note="Keras's MLP with the grader's settings on " + note)
+
+
 _RECORDERS = {
     "dense": _record_dense,
     "conv2d": _record_conv2d,
@@ -727,6 +832,8 @@ _RECORDERS = {
     "optimizers": _record_optimizers,
     "losses": _record_losses,
     "activations": _record_activations,
+    "xor": _record_xor,
+    "keras_mlp": _record_keras_mlp,
 }
 
 

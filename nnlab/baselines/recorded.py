@@ -26,7 +26,8 @@ class BaselineCase:
 
     - "kind": what was recorded ("dense", "mlp", "conv2d", "maxpool2d", "flatten", "cnn",
       "simple_rnn", "lstm", "adam", "sgd", "logistic_regression", "mse",
-      "binary_crossentropy", "categorical_crossentropy", "activation");
+      "binary_crossentropy", "categorical_crossentropy", "activation", "xor_mlp",
+      "keras_MLPClassifier");
     - "keras": the Keras object that produced the outputs, as code;
     - "dtype": the floating dtype of the computation ("float64" or "float32");
     - "inputs", "outputs": {name: shape}; every gradient output is the gradient of

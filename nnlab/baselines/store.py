@@ -26,7 +26,8 @@ from pathlib import Path
 import numpy as np
 
 FAMILIES = ("dense", "conv2d", "maxpool2d", "flatten", "cnn", "simple_rnn", "lstm",
-            "optimizers", "losses", "activations", "logistic_sklearn", "sklearn_mlp")
+            "optimizers", "losses", "activations", "xor", "keras_mlp",
+            "logistic_sklearn", "sklearn_mlp")
 FORMAT = 1
 CASES_KEY = "__cases__"
 PROVENANCE_KEY = "__recorded_with__"

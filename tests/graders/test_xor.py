@@ -53,3 +53,20 @@ def test_a_network_that_does_not_learn_fails_the_training_test(tmp_path, course)
                    functions={"xor.train_xor"})
     learns = next(t for t in result.tests if t.name.startswith("xor.train_xor: learns"))
     assert not learns.passed and "from 0 of 5 starting points" in learns.output
+
+
+def test_keras_tests_say_so_and_catch_a_linear_output(tmp_path, course):
+    """The recorded Keras network's tests are labelled "keras" in results; an output layer left
+    linear loses them (and is named), as it loses the reference's."""
+    linear_output = '''
+def xor_forward(X, params):
+    h = 1.0 / (1.0 + np.exp(-(X @ params["W1"] + params["b1"])))
+    return h @ params["W2"] + params["b2"]
+'''
+    result = grade(tmp_path / "linear-output", course, solution_with(MODULE, linear_output),
+                   functions={"xor.xor_forward"})
+    keras = [t for t in result.tests if t.oracle == "keras"]
+    assert len(keras) == 3 and all(t.name.startswith("xor.xor_forward: Keras's recorded") for t in keras)
+    assert all(t.compared_with == "Keras 3 recorded output" for t in keras)
+    assert not any(t.passed for t in keras)
+    assert all("looks like" in t.output for t in keras), [t.output for t in keras]
