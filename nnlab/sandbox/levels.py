@@ -189,10 +189,36 @@ class UidLease:
             return
         raise RuntimeError("no free worker uid")  # pragma: no cover
 
+    def remove_files(self) -> None:
+        remove_files_of(self.uid)
+
     def release(self) -> None:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+SHARED_TEMP = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def remove_files_of(uid: int) -> None:
+    """Whatever a private uid left in the host's shared temp folders (only the rlimits level
+    shares them with the host; `worker_main.remove_files_of` is the same, for its supervisor)."""
+    for folder in SHARED_TEMP:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
 
 
 # ------------------------------------------------------------------------------------------

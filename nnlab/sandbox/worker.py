@@ -149,7 +149,11 @@ class Worker:
         size_mb = max(1, self.limits.worker_file_mb)
         if name == "rlimits":
             runtime = levels.shared_runtime()
-            self._tmp = tempfile.mkdtemp(prefix="nnlab-worker-")
+            # Its folder must be reachable by its private uid: not under a private temp folder.
+            parent = tempfile.gettempdir()
+            if config["uid"] is not None and not levels.reachable(parent):
+                parent = "/tmp"
+            self._tmp = tempfile.mkdtemp(prefix="nnlab-worker-", dir=parent)
             root = Path(self._tmp)
             for sub in ("learner", "tmp"):
                 (root / sub).mkdir(mode=0o700)
@@ -219,6 +223,7 @@ class Worker:
             _kill_group(process)
             if self._lease is not None and self.level is not None and self.level.name == "rlimits":
                 _kill_uid(self._lease.uid)  # children that left the process group
+                self._lease.remove_files()  # and what they left in the shared /tmp
             self._drain()  # keep what it printed last, for the failure's message
             self._out = None
             if process.stdout is not None:

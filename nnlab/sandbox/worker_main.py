@@ -302,6 +302,7 @@ def supervise(config):
     def clean(*_):
         kill_uid(uid)
         shutil.rmtree(folder, ignore_errors=True)
+        remove_files_of(uid)
 
     supervisor = os.getpid()
     server = os.fork()
@@ -319,6 +320,29 @@ def supervise(config):
             continue
     clean()
     exit_like(status)
+
+
+SHARED_TEMP = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def remove_files_of(uid):
+    """Whatever the private uid left in the host's shared temp folders (rlimits level only:
+    elsewhere those folders are the sandbox's own). The same as `levels.remove_files_of`."""
+    for folder in SHARED_TEMP:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
 
 
 def kill_uid(uid):
