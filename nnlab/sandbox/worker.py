@@ -135,6 +135,8 @@ class Worker:
             return
         seen = header.get("ready") if isinstance(header.get("ready"), dict) else {}
         self.isolation["worker_uid"] = seen.get("uid")
+        if not seen.get("seccomp"):  # (an architecture the filter does not know)
+            self.isolation["network"] = self.isolation["network"].replace(", no IP sockets (seccomp)", "")
         try:
             self._request({"op": "import", "module": self.module}, [],
                           self.limits.seconds_per_import, f"importing {self.module}.py", CONTROL_REPLY)
@@ -212,7 +214,8 @@ class Worker:
         return {"level": self.level.name, "reason": self.level.reason,
                 "filesystem": "allow-list (read-only Python and NumPy, private /tmp)" if sandboxed
                 else "NOT isolated (host files readable where modes allow)",
-                "network": "none (own network namespace)" if sandboxed else "host network",
+                "network": ("none: own network namespace" if sandboxed else "host namespace")
+                + ", no IP sockets (seccomp)",
                 "pid_namespace": sandboxed, "private_uid": uid is not None,
                 "tmp_cap_mb": self.limits.worker_file_mb if sandboxed else None}
 
