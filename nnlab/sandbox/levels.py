@@ -172,20 +172,26 @@ def _as_nobody() -> dict:
 
 class UidLease:
     """An exclusive lease on one uid from UID_BASE.. (an flock held while the worker lives; the
-    kernel drops it if this process dies, however it dies)."""
+    kernel drops it if this process dies, however it dies). The lock file is removed on release
+    while still locked, and a lock taken on a file that was meanwhile removed is retried, so two
+    live workers never hold the same uid and the lock folder does not grow."""
 
     def __init__(self, hint: bytes):
         UID_LOCKS.mkdir(mode=0o700, parents=True, exist_ok=True)
         start = int.from_bytes(hashlib.sha256(hint).digest()[:4], "big") % UID_SPAN
+        self._fd: int | None = None
         for step in range(UID_SPAN):
             uid = UID_BASE + (start + step) % UID_SPAN
-            fd = os.open(UID_LOCKS / str(uid), os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o600)
+            path = UID_LOCKS / str(uid)
+            fd = os.open(path, os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o600)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+                if os.fstat(fd).st_ino != os.stat(path).st_ino:
+                    raise FileNotFoundError  # its holder released (and removed) it meanwhile
+            except (BlockingIOError, FileNotFoundError):
                 os.close(fd)
                 continue
-            self.uid, self._fd = uid, fd
+            self.uid, self._fd, self._path = uid, fd, path
             return
         raise RuntimeError("no free worker uid")  # pragma: no cover
 
@@ -194,6 +200,10 @@ class UidLease:
 
     def release(self) -> None:
         if self._fd is not None:
+            try:
+                os.unlink(self._path)
+            except OSError:
+                pass
             os.close(self._fd)
             self._fd = None
 
