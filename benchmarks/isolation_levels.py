@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -63,6 +64,14 @@ def main() -> None:
                 if run:  # the first round warms up
                     grading[name].append(seconds)
                     starting[name].append(start_seconds)
+        bare = []  # the floor every level pays: an interpreter that imports NumPy, unsandboxed
+        runtime = levels.host_runtime()
+        for _ in range(options.runs):
+            started = time.perf_counter()
+            subprocess.run([runtime.executable, "-I", "-S", "-c",
+                            f"import sys; sys.path.append({os.path.dirname(runtime.numpy)!r}); import numpy"],
+                           check=True)
+            bare.append(time.perf_counter() - started)
     finally:
         os.environ.pop(levels.FORCE_ENV, None)
         shutil.rmtree(work, ignore_errors=True)
@@ -77,12 +86,14 @@ def main() -> None:
         row = report[name]
         print(f"{name:<12}{row['score']:>10}{row['median_s']:>10.3f}{row['fastest_s']:>11.3f}"
               f"{row['worker_start_median_s']:>16.3f}")
+    print(f"{'(python -S + import numpy, no sandbox)':<43}{statistics.median(bare):>16.3f}")
     strongest, weakest = offered[0], offered[-1]
     ratio = report[strongest]["median_s"] / report[weakest]["median_s"]
     print(f"strongest ({strongest}) / weakest ({weakest}): {ratio:.2f}x (target <= 1.3x)")
     if options.json:
         options.json.parent.mkdir(parents=True, exist_ok=True)
-        options.json.write_text(json.dumps({"levels": report, "ratio": ratio}, indent=2))
+        options.json.write_text(json.dumps({"levels": report, "ratio": ratio,
+                                            "bare_start_median_s": statistics.median(bare)}, indent=2))
 
 
 if __name__ == "__main__":
