@@ -27,6 +27,7 @@ import stat
 import subprocess
 import sys
 import sysconfig
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,14 +61,16 @@ class Level:
 # ------------------------------------------------------------------------------------------
 
 _PROBED: dict[str, Level] = {}
+_PROBING = threading.Lock()  # workers start from several threads at once
 
 
 def probe(name: str) -> Level:
     """Whether `name` works here, and why (cached)."""
-    if name not in _PROBED:
-        _PROBED[name] = {"bwrap": _probe_bwrap, "namespaces": _probe_namespaces,
-                         "rlimits": _probe_rlimits}[name]()
-    return _PROBED[name]
+    with _PROBING:
+        if name not in _PROBED:
+            _PROBED[name] = {"bwrap": _probe_bwrap, "namespaces": _probe_namespaces,
+                             "rlimits": _probe_rlimits}[name]()
+        return _PROBED[name]
 
 
 def bwrap_path() -> str | None:
@@ -93,6 +96,7 @@ def _probe_bwrap() -> Level:
 
 
 def _probe_namespaces() -> Level:
+    libc = ctypes.CDLL(None, use_errno=True)  # (loaded before the fork: the child only calls it)
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child reports by its exit status
         try:
@@ -100,7 +104,6 @@ def _probe_namespaces() -> Level:
                 os.setgroups([])
                 os.setgid(NOBODY)
                 os.setuid(NOBODY)
-            libc = ctypes.CDLL(None, use_errno=True)
             flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET
             os._exit(0 if libc.unshare(flags) == 0 else 10 + ctypes.get_errno() % 100)
         except BaseException:
@@ -271,8 +274,7 @@ def reachable(path: str) -> bool:
     return True
 
 
-_SKIPPED = {"site-packages", "test", "idlelib", "tkinter", "turtledemo", "ensurepip", "lib2to3",
-            "__phello__", "dist-packages"}
+_SKIPPED = {"site-packages", "dist-packages"}  # the whole standard library is copied, no more
 
 
 def shared_runtime() -> Runtime:
@@ -285,11 +287,13 @@ def shared_runtime() -> Runtime:
     if os.geteuid() != 0 or all(reachable(p) for p in (host.executable, sysconfig.get_path("stdlib"),
                                                        host.numpy)):
         return host
-    version = f"{sys.version}|{host.prefix}|{host.numpy}|{os.stat(host.numpy).st_mtime_ns}"
+    version = f"2|{sys.version}|{host.prefix}|{host.numpy}|{os.stat(host.numpy).st_mtime_ns}"
     cache = Path("/var/cache/nnlab") / f"runtime-{hashlib.sha256(version.encode()).hexdigest()[:16]}"
     done = cache / ".complete"
     if not done.exists():
-        _copy_runtime(host, cache)
+        with _PROBING:  # one copy per process, not one per thread
+            if not done.exists():
+                _copy_runtime(host, cache)
     stdlib = Path(sysconfig.get_path("stdlib")).relative_to(host.prefix)
     executable = cache / Path(host.executable).relative_to(host.prefix)
     assert (cache / stdlib / "os.py").exists()

@@ -61,3 +61,39 @@ def test_doctor_reports_the_level_and_a_live_check(monkeypatch):
         assert "imported numpy, numpy.random, secrets and hashlib" in result.output
         assert "network: none" in result.output
         assert ("invisible" in result.output) == (name != "rlimits")
+
+
+STDLIB_PROBE = b'''
+import importlib, sys
+
+def importable(names):
+    failed = []
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except BaseException as error:
+            failed.append(name + ": " + type(error).__name__)
+    return failed
+'''
+SIDE_EFFECTS = {"antigravity", "this", "__main__", "idlelib", "turtledemo"}
+
+
+@pytest.mark.parametrize("level", levels.available())
+def test_the_whole_standard_library_imports_as_outside(monkeypatch, level):
+    """Honest code at every level: each stdlib module that imports outside the sandbox (an
+    interpreter run as the worker runs it) imports inside, wherever Python is installed."""
+    import subprocess
+    import sys
+
+    from nnlab.course import Limits
+    from nnlab.sandbox.worker import Worker
+
+    names = sorted(n for n in sys.stdlib_module_names if n not in SIDE_EFFECTS and not n.startswith("_"))
+    outside = subprocess.run([sys.executable, "-I", "-S", "-c", STDLIB_PROBE.decode()
+                              + f"\nprint('\\n'.join(importable({names!r})))"],
+                             capture_output=True, text=True, timeout=60).stdout.split("\n")
+    broken_outside = {line.split(":")[0] for line in outside if line}
+    monkeypatch.setenv(levels.FORCE_ENV, level)
+    with Worker("probe", {"probe.py": STDLIB_PROBE}, Limits(seconds_per_test=60, seconds_per_import=30)) as worker:
+        inside = worker.call("importable", ([n for n in names if n not in broken_outside],)).value
+    assert inside == [], f"stdlib modules that do not import at {level}: {inside}"
