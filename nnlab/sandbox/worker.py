@@ -42,7 +42,7 @@ FORBIDDEN_IMPORTS = ("tensorflow", "keras", "torch", "jax", "scipy", "sklearn")
 INSIDE_SITE, INSIDE_WORKER, INSIDE_LEARNER = "/opt/nnlab/site", "/opt/nnlab/worker", "/learner"
 SYSTEM_LIBS = ("/lib", "/lib64", "/lib32", "/usr/lib", "/usr/lib64", "/usr/lib32")
 # Replies: never more than this many times the request, and at least this many bytes.
-REPLY_FACTOR, REPLY_FLOOR = 16, 32 * 1024 * 1024
+REPLY_FACTOR, REPLY_FLOOR = 16, 4 * 1024 * 1024  # (graders' largest reply today: 15 kB)
 CONTROL_REPLY = 1024 * 1024  # the ready message, an import
 
 

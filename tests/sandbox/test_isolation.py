@@ -586,6 +586,9 @@ import numpy as np
 def big():
     return np.ones(500_000_000, dtype=np.uint8)
 
+def flat():
+    return list(range(5_000_000))
+
 def small():
     return 1
 """
@@ -593,6 +596,7 @@ def small():
 
 @pytest.mark.parametrize("level", LEVELS)
 def test_a_500_mb_reply_is_refused_before_the_parent_reads_it(monkeypatch, level):
+    """And a flat list of five million items: the parent refuses both from their length."""
     import resource
 
     from nnlab.course import Limits
@@ -605,5 +609,7 @@ def test_a_500_mb_reply_is_refused_before_the_parent_reads_it(monkeypatch, level
         with pytest.raises(LearnerFailure, match="over this call's limit"):
             worker.call("big")
         assert worker.call("small").value == 1  # a fresh worker
+        with pytest.raises(LearnerFailure, match="over this call's limit"):
+            worker.call("flat")  # five million items: once 740 MB and 23 s of the parent's
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grown_mb < 100, f"the parent grew by {grown_mb:.0f} MB"
