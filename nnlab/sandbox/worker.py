@@ -291,6 +291,7 @@ class Worker:
         limit = reply_limit(sum(map(len, blobs)) + 4096)
         if self.expected_reply_bytes is not None:
             limit = max(REPLY_FLOOR // 8, REPLY_FACTOR * self.expected_reply_bytes)
+        header["reply_limit"] = limit - 64 * 1024  # (room for the header around the value)
         reply, stdout = self._request(header, blobs, seconds, what, limit)
         return CallResult(value=reply["value"], mutated=[str(m) for m in reply.get("mutated", [])][:10],
                           warnings=[str(w)[:300] for w in reply.get("warnings", [])][:5], stdout=stdout)

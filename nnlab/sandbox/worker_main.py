@@ -427,6 +427,7 @@ class Server:
         self.req_fd, self.rep_fd = req_fd, rep_fd
         self.handles = {}
         self.next_handle = 1
+        self.reply_limit = None
 
     # -- handles ---------------------------------------------------------------------------
     def keep(self, value):
@@ -476,6 +477,7 @@ class Server:
         if op == "getattr":
             value = getattr(importlib.import_module(header["module"]), header["name"])
             return {"ok": True, "value": self.p.encode(value, reply_blobs, self.keep)}
+        self.reply_limit = header.get("reply_limit")
         if op in ("call", "method"):
             args = self.p.decode(header.get("args", []), blobs, self.resolve)
             kwargs = dict(self.p.decode(header.get("kwargs", {"$dict": []}), blobs, self.resolve))
@@ -498,6 +500,12 @@ class Server:
             # NumPy's own defaults, restored: learner code may have silenced them.
             with np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
                 value = target(*args, **kwargs)
+        limit = self.reply_limit
+        if limit and self.estimate(value, limit) > limit:
+            # The parent refuses such a reply from its length anyway; saying so here spares
+            # encoding it (the parent's bound does not rely on this).
+            raise OverflowError(f"the result is over the limit for this call ({limit} bytes; "
+                                f"far more than the expected result)")
         mutated = [self.arg_name(target, i) for i, a in enumerate(args) if self.changed(before[i], a)]
         mutated += [k for k, v in kwargs.items() if self.changed(before_kw[k], v)]
         messages = []
@@ -505,6 +513,25 @@ class Server:
             messages.append(f"{w.category.__name__}: {w.message}")
         return {"ok": True, "value": self.p.encode(value, reply_blobs, self.keep),
                 "mutated": mutated, "warnings": messages}
+
+    def estimate(self, value, budget):
+        """A quick lower bound of a value's size on the wire, stopping once over `budget`."""
+        np = self.np
+        if isinstance(value, np.ndarray):
+            return value.nbytes
+        if isinstance(value, str):
+            return len(value)
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, (list, tuple)):
+            total = 8 * len(value)
+            for item in value:
+                if total > budget:
+                    break
+                if isinstance(item, (list, tuple, dict, str, np.ndarray)):
+                    total += self.estimate(item, budget - total)
+            return total
+        return 8
 
     def snapshot(self, value):
         np = self.np

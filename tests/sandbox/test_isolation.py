@@ -581,7 +581,13 @@ def test_workers_die_with_a_grader_killed_by_sigkill(tmp_path, level):
 # -- a 500 MB reply --------------------------------------------------------------------------------
 
 BIG_REPLY = b"""
+import json, os, sys, time
 import numpy as np
+
+def forged():
+    # Past the worker's own check: a length header of 600 MB written straight to the reply pipe.
+    os.write(json.loads(sys.argv[-1])["rep_fd"], (600 * 1024 * 1024).to_bytes(8, "big"))
+    time.sleep(30)
 
 def big():
     return np.ones(500_000_000, dtype=np.uint8)
@@ -596,7 +602,8 @@ def small():
 
 @pytest.mark.parametrize("level", LEVELS)
 def test_a_500_mb_reply_is_refused_before_the_parent_reads_it(monkeypatch, level):
-    """And a flat list of five million items: the parent refuses both from their length."""
+    """And a flat list of five million items; and a forged 600 MB length header, refused by the
+    parent from those 8 bytes alone."""
     import resource
 
     from nnlab.course import Limits
@@ -606,10 +613,13 @@ def test_a_500_mb_reply_is_refused_before_the_parent_reads_it(monkeypatch, level
     limits = Limits(seconds_per_test=30, worker_memory_mb=2048)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with Worker("learner", {"learner.py": BIG_REPLY}, limits) as worker:
-        with pytest.raises(LearnerFailure, match="over this call's limit"):
+        with pytest.raises(LearnerFailure, match="over the limit for this call"):
             worker.call("big")
-        assert worker.call("small").value == 1  # a fresh worker
-        with pytest.raises(LearnerFailure, match="over this call's limit"):
+        with pytest.raises(LearnerFailure, match="over the limit for this call"):
             worker.call("flat")  # five million items: once 740 MB and 23 s of the parent's
+        with pytest.raises(LearnerFailure, match="over this call's limit") as refused:
+            worker.call("forged")
+        assert refused.value.outcome == "protocol"
+        assert worker.call("small").value == 1  # a fresh worker
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grown_mb < 100, f"the parent grew by {grown_mb:.0f} MB"
