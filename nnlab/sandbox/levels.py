@@ -177,7 +177,8 @@ class UidLease:
     """An exclusive lease on one uid from UID_BASE.. (an flock held while the worker lives; the
     kernel drops it if this process dies, however it dies). The lock file is removed on release
     while still locked, and a lock taken on a file that was meanwhile removed is retried, so two
-    live workers never hold the same uid and the lock folder does not grow."""
+    live workers never hold the same uid. (A grader killed outright leaves its empty, unlocked
+    file behind; the next lease of that uid removes it.)"""
 
     def __init__(self, hint: bytes):
         UID_LOCKS.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -412,6 +412,7 @@ def graded(request, trimmed_course):
     """The whole class graded at one level: {learner: results.json}, and what was left."""
     level = request.param
     work = Path(tempfile.mkdtemp(prefix="nnlab-iso-class-"))
+    request.addfinalizer(lambda: shutil.rmtree(work, ignore_errors=True))  # even if setup fails
     os.chmod(work, 0o755)  # a class folder others can read, as on a shared grading host
     klass, clone, out, temp = work / "class", work / "clone", work / "out", work / "temp"
     for folder in (klass, clone / "solutions", out, temp):
