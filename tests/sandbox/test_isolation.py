@@ -554,6 +554,8 @@ def relu(x):
 
 @pytest.mark.parametrize("level", LEVELS)
 def test_workers_die_with_a_grader_killed_by_sigkill(tmp_path, level):
+    if level == "rlimits" and os.geteuid() != 0:
+        pytest.skip("rlimits without root has no private uid: a detached child cannot be found")
     folder = tmp_path / "mallory"
     folder.mkdir()
     (folder / "activations.py").write_text(solution_with("activations", LINGERING.format(mark=MARK)))
