@@ -8,8 +8,14 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
-# Everything the tests need: nnlab itself (editable), TensorFlow/Keras, scikit-learn, nbgrader.
+# Everything the tests need: nnlab itself (editable), TensorFlow/Keras, scikit-learn, nbgrader;
+# and bubblewrap, the strongest sandbox, where it can be installed (root and apt-get): never an
+# error when it cannot (`nnlab doctor` then names the level used instead).
 $(STAMP): pyproject.toml
+	@command -v bwrap >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& { apt-get install -y -qq bubblewrap >/dev/null 2>&1 \
+		     || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq bubblewrap >/dev/null 2>&1; }; }; } \
+		|| echo "note: bubblewrap not installed; learner code will run at a weaker sandbox level (see README)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"

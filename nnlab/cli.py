@@ -229,6 +229,32 @@ def verify(course: Optional[Path] = CourseOption,
     console.print("All release checks passed.")
 
 
+@app.command()
+def doctor(course: Optional[Path] = CourseOption) -> None:
+    """Which sandbox level learner code runs at here, why, and a live check of a worker."""
+    from nnlab.doctor import diagnose
+    from nnlab.sandbox.levels import FILESYSTEM_WARNING, FORCE_ENV
+
+    try:
+        root = str(load_course(course).root)
+    except CourseError:
+        root = None  # doctor works outside a course folder too
+    report = diagnose(root)
+    if report.level is not None:
+        console.print(f"sandbox level: [bold]{report.level.name}[/]", highlight=False)
+        console.print(f"  why: {report.level.reason}", highlight=False, soft_wrap=True)
+    for probe in report.probes:
+        state = "[green]available[/]  " if probe.available else "[yellow]unavailable[/]"
+        console.print(f"  {probe.name:<11} {state} {probe.reason}", highlight=False, soft_wrap=True)
+    for ok, line in report.checks:
+        console.print(f"  {'[green]ok[/]  ' if ok else '[red]FAIL[/]'} {line}", highlight=False, soft_wrap=True)
+    if report.level is not None and not report.level.filesystem_isolated:
+        errors.print(f"[bold yellow]{FILESYSTEM_WARNING}[/]", highlight=False, soft_wrap=True)
+    console.print(f"(set {FORCE_ENV}=bwrap|namespaces|rlimits to force a level)", highlight=False)
+    if not report.ok:
+        fail(report.error or "the sandbox does not hold as its level promises", code=1)
+
+
 baselines_app = typer.Typer(no_args_is_help=True, help="Recorded Keras outputs the graders read.")
 app.add_typer(baselines_app, name="baselines")
 

@@ -1,26 +1,30 @@
 """The parent's side of the sandbox: start a worker, call into it, stop it.
 
-One `Worker` serves one learner module of one submission. It owns a temporary folder holding a
-copy of the submission's allow-listed files, a private HOME, and the worker process
-(`worker_main.py`), which it starts as `python -I -B` in a new session with a clean environment.
-Every call has a wall-clock limit; past it the whole process group (and, when the worker runs
-under its own uid, every process of that uid) is killed. A crashed or killed worker is replaced
-by a fresh one on the next call; an import that fails is remembered and fails every later call
-at once, so a broken module costs its own tests quickly.
+One `Worker` serves one learner module of one submission, at the isolation level
+`nnlab.sandbox.levels.choose()` picked for this process (bubblewrap, namespaces, or rlimits
+only). The worker process (`worker_main.py`) gets the learner's files in a memfd, runs under a
+uid leased to it alone (when nnlab runs as root), and dies with the grader however the grader
+dies. Every call has a wall-clock limit; past it the worker's whole process tree is killed (its
+PID namespace at the sandboxed levels, its uid otherwise). A crashed or killed worker is
+replaced by a fresh one on the next call; an import that fails is remembered and fails every
+later call at once, so a broken module costs its own tests quickly.
+
+The parent stays bounded: a reply larger than `reply_limit(request)` bytes is refused from its
+8-byte length, before anything is read or decoded.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import json
 import os
+import queue
 import select
 import shutil
 import signal
+import struct
 import subprocess
-import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,13 +32,18 @@ from typing import Any
 
 from nnlab.course import Limits
 from nnlab.outcome import LearnerFailure, Outcome
-from nnlab.sandbox import protocol
+from nnlab.sandbox import levels, protocol
 from nnlab.sandbox.protocol import ProtocolError
 
 WORKER_MAIN = Path(__file__).with_name("worker_main.py")
+WORKER_DIR = WORKER_MAIN.parent
 FORBIDDEN_IMPORTS = ("tensorflow", "keras", "torch", "jax", "scipy", "sklearn")
-# Each worker started as root runs under its own uid from this range (no passwd entry needed).
-UID_BASE, UID_SPAN = 600_000, 100_000
+# Inside the sandbox (bwrap and namespaces levels): where the allow-listed pieces appear.
+INSIDE_SITE, INSIDE_WORKER, INSIDE_LEARNER = "/opt/nnlab/site", "/opt/nnlab/worker", "/learner"
+SYSTEM_LIBS = ("/lib", "/lib64", "/lib32", "/usr/lib", "/usr/lib64", "/usr/lib32")
+# Replies: never more than this many times the request, and at least this many bytes.
+REPLY_FACTOR, REPLY_FLOOR = 16, 4 * 1024 * 1024  # (graders' largest reply today: 15 kB)
+CONTROL_REPLY = 1024 * 1024  # the ready message, an import
 
 
 @dataclass
@@ -47,95 +56,177 @@ class CallResult:
     stdout: str = ""
 
 
+def reply_limit(request_bytes: int) -> int:
+    """The largest reply the parent reads for a request of this size: graders' expected
+    outputs are at most a small multiple of their inputs (a forward pass, a gradient)."""
+    return max(REPLY_FLOOR, REPLY_FACTOR * request_bytes)
+
+
 class Worker:
     """A sandboxed process that imports one learner module and runs calls into it."""
 
     def __init__(self, module: str, files: dict[str, bytes], limits: Limits,
                  hide: list[str] | None = None, course_root: str | None = None):
+        # `hide` and `course_root` are kept for callers; the sandbox is an allow-list now, so
+        # nothing needs hiding at the sandboxed levels, and nothing can be at the rlimits level.
         self.module = module
         self.files = files
         self.limits = limits
-        self.hide = [str(p) for p in (hide or [])] + _forbidden_package_dirs()
-        self.course_root = course_root or ""
         self.process: subprocess.Popen | None = None
         self.import_failure: LearnerFailure | None = None
         self.isolation: dict = {}
         self.starts = 0
+        self.level: levels.Level | None = None
         self._tmp: str | None = None
+        self._lease: levels.UidLease | None = None
         self._output = bytearray()
         self._dropped = 0
         self._out: int | None = None  # the worker's stdout+stderr, read while waiting for replies
-        self._uid = None
+        self._req = self._rep = -1
         self.seconds_per_call: float | None = None  # overrides limits.seconds_per_test when set
+        self.expected_reply_bytes: int | None = None  # a grader's bound for the next reply
 
     # -- life cycle ------------------------------------------------------------------------
     def start(self) -> None:
         """Start a fresh worker process and import the module (or remember why it failed)."""
         self.stop()
         self.starts += 1
-        self._tmp = tempfile.mkdtemp(prefix="nnlab-worker-")
-        root = Path(self._tmp)
-        learner_dir, home = root / "learner", root / "home"
-        learner_dir.mkdir()
-        (home / "tmp").mkdir(parents=True)
-        for name, content in self.files.items():
-            (learner_dir / name).write_bytes(content)
-            os.chmod(learner_dir / name, 0o444)
-        os.chmod(learner_dir, 0o555)
-        os.chmod(root, 0o755)
-        self._uid = self._pick_uid() if os.geteuid() == 0 else None
-        if self._uid is not None:
-            for path in (home, home / "tmp"):
-                os.chown(path, self._uid, self._uid)
+        self.level = levels.choose()
+        uid = None
+        if os.geteuid() == 0:
+            self._lease = levels.UidLease(f"{os.getpid()}:{id(self)}:{self.starts}:{time.time_ns()}".encode())
+            uid = self._lease.uid
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
-        config = {
-            "learner_dir": str(learner_dir), "home": str(home),
-            "req_fd": req_r, "rep_fd": rep_w, "uid": self._uid,
-            "hide": self.hide, "course_root": self.course_root,
-            "forbidden": list(FORBIDDEN_IMPORTS),
-            "limits": {"cpu_seconds": self.limits.worker_cpu_seconds, "memory_mb": self.limits.worker_memory_mb,
-                       "file_mb": self.limits.worker_file_mb, "open_files": self.limits.worker_open_files,
-                       "processes": self.limits.worker_processes},
-        }
-        env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
-               "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-               "NUMEXPR_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "PYTHONIOENCODING": "utf-8"}
-        self.process = subprocess.Popen(
-            [sys.executable, "-I", "-B", str(WORKER_MAIN), json.dumps(config)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            pass_fds=(req_r, rep_w), env=env, cwd=str(learner_dir), start_new_session=True,
-        )
-        os.close(req_r)
-        os.close(rep_w)
+        files_fd = _files_memfd(self.files)
+        config = {"level": self.level.name, "uid": uid, "grader": os.getpid(), "req_fd": req_r, "rep_fd": rep_w,
+                  "files_fd": files_fd, "forbidden": list(FORBIDDEN_IMPORTS),
+                  "limits": {"cpu_seconds": self.limits.worker_cpu_seconds,
+                             "memory_mb": self.limits.worker_memory_mb,
+                             "file_mb": self.limits.worker_file_mb,
+                             "open_files": self.limits.worker_open_files,
+                             "processes": self.limits.worker_processes}}
+        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1",
+               "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "NUMEXPR_NUM_THREADS": "1",
+               "PYTHONHASHSEED": "0", "PYTHONIOENCODING": "utf-8"}
+        mount_fds: list[int] = []
+        try:
+            argv, extra = self._command(config, env, mount_fds)
+            self.process = _launch(
+                argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                pass_fds=(req_r, rep_w, files_fd, *mount_fds), env=env, cwd="/",
+                start_new_session=True, **extra)
+        finally:
+            for fd in (req_r, rep_w, files_fd, *mount_fds):
+                os.close(fd)
         self._req, self._rep = req_w, rep_r
         self._out = self.process.stdout.fileno()
         os.set_blocking(self._out, False)
         self._output.clear()
         self._dropped = 0
+        self.isolation = self._facts(uid)
         try:
-            header, _ = self._receive(self.limits.seconds_per_import, "starting the sandbox")
+            header, _ = self._receive(self.limits.seconds_per_import, "starting the sandbox", CONTROL_REPLY)
         except LearnerFailure as failure:
             # No learner code has run yet: this is nnlab's (or the machine's) fault.
             self.import_failure = LearnerFailure(
                 Outcome.GRADER_ERROR, f"the sandbox for {self.module}.py could not start ({failure.message}); "
                 f"its output: {failure.stdout[-800:]!r}", failure.stdout)
             return
-        self.isolation = header.get("ready", {}) if isinstance(header.get("ready"), dict) else {}
+        seen = header.get("ready") if isinstance(header.get("ready"), dict) else {}
+        self.isolation["worker_uid"] = seen.get("uid")
+        if not seen.get("seccomp"):  # (an architecture the filter does not know)
+            self.isolation["network"] = self.isolation["network"].replace(", no IP sockets (seccomp)", "")
         try:
             self._request({"op": "import", "module": self.module}, [],
-                          self.limits.seconds_per_import, f"importing {self.module}.py")
+                          self.limits.seconds_per_import, f"importing {self.module}.py", CONTROL_REPLY)
         except LearnerFailure as failure:
             self.import_failure = LearnerFailure(Outcome.IMPORT_ERROR, _import_message(self.module, failure),
                                                  failure.stdout)
+
+    def _command(self, config: dict, env: dict, fds: list[int]) -> tuple[list[str], dict]:
+        """The worker's argv (and Popen extras) at this level; fills config, env and the fds
+        of the folders bind-mounted into the sandbox."""
+        name = self.level.name
+        size_mb = max(1, self.limits.worker_file_mb)
+        if name == "rlimits":
+            runtime = levels.shared_runtime()
+            # Its folder must be reachable by its private uid: not under a private temp folder.
+            parent = tempfile.gettempdir()
+            if config["uid"] is not None and not levels.reachable(parent):
+                parent = "/tmp"
+            self._tmp = tempfile.mkdtemp(prefix="nnlab-worker-", dir=parent)
+            root = Path(self._tmp)
+            for sub in ("learner", "tmp"):
+                (root / sub).mkdir(mode=0o700)
+            if config["uid"] is not None:
+                for path in (root, root / "learner", root / "tmp"):
+                    os.chown(path, config["uid"], config["uid"])
+            config.update(folder=str(root), learner_dir=str(root / "learner"), tmp=str(root / "tmp"),
+                          site=str(Path(runtime.numpy).parent), worker_dir=str(WORKER_DIR))
+            if runtime.library_dir:
+                env["LD_LIBRARY_PATH"] = runtime.library_dir
+            return [runtime.executable, "-I", "-S", "-B", str(WORKER_MAIN), json.dumps(config)], {}
+        # The namespaces level opens its folders as root before dropping to its uid; bubblewrap
+        # runs as that uid from the start, so it needs a Python that uid can reach.
+        runtime = levels.host_runtime() if name == "namespaces" else levels.shared_runtime()
+        if runtime.library_dir:
+            env["LD_LIBRARY_PATH"] = runtime.library_dir
+        config.update(learner_dir=INSIDE_LEARNER, tmp="/tmp", site=INSIDE_SITE, worker_dir=INSIDE_WORKER,
+                      tmpfs_mb=size_mb)
+        allowed = [(runtime.prefix, runtime.prefix), (runtime.numpy, f"{INSIDE_SITE}/numpy"),
+                   (str(WORKER_DIR), INSIDE_WORKER)]
+        if runtime.numpy_libs:
+            allowed.append((runtime.numpy_libs, f"{INSIDE_SITE}/numpy.libs"))
+        if not runtime.executable.startswith(runtime.prefix + os.sep):
+            allowed.append((runtime.executable, runtime.executable))
+        symlinks = []
+        for path in SYSTEM_LIBS:
+            if os.path.islink(path):
+                symlinks.append((os.readlink(path), path))
+            elif os.path.isdir(path):
+                allowed.append((path, path))
+        if os.path.isfile("/etc/ld.so.cache"):
+            allowed.append(("/etc/ld.so.cache", "/etc/ld.so.cache"))
+        inside = [runtime.executable, "-I", "-S", "-B"]
+        if name == "namespaces":
+            config.update(binds=allowed, symlinks=symlinks)
+            return [*inside, str(WORKER_MAIN), json.dumps(config)], {}
+        argv = [levels.bwrap_path(), "--unshare-all", "--die-with-parent", "--new-session",
+                "--hostname", "sandbox"]
+        for source, target in allowed:
+            argv += ["--ro-bind", source, target]
+        for target, link in symlinks:
+            argv += ["--symlink", target, link]
+        argv += ["--dev", "/dev", "--proc", "/proc"]
+        for folder in ("/tmp", "/var/tmp", "/dev/shm", INSIDE_LEARNER):
+            argv += ["--size", str(size_mb * 1024 * 1024), "--perms", "0700", "--tmpfs", folder]
+        argv += ["--remount-ro", "/", "--chdir", "/", "--",
+                 *inside, f"{INSIDE_WORKER}/worker_main.py", json.dumps(config)]
+        extra = {}
+        if config["uid"] is not None:
+            extra = {"user": config["uid"], "group": config["uid"], "extra_groups": []}
+        return argv, extra
+
+    def _facts(self, uid: int | None) -> dict:
+        """What isolates this worker, for results.json (`extra_data.sandbox`)."""
+        sandboxed = self.level.filesystem_isolated
+        return {"level": self.level.name, "reason": self.level.reason,
+                "filesystem": "allow-list (read-only Python and NumPy, private /tmp)" if sandboxed
+                else "NOT isolated (host files readable where modes allow)",
+                "network": ("none: own network namespace" if sandboxed else "host namespace")
+                + ", no IP sockets (seccomp)",
+                "pid_namespace": sandboxed, "private_uid": uid is not None,
+                "tmp_cap_mb": self.limits.worker_file_mb if sandboxed else None}
 
     def stop(self) -> None:
         """Kill the worker and everything it started, and remove its folder."""
         process, self.process = self.process, None
         if process is not None:
             _kill_group(process)
-            if self._uid is not None:
-                _kill_uid(self._uid)
+            if self._lease is not None and self.level is not None and self.level.name == "rlimits":
+                _kill_uid(self._lease.uid)  # children that left the process group
+                self._lease.remove_files()  # and what they left in the shared /tmp
             self._drain()  # keep what it printed last, for the failure's message
             self._out = None
             if process.stdout is not None:
@@ -145,6 +236,7 @@ class Worker:
                     os.close(fd)
                 except OSError:
                     pass
+            self._req = self._rep = -1
             try:
                 process.wait(timeout=5)
             except subprocess.TimeoutExpired:
@@ -152,6 +244,9 @@ class Worker:
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
+        if self._lease is not None:
+            self._lease.release()
+            self._lease = None
 
     def __enter__(self) -> "Worker":
         return self
@@ -193,11 +288,16 @@ class Worker:
             header = dict(header, args=protocol.encode(list(args), blobs),
                           kwargs=protocol.encode(dict(kwargs or {}), blobs))
         seconds = self.seconds_per_call or self.limits.seconds_per_test
-        reply, stdout = self._request(header, blobs, seconds, what)
+        limit = reply_limit(sum(map(len, blobs)) + 4096)
+        if self.expected_reply_bytes is not None:
+            limit = max(REPLY_FLOOR // 8, REPLY_FACTOR * self.expected_reply_bytes)
+        header["reply_limit"] = limit - 64 * 1024  # (room for the header around the value)
+        reply, stdout = self._request(header, blobs, seconds, what, limit)
         return CallResult(value=reply["value"], mutated=[str(m) for m in reply.get("mutated", [])][:10],
                           warnings=[str(w)[:300] for w in reply.get("warnings", [])][:5], stdout=stdout)
 
-    def _request(self, header: dict, blobs: list[bytes], seconds: float, what: str) -> tuple[dict, str]:
+    def _request(self, header: dict, blobs: list[bytes], seconds: float, what: str,
+                 limit: int) -> tuple[dict, str]:
         self._drain()  # anything printed between calls is not this call's output
         self._output.clear()
         self._dropped = 0
@@ -205,7 +305,7 @@ class Worker:
             protocol.write_message(self._req, header, blobs)
         except OSError:
             self._crashed(what)
-        reply, reply_blobs = self._receive(seconds, what)
+        reply, reply_blobs = self._receive(seconds, what, limit)
         stdout = self._take_output()
         if reply.get("ok") is True:
             try:
@@ -228,13 +328,14 @@ class Worker:
             text += f"\n  (the sandbox allows {self.limits.worker_memory_mb} MB)"
         raise LearnerFailure(Outcome.FAILED, text, stdout)
 
-    def _receive(self, seconds: float, what: str) -> tuple[dict, list[bytes]]:
+    def _receive(self, seconds: float, what: str, limit: int) -> tuple[dict, list[bytes]]:
         deadline = time.monotonic() + seconds
         try:
-            size_bytes = self._read(8, deadline)
-            size = int.from_bytes(size_bytes, "big")
-            if size > protocol.MAX_MESSAGE_BYTES:
-                raise ProtocolError(f"a reply of {size} bytes is over the limit")
+            size = int.from_bytes(self._read(8, deadline), "big")
+            if size > min(limit, protocol.MAX_MESSAGE_BYTES):
+                # Refused from its length alone: nothing of it is read, let alone decoded.
+                raise ProtocolError(f"a reply of {size} bytes is over this call's limit of {limit} "
+                                    f"bytes (far more than the expected result)")
             return protocol.unpack(self._read(size, deadline))
         except TimeoutError:
             self.stop()
@@ -249,8 +350,9 @@ class Worker:
                                  self._take_output()) from None
 
     def _read(self, size: int, deadline: float) -> bytes:
-        chunks, remaining = [], size
-        while remaining:
+        buffer, got = bytearray(size), 0
+        view = memoryview(buffer)
+        while got < size:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError
@@ -262,12 +364,11 @@ class Worker:
                 self._drain()
             if self._rep not in ready:
                 continue
-            chunk = os.read(self._rep, min(remaining, 1 << 20))
-            if not chunk:
+            count = os.readv(self._rep, [view[got:got + (1 << 20)]])
+            if not count:
                 raise EOFError
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        return b"".join(chunks)
+            got += count
+        return bytes(buffer) if size < (1 << 20) else buffer
 
     def _crashed(self, what: str):
         process = self.process
@@ -279,6 +380,9 @@ class Worker:
                 pass
         stdout = self._take_output()
         self.stop()
+        if code is not None and code > 128 and self.level is not None and self.level.name != "rlimits" \
+                and code - 128 in signal.Signals._value2member_map_:
+            code = -(code - 128)  # the sandbox's init reports a signal death as 128 + the signal
         if code is not None and code < 0:
             name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
             reason = f"was killed by {name}"
@@ -322,10 +426,6 @@ class Worker:
         self._dropped = 0
         return text
 
-    def _pick_uid(self) -> int:
-        digest = hashlib.sha256(f"{os.getpid()}:{id(self)}:{self.starts}:{time.time_ns()}".encode())
-        return UID_BASE + int.from_bytes(digest.digest()[:4], "big") % UID_SPAN
-
 
 def _import_message(module: str, failure: LearnerFailure) -> str:
     if failure.outcome is Outcome.TIMEOUT:
@@ -336,6 +436,53 @@ def _import_message(module: str, failure: LearnerFailure) -> str:
         return f"{module}.py could not be imported: the sandbox process {reason}"
     text = failure.message.replace(f"importing {module}.py raised ", "")
     return f"{module}.py could not be imported: {text}"
+
+
+def _files_memfd(files: dict[str, bytes]) -> int:
+    """The learner's files in an anonymous memory file (length-prefixed records): they reach
+    the worker without touching the host's disk."""
+    fd = os.memfd_create("nnlab-learner-files")
+    for name, content in files.items():
+        encoded = name.encode()
+        os.write(fd, struct.pack(">II", len(encoded), len(content)) + encoded)
+        view = memoryview(content)
+        while view:
+            view = view[os.write(fd, view):]
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+# The kernel's parent-death signal fires when the *thread* that started a process ends, so
+# workers are started from one thread that lives as long as this process (the main thread, or
+# a launcher thread): a worker started from a short-lived pool thread would die with it.
+_launch_queue: "queue.Queue | None" = None
+_launch_lock = threading.Lock()
+
+
+def _launch(argv: list[str], **kwargs: Any) -> subprocess.Popen:
+    global _launch_queue
+    if threading.current_thread() is threading.main_thread():
+        return subprocess.Popen(argv, **kwargs)
+    with _launch_lock:
+        if _launch_queue is None:
+            _launch_queue = queue.Queue()
+            threading.Thread(target=_launcher, args=(_launch_queue,), name="nnlab-worker-launcher",
+                             daemon=True).start()
+    done: queue.Queue = queue.Queue(maxsize=1)
+    _launch_queue.put((argv, kwargs, done))
+    ok, value = done.get()
+    if not ok:
+        raise value
+    return value
+
+
+def _launcher(requests: "queue.Queue") -> None:
+    while True:
+        argv, kwargs, done = requests.get()
+        try:
+            done.put((True, subprocess.Popen(argv, **kwargs)))
+        except BaseException as error:  # handed to the caller
+            done.put((False, error))
 
 
 def _kill_group(process: subprocess.Popen) -> None:
@@ -350,28 +497,8 @@ def _kill_uid(uid: int) -> None:
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the forked child
         try:
-            os.setuid(uid)
+            os.setresuid(uid, uid, uid)
             os.kill(-1, signal.SIGKILL)
         finally:
             os._exit(0)
     os.waitpid(pid, 0)
-
-
-_FORBIDDEN_DIRS: list[str] | None = None
-
-
-def _forbidden_package_dirs() -> list[str]:
-    """Install folders of the banned libraries, covered inside the sandbox where mounts work."""
-    global _FORBIDDEN_DIRS
-    if _FORBIDDEN_DIRS is None:
-        found = []
-        for name in FORBIDDEN_IMPORTS:
-            try:
-                spec = importlib.util.find_spec(name)
-            except (ImportError, ValueError):
-                spec = None
-            for location in (spec.submodule_search_locations or []) if spec else []:
-                if os.path.isdir(location):
-                    found.append(location)
-        _FORBIDDEN_DIRS = found
-    return list(_FORBIDDEN_DIRS)

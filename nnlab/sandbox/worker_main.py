@@ -1,18 +1,24 @@
 """The sandboxed worker: the only process that ever runs learner code.
 
-Started by `nnlab.sandbox.worker.Worker` as `python -I -B worker_main.py CONFIG_JSON`. Before any
-learner code is imported it locks itself down, as far as the OS allows:
+Started by `nnlab.sandbox.worker.Worker` as `python -I -S -B worker_main.py CONFIG_JSON`, at the
+level `nnlab.sandbox.levels` chose. Before any learner code is imported it locks itself down:
 
-1. rlimits: CPU seconds, address space, file size, open files (and processes, once it runs
-   under its own uid);
-2. a new network namespace (no interfaces but a downed loopback) and a new mount namespace in
-   which the course's hidden folders (reference/, graders/, solutions/, other submissions, the
-   output folder) and the forbidden libraries' folders are covered by empty read-only tmpfs;
-3. when started as root, a private uid/gid with no supplementary groups.
+- ``bwrap``: bubblewrap has already built its file system (a read-only Python and NumPy, this
+  code in /opt/nnlab/worker, private /learner, /tmp, /var/tmp, /dev/shm, minimal /dev and /proc)
+  and its namespaces; the worker only writes the learner's files and sets rlimits.
+- ``namespaces``: the worker builds the same thing itself: it opens the folders it needs while
+  it still may, takes its private uid, unshares user, mount, PID, network, IPC and UTS
+  namespaces, builds the allow-listed root on a tmpfs and pivots into it. The first process in
+  the new PID namespace only reaps; the server runs as its child with no capabilities, so when
+  either dies the kernel kills everything in the namespace.
+- ``rlimits``: a supervisor that keeps root forks the server under the private uid; when the
+  server ends, or the grader dies (parent-death signal), it kills every process of that uid
+  and removes the worker's folder.
 
-Then it serves requests from the parent over a private pipe. Learner prints go to stdout/stderr,
-which the parent drains and caps; they never mix with replies. Replies carry only plain data
-(see `protocol.py`); every other value stays here behind a handle.
+The learner's files arrive in a memfd (never on the host's disk at sandboxed levels). Then it
+serves requests from the parent over a private pipe. Learner prints go to stdout/stderr, which
+the parent drains and caps; they never mix with replies. Replies carry only plain data (see
+`protocol.py`); every other value stays here behind a handle.
 
 This file needs only the standard library, NumPy and the sibling protocol.py, loaded by path:
 the nnlab package itself is not importable from the sandbox.
@@ -26,40 +32,44 @@ import inspect
 import json
 import os
 import resource
+import shutil
+import signal
+import struct
 import sys
 import traceback
 import warnings
 
-CLONE_NEWNS = 0x00020000
-CLONE_NEWNET = 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 1, 2, 4, 0x4000, 1 << 18
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
+CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 0x4000, 1 << 18
+MNT_DETACH = 2
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "s390x": 217}
 MAX_HANDLES = 256
-PRELOADED_STDLIB = ("math", "cmath", "random", "functools", "itertools", "collections",
-                    "collections.abc", "typing", "dataclasses", "copy", "statistics", "operator",
-                    "numbers", "decimal", "fractions", "string", "re", "time", "enum", "heapq",
-                    "bisect", "contextlib", "textwrap", "pprint", "unittest", "difflib",
-                    "platform", "gc", "sysconfig", "pathlib", "glob", "fnmatch", "shutil",
-                    "subprocess", "numpy.testing", "numpy.random", "secrets", "hashlib", "hmac",
-                    "json", "base64", "struct", "array", "datetime", "inspect", "warnings",
-                    "abc", "io", "csv", "queue", "threading", "weakref", "traceback", "uuid")
+DEVICES = ("null", "zero", "full", "random", "urandom")
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_void_p]
+libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
 
 
-def world_readable(folder):
-    """Can any user list `folder` and pass through each folder above it?"""
-    path = os.path.abspath(folder)
-    if not os.stat(path).st_mode & 0o004:
-        return False
-    while True:
-        if not os.stat(path).st_mode & 0o001:
-            return False
-        parent = os.path.dirname(path)
-        if parent == path:
-            return True
-        path = parent
+def check(result, what):
+    if result != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"{what}: {os.strerror(error)}")
 
 
-def load_protocol():
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "protocol.py")
+def die_with_parent(sig=signal.SIGKILL, parent=None):
+    """Be sent `sig` when the parent ends. Set again after every change of credentials (setuid
+    clears it); with `parent`, end now if it already ended before we asked."""
+    check(libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0), "prctl(PR_SET_PDEATHSIG)")
+    if parent is not None and os.getppid() != parent:
+        os._exit(137)
+
+
+def load_protocol(folder):
+    path = os.path.join(folder, "protocol.py")
     spec = importlib.util.spec_from_file_location("_nnlab_protocol", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up here
@@ -67,12 +77,43 @@ def load_protocol():
     return module
 
 
+def read_files(fd):
+    """The learner's files from the parent's memfd: {name: bytes} (length-prefixed records)."""
+    data = b""
+    while True:
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            break
+        data += chunk
+    os.close(fd)
+    files, offset = {}, 0
+    while offset < len(data):
+        name_len, size = struct.unpack_from(">II", data, offset)
+        offset += 8
+        name = data[offset:offset + name_len].decode()
+        offset += name_len
+        files[name] = data[offset:offset + size]
+        offset += size
+    return files
+
+
+def write_files(folder, files):
+    for name, content in files.items():
+        if "/" in name or name.startswith("."):
+            continue
+        path = os.path.join(folder, name)
+        with open(path, "wb") as handle:
+            handle.write(content)
+        os.chmod(path, 0o444)
+    os.chmod(folder, 0o555)
+
+
 # ------------------------------------------------------------------------------------------
 # Lock-down (runs before any learner code)
 # ------------------------------------------------------------------------------------------
 
 
-def set_limits(limits):
+def set_limits(limits, nproc=True):
     def cap(which, value):
         if value is None:
             return
@@ -85,31 +126,276 @@ def set_limits(limits):
     cap(resource.RLIMIT_FSIZE, limits.get("file_mb") and limits["file_mb"] * 1024 * 1024)
     cap(resource.RLIMIT_NOFILE, limits.get("open_files"))
     cap(resource.RLIMIT_CORE, 0)
+    if nproc:
+        cap(resource.RLIMIT_NPROC, limits.get("processes"))
 
 
-def isolate(hide, uid, nproc):
-    """Namespaces, hidden folders and a private uid; returns what was achieved."""
-    achieved = {"network": False, "hidden": False, "uid": None}
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.unshare(CLONE_NEWNET) == 0:
-        achieved["network"] = True
-    if hide and libc.unshare(CLONE_NEWNS) == 0:
-        if libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) == 0:
-            covered = 0
-            for path in hide:
-                if os.path.isdir(path) and libc.mount(
-                    b"tmpfs", path.encode(), b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, b"size=4k"
-                ) == 0:
-                    covered += 1
-            achieved["hidden"] = covered == len([p for p in hide if os.path.isdir(p)])
-    if uid is not None and os.geteuid() == 0:
-        if nproc:
-            resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+def drop_uid(uid):
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    # A change of uid makes the process undumpable, which leaves /proc/self owned by root (and
+    # its uid_map unwritable): the new uid owns itself again.
+    check(libc.prctl(4, 1, 0, 0, 0), "prctl(PR_SET_DUMPABLE)")
+
+
+def drop_capabilities():
+    """No capabilities left, and none to gain (the server after the namespaces are built)."""
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                    ("inheritable", ctypes.c_uint32)]
+
+    for cap in range(64):  # the bounding set too, so nothing can come back through exec
+        libc.prctl(24, cap, 0, 0, 0)  # PR_CAPBSET_DROP (may fail for unknown caps: fine)
+    check(libc.capset(ctypes.byref(Header(0x20080522, 0)), (Data * 2)()), "capset")
+    check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
+
+
+def mount(source, target, fstype=None, flags=0, data=None):
+    check(libc.mount(source and source.encode(), target.encode(), fstype and fstype.encode(), flags,
+                     data and ctypes.c_char_p(data.encode())), f"mount {target}")
+
+
+def make_target(path, is_dir):
+    os.makedirs(path if is_dir else os.path.dirname(path), mode=0o755, exist_ok=True)
+    if not is_dir and not os.path.exists(path):
+        open(path, "wb").close()
+
+
+def bind_readonly(source, target, is_dir):
+    make_target(target, is_dir)
+    mount(source, target, None, MS_BIND | MS_REC)
+    locked = os.statvfs(target).f_flag & (os.ST_NOEXEC | os.ST_NOSUID | os.ST_NODEV)
+    flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV
+    if locked & os.ST_NOEXEC:
+        flags |= MS_NOEXEC
+    mount(None, target, None, flags)
+
+
+def write_map(path, text):
+    with open(path, "w") as handle:
+        handle.write(text)
+
+
+def enter_namespaces(config):
+    """Build the allow-listed root in new namespaces; returns in the server (pid 2 inside),
+    under the private uid, with no capabilities. The processes above it only relay its exit
+    status.
+
+    Started as root, this process stays outside as the namespace's parent: it maps root and
+    the private uid into the child's user namespace (two ids need root's CAP_SETUID, as
+    newuidmap does), so the child can still read a Python under a mode-0700 home while it
+    builds the root, and then becomes the private uid for good. Started as a normal user, the
+    child maps only that user's own id.
+    """
+    uid = config.get("uid")
+    privileged = uid is not None and os.geteuid() == 0
+    die_with_parent(parent=config["grader"])
+    flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID
+    if privileged:
+        unshared_r, unshared_w = os.pipe()
+        mapped_r, mapped_w = os.pipe()
+        child = os.fork()
+        if child:
+            os.close(unshared_w)
+            os.close(mapped_r)
+            if os.read(unshared_r, 1) == b"1":
+                for kind in ("uid", "gid"):
+                    write_map(f"/proc/{child}/{kind}_map", f"0 0 1\n{uid} {uid} 1\n")
+                os.write(mapped_w, b"1")
+            relay(child)
+        die_with_parent()
+        check(libc.unshare(flags), "unshare")
+        os.write(unshared_w, b"1")
+        if os.read(mapped_r, 1) != b"1":
+            os._exit(70)
+        for fd in (unshared_r, unshared_w, mapped_r, mapped_w):
+            os.close(fd)
+        os.setresgid(0, 0, 0)
+        os.setresuid(0, 0, 0)
+    else:
+        me, group = os.geteuid(), os.getegid()
+        check(libc.unshare(flags), "unshare")
+        write_map("/proc/self/setgroups", "deny")
+        write_map("/proc/self/uid_map", f"{me} {me} 1")
+        write_map("/proc/self/gid_map", f"{group} {group} 1")
+    init = os.fork()  # the first process of the new PID namespace
+    if init:
+        relay(init)
+    die_with_parent()
+    check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "make / private")
+    size = f"{config['tmpfs_mb']}m"
+    new_root = "/tmp"  # any folder will do as a mount point: nothing of the host's /tmp shows
+    mount("tmpfs", new_root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=4m")
+    for source, target in config["binds"]:
+        bind_readonly(source, new_root + target, os.path.isdir(source))
+    os.makedirs(new_root + "/dev", 0o755)
+    mount("tmpfs", new_root + "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k")
+    for device in DEVICES:
+        make_target(new_root + f"/dev/{device}", False)
+        mount(f"/dev/{device}", new_root + f"/dev/{device}", None, MS_BIND)
+    for folder in ("/tmp", "/var/tmp", "/dev/shm", "/learner"):
+        os.makedirs(new_root + folder, 0o755, exist_ok=True)
+        mount("tmpfs", new_root + folder, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=0700,size={size}")
+        if privileged:
+            os.chown(new_root + folder, uid, uid)
+    os.makedirs(new_root + "/proc", 0o555)
+    mount("proc", new_root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    for target, link in config.get("symlinks", []):
+        os.symlink(target, new_root + link)
+    os.chdir(new_root)
+    machine = os.uname().machine
+    check(libc.syscall(SYS_PIVOT_ROOT.get(machine, 155), b".", b"."), "pivot_root")
+    check(libc.umount2(b".", MNT_DETACH), "detach the host's root")
+    os.chdir("/")
+    mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    server = os.fork()
+    if server:
+        reap(server)
+    die_with_parent()
+    if privileged:
         os.setgroups([])
-        os.setgid(uid)
-        os.setuid(uid)
-        achieved["uid"] = uid
-    return achieved
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)  # (this also clears every capability)
+    drop_capabilities()
+
+
+AUDIT_ARCH = {"x86_64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198)}  # (arch, socket's number)
+IO_URING_SETUP = 425  # the same on both: io_uring could open sockets behind seccomp's back
+
+
+def no_network_sockets():
+    """A seccomp filter: socket(AF_INET | AF_INET6) fails with EACCES, and io_uring is refused.
+    No network, loopback included, at every level (even rlimits, which shares the host's
+    network namespace); Unix sockets and everything else are left alone."""
+    machine = os.uname().machine
+    if machine not in AUDIT_ARCH:
+        return False
+    arch, socket_nr = AUDIT_ARCH[machine]
+    ld, jeq, ret = 0x20, 0x15, 0x06
+    allow, deny = 0x7FFF0000, 0x00050000 | 13  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | EACCES
+    program = [
+        (ld, 0, 0, 4),                 # 0: the architecture
+        (jeq, 0, 6, arch),             # 1: another one (a 32-bit call): allowed, see 8
+        (ld, 0, 0, 0),                 # 2: the system call's number
+        (jeq, 5, 0, IO_URING_SETUP),   # 3: io_uring_setup: denied
+        (jeq, 0, 3, socket_nr),        # 4: not socket(): allowed
+        (ld, 0, 0, 16),                # 5: socket's first argument, the address family
+        (jeq, 2, 0, 2),                # 6: AF_INET: denied
+        (jeq, 1, 0, 10),               # 7: AF_INET6: denied
+        (ret, 0, 0, allow),            # 8
+        (ret, 0, 0, deny),             # 9
+    ]
+
+    class Filter(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte),
+                    ("k", ctypes.c_uint32)]
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Filter))]
+
+    filters = (Filter * len(program))(*[Filter(*row) for row in program])
+    check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
+    check(libc.prctl(22, 2, ctypes.byref(Program(len(program), filters)), 0, 0),
+          "prctl(PR_SET_SECCOMP)")  # SECCOMP_MODE_FILTER
+    return True
+
+
+def exit_like(status):
+    """Exit as a child with this wait status did: its code, or 128 + the signal that killed it
+    (which the parent reads back as that signal)."""
+    if os.WIFSIGNALED(status):
+        os._exit(128 + os.WTERMSIG(status))
+    os._exit(os.waitstatus_to_exitcode(status))
+
+
+def relay(child):
+    """The host-side process: wait for the namespace's first process and exit as it did."""
+    while True:
+        try:
+            _, status = os.waitpid(child, 0)
+            exit_like(status)
+        except InterruptedError:
+            continue
+
+
+def reap(server):
+    """PID 1 of the namespace: reap orphans until the server ends, then end (which kills every
+    process left in the namespace)."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            os._exit(1)
+        if pid == server:
+            exit_like(status)
+
+
+def supervise(config):
+    """rlimits level, started as root: fork the server under the private uid and stay behind to
+    clean up after it (kill its uid, remove its folder) however it or the grader ends."""
+    uid, folder = config["uid"], config["folder"]
+
+    def clean(*_):
+        kill_uid(uid)
+        shutil.rmtree(folder, ignore_errors=True)
+        remove_files_of(uid)
+
+    supervisor = os.getpid()
+    server = os.fork()
+    if server == 0:
+        drop_uid(uid)
+        die_with_parent(parent=supervisor)
+        return
+    signal.signal(signal.SIGTERM, lambda *_: (clean(), os._exit(137)))
+    die_with_parent(signal.SIGTERM, parent=config["grader"])
+    while True:
+        try:
+            _, status = os.waitpid(server, 0)
+            break
+        except InterruptedError:
+            continue
+    clean()
+    exit_like(status)
+
+
+SHARED_TEMP = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def remove_files_of(uid):
+    """Whatever the private uid left in the host's shared temp folders (rlimits level only:
+    elsewhere those folders are the sandbox's own). The same as `levels.remove_files_of`."""
+    for folder in SHARED_TEMP:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
+
+
+def kill_uid(uid):
+    """Kill every process of the worker's private uid (children that left its process group)."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setresuid(uid, uid, uid)
+            os.kill(-1, signal.SIGKILL)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
 
 
 class ForbiddenImports(importlib.abc.MetaPathFinder):
@@ -123,16 +409,6 @@ class ForbiddenImports(importlib.abc.MetaPathFinder):
             raise ImportError(
                 f"learner modules may not import {fullname.split('.')[0]}: the course asks for "
                 f"NumPy only (numpy and math are fine)")
-        return None
-
-
-class UnavailableStdlib(importlib.abc.MetaPathFinder):
-    """Last on the path: a standard-library module the sandbox cannot load gets a clear error."""
-
-    def find_spec(self, fullname, path=None, target=None):
-        if fullname.split(".")[0] in sys.stdlib_module_names:
-            raise ImportError(f"the sandbox does not offer the standard library module "
-                              f"{fullname!r}; learner modules need only numpy and math")
         return None
 
 
@@ -151,6 +427,7 @@ class Server:
         self.req_fd, self.rep_fd = req_fd, rep_fd
         self.handles = {}
         self.next_handle = 1
+        self.reply_limit = None
 
     # -- handles ---------------------------------------------------------------------------
     def keep(self, value):
@@ -204,6 +481,7 @@ class Server:
         if op == "getattr":
             value = getattr(importlib.import_module(header["module"]), header["name"])
             return {"ok": True, "value": self.p.encode(value, reply_blobs, self.keep)}
+        self.reply_limit = header.get("reply_limit")
         if op in ("call", "method"):
             args = self.p.decode(header.get("args", []), blobs, self.resolve)
             kwargs = dict(self.p.decode(header.get("kwargs", {"$dict": []}), blobs, self.resolve))
@@ -226,6 +504,12 @@ class Server:
             # NumPy's own defaults, restored: learner code may have silenced them.
             with np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
                 value = target(*args, **kwargs)
+        limit = self.reply_limit
+        if limit and self.estimate(value, limit) > limit:
+            # The parent refuses such a reply from its length anyway; saying so here spares
+            # encoding it (the parent's bound does not rely on this).
+            raise OverflowError(f"the result is over the limit for this call ({limit} bytes; "
+                                f"far more than the expected result)")
         mutated = [self.arg_name(target, i) for i, a in enumerate(args) if self.changed(before[i], a)]
         mutated += [k for k, v in kwargs.items() if self.changed(before_kw[k], v)]
         messages = []
@@ -233,6 +517,25 @@ class Server:
             messages.append(f"{w.category.__name__}: {w.message}")
         return {"ok": True, "value": self.p.encode(value, reply_blobs, self.keep),
                 "mutated": mutated, "warnings": messages}
+
+    def estimate(self, value, budget):
+        """A quick lower bound of a value's size on the wire, stopping once over `budget`."""
+        np = self.np
+        if isinstance(value, np.ndarray):
+            return value.nbytes
+        if isinstance(value, str):
+            return len(value)
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, (list, tuple)):
+            total = 8 * len(value)
+            for item in value:
+                if total > budget:
+                    break
+                if isinstance(item, (list, tuple, dict, str, np.ndarray)):
+                    total += self.estimate(item, budget - total)
+            return total
+        return 8
 
     def snapshot(self, value):
         np = self.np
@@ -286,31 +589,30 @@ class Server:
 
 def main():
     config = json.loads(sys.argv[1])
-    protocol = load_protocol()
-    import numpy  # noqa: F401  (loaded with the parent's rights, before the lock-down)
-
-    if config.get("uid") is not None and not world_readable(os.path.dirname(os.__file__)):
-        # Under a private uid the interpreter's own library may be unreadable (a Python
-        # installed under /root, say): load what learner code may reasonably use now.
-        for name in PRELOADED_STDLIB:
-            try:
-                importlib.import_module(name)
-            except ImportError:
-                pass
-
-    set_limits(config["limits"])
-    achieved = isolate(config.get("hide", []), config.get("uid"), config["limits"].get("processes"))
-    os.environ["HOME"] = config["home"]
-    os.environ["TMPDIR"] = os.path.join(config["home"], "tmp")
+    level = config["level"]
+    files = read_files(config["files_fd"])
+    uid = config.get("uid")
+    if level == "namespaces":
+        enter_namespaces(config)
+    elif level == "rlimits" and uid is not None and os.geteuid() == 0:
+        supervise(config)
+    elif level == "rlimits":
+        die_with_parent(parent=config["grader"])
+    # (bwrap: bubblewrap built the file system and namespaces, and dies with the grader.)
     learner_dir = config["learner_dir"]
-    hidden_roots = set(config.get("hide", [])) | {config.get("course_root", "")}
-    sys.path[:] = [learner_dir] + [p for p in sys.path if p and p not in hidden_roots]
-    os.chdir(learner_dir)
+    write_files(learner_dir, files)
+    set_limits(config["limits"], nproc=uid is not None or level != "rlimits")
+    sealed = no_network_sockets()
+    sys.path[:] = [learner_dir] + [p for p in sys.path if p] + [config["site"]]
+    protocol = load_protocol(config["worker_dir"])
+    import numpy  # noqa: F401  (before any learner code can shadow or patch it)
 
+    os.environ["HOME"] = os.environ["TMPDIR"] = config["tmp"]
+    os.chdir(learner_dir)
     sys.meta_path.insert(0, ForbiddenImports(config.get("forbidden", [])))
-    sys.meta_path.append(UnavailableStdlib())
+    seen = {"uid": os.getuid(), "pid": os.getpid(), "seccomp": sealed}
     req_fd, rep_fd = config["req_fd"], config["rep_fd"]
-    protocol.write_message(rep_fd, {"ok": True, "ready": achieved}, [])
+    protocol.write_message(rep_fd, {"ok": True, "ready": seen}, [])
     Server(protocol, learner_dir, req_fd, rep_fd).serve()
 
 
