@@ -27,12 +27,9 @@ from nnlab.sandbox.worker import CallResult, Worker
 class LearnerProxy:
     """One submission's workers, one per learner module: `learner.losses`, `learner.activations`."""
 
-    def __init__(self, submission: Submission, limits: Limits, comparator: Comparator,
-                 hide: list[str], course_root: str):
+    def __init__(self, submission: Submission, limits: Limits, comparator: Comparator):
         self._submission = submission
         self._limits = limits
-        self._hide = hide
-        self._course_root = course_root
         self._workers: dict[str, Worker] = {}
         self.comparator = comparator
         self.stdout: list[str] = []  # learner prints during the current test
@@ -67,8 +64,7 @@ class LearnerProxy:
         return self._workers[module]
 
     def _new_worker(self, module: str) -> Worker:
-        worker = Worker(module, self._submission.files, self._limits.for_module(module), self._hide,
-                        self._course_root)
+        worker = Worker(module, self._submission.files, self._limits.for_module(module))
         worker.start()
         return worker
 

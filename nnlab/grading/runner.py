@@ -11,7 +11,6 @@ import hashlib
 import io
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -25,7 +24,6 @@ from nnlab.grading.plugin import GradingPlugin
 from nnlab.grading.results import SubmissionResult, write_submission_result
 from nnlab.grading.submission import Submission, read_submission
 from nnlab.intake.review import merge_flags, outcome_flags, review_flags
-from nnlab.sandbox.worker import WORKER_MAIN
 
 
 def choose_modules(course: Course, submission: Submission, assignment: str | None) -> list[str]:
@@ -67,8 +65,7 @@ def grade_submission(path: Path | str | Submission, course: Course, *, assignmen
         result.error = f"no gradable module files in {path} (looked for {looked_for})"
     else:
         # 3. Start one sandboxed worker per module, 4. run the graders through them.
-        proxy = LearnerProxy(submission, course.limits, comparator or Comparator(course.tolerances),
-                             hidden_paths(course, Path(path), out_dir), str(course.root))
+        proxy = LearnerProxy(submission, course.limits, comparator or Comparator(course.tolerances))
         plugin = GradingPlugin(proxy, submission.learner, course.secret_seed(warn=warn_seed),
                                functions)
         with course.importable(), proxy:
@@ -112,28 +109,6 @@ def run_graders(course: Course, modules: list[str], plugin: GradingPlugin) -> st
     if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         return f"grader problem: pytest exited with {exit_code!r}: {chatter.getvalue()[-1500:]}"
     return ""
-
-
-def hidden_paths(course: Course, submission: Path, out_dir: Path | None) -> list[str]:
-    """Folders the sandbox must not see: the oracle, the graders, the solutions, the other
-    submissions beside this one and the results folder, minus any folder the worker itself
-    needs (the Python installation, NumPy, the worker's own code)."""
-    candidates = [course.root / "reference", course.root / "graders", course.root / "solutions",
-                  submission.resolve().parent]
-    if out_dir is not None:
-        candidates.append(Path(out_dir).resolve())
-    needed = [Path(sys.prefix).resolve(), Path(np.__file__).resolve().parent,
-              WORKER_MAIN.resolve().parent, Path(sys.base_prefix).resolve(),
-              Path(tempfile.gettempdir()).resolve()]
-    hidden = []
-    for folder in candidates:
-        folder = folder.resolve()
-        if not folder.is_dir():
-            continue
-        if any(folder == n or folder in n.parents for n in needed):
-            continue
-        hidden.append(str(folder))
-    return sorted(set(hidden))
 
 
 def __getattr__(name: str):

@@ -65,10 +65,8 @@ def reply_limit(request_bytes: int) -> int:
 class Worker:
     """A sandboxed process that imports one learner module and runs calls into it."""
 
-    def __init__(self, module: str, files: dict[str, bytes], limits: Limits,
-                 hide: list[str] | None = None, course_root: str | None = None):
-        # `hide` and `course_root` are kept for callers; the sandbox is an allow-list now, so
-        # nothing needs hiding at the sandboxed levels, and nothing can be at the rlimits level.
+    def __init__(self, module: str, files: dict[str, bytes], limits: Limits):
+        # No list of places to hide: the sandbox is an allow-list (see levels.py).
         self.module = module
         self.files = files
         self.limits = limits

@@ -100,8 +100,7 @@ def apply(f, x):
 
 @pytest.fixture
 def worker():
-    with Worker("learner", {"learner.py": LEARNER}, LIMITS,
-                hide=[str(ROOT / "reference")]) as w:
+    with Worker("learner", {"learner.py": LEARNER}, LIMITS) as w:
         w.start()
         assert w.import_failure is None
         yield w
@@ -229,7 +228,7 @@ class Counter:
         return self
 '''
     submission = Submission(learner="ada", path=".", files={"model.py": source})
-    proxy = LearnerProxy(submission, LIMITS, Comparator(), hide=[], course_root="")
+    proxy = LearnerProxy(submission, LIMITS, Comparator())
     try:
         counter = proxy.model.Counter(3)
         assert isinstance(counter, Opaque) and counter.type_name == "Counter"
