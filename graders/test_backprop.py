@@ -29,7 +29,7 @@ import pytest
 
 from nnlab.baselines import load_baselines
 from nnlab.grading import (
-    GradingFailure, LearnerFailure, Outcome, check_backward, check_call, check_forward, expect_close,
+    GradingFailure, check_backward, check_call, check_forward, expect_close,
 )
 from nnlab.grading.baseline_checks import keras_note
 from nnlab.grading.calls import recorded_tolerance

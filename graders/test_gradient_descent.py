@@ -28,7 +28,7 @@ import numpy as np
 import pytest
 
 from nnlab.baselines.recorded import load_family
-from nnlab.grading import GradingFailure, LearnerFailure, Outcome, check_call, expect_close
+from nnlab.grading import GradingFailure, check_call, expect_close
 from nnlab.grading.compare import describe_call
 from nnlab.sandbox.protocol import GraderFunction
 from reference.mistakes import mistakes_for

@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 from nnlab.baselines import load_baselines
-from nnlab.grading import GradingFailure, LearnerFailure, Outcome, check_call, expect_close
+from nnlab.grading import GradingFailure, check_call, expect_close
 from nnlab.grading.calls import recorded_tolerance
 from reference.mistakes import mistakes_for
 

@@ -31,7 +31,6 @@ def test_forward_and_backward_cases_record_outputs_without_the_cache(course):
     with course.importable():
         data = record_checks("conv", Comparator(course.tolerances))
         from reference import conv
-        import graders.public.conv as public
     forward = next(c for c in data["cases"] if c["kind"] == "forward"
                    and c["function"] == "conv2d_forward")
     args, kwargs = decode(forward["args"], None), decode(forward["kwargs"], None)
