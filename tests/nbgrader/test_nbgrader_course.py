@@ -46,14 +46,28 @@ def _cell(nb, grade_id):
     return next(c for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == grade_id)
 
 
+def api_for(folder: Path):
+    """nbgrader's own Python API on the course, configured by its nbgrader_config.py (the CLI
+    costs an interpreter and nbgrader's imports, seconds each, per command)."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(folder)).load_config()
+    config.CourseDirectory.root = str(folder)
+    return NbGraderAPI(CourseDirectory(config=config), config=config), config
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, course, monkeypatch_module):
-    monkeypatch_module.setenv("NNLAB_SECRET_SEED", SEED)
+    for key, value in _env().items():  # in-process kernels inherit these
+        monkeypatch_module.setenv(key, value)
     folder = tmp_path_factory.mktemp("nbgrader-course")
     build_course(course, folder)
+    api, _ = api_for(folder)
     for assignment in ("a1", "a2", "a5"):
-        done = nbgrader(folder, "generate_assignment", assignment, "--force")
-        assert done.returncode == 0, done.stderr[-2000:]
+        done = api.generate_assignment(assignment, force=True)
+        assert done["success"], done.get("error") or done.get("log")
     return folder
 
 
@@ -101,8 +115,10 @@ def _tamper(built):
     source = nbformat.read(built / "source" / "a2" / "a2.ipynb", 4)
     nb = nbformat.read(built / "release" / "a2" / "a2.ipynb", 4)
     _cell(nb, "losses-mse").source = _cell(source, "losses-mse").source + (
-        "\nimport numpy\nnumpy.allclose = lambda *a, **k: True\nnumpy.testing.assert_allclose = lambda *a, **k: None\n"
-        "lab.hidden = lambda *a, **k: None\nlab.verdict = lambda q: 1000.0\n")
+        "\nimport numpy\nnumpy.allclose = lambda *a, **k: True\nnumpy.testing.assert_allclose = lambda *a, **k: None\n")
+    trick = nbformat.v4.new_code_cell("lab.hidden = lambda *a, **k: None\nlab.verdict = lambda q: 1000.0\n"
+                                      "import numpy as np\nnp.isclose = lambda *a, **k: True")
+    nb.cells.insert(nb.cells.index(_cell(nb, "losses-mse")) + 1, trick)
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader") or {}
         if meta.get("grade"):
@@ -131,8 +147,12 @@ def _gradebook_scores(built, course):
 
 
 def test_validate_fails_the_release(built):
-    done = nbgrader(built, "validate", str(built / "release" / "a2" / "a2.ipynb"))
-    assert "VALIDATION FAILED" in done.stdout + done.stderr, (done.stdout + done.stderr)[-2000:]
+    from nbgrader.validator import Validator
+
+    _, config = api_for(built)
+    verdict = Validator(config=config).validate(str(built / "release" / "a2" / "a2.ipynb"))
+    assert verdict.get("failed"), verdict
+    assert any("does not pass its public checks" in str(f) for f in verdict["failed"]), verdict["failed"][:1]
 
 
 def test_nbgrader_autograde_and_export_then_nnlab_autograde(built, course, tmp_path):
@@ -140,12 +160,11 @@ def test_nbgrader_autograde_and_export_then_nnlab_autograde(built, course, tmp_p
     _submit(built, "solved", source)
     _submit(built, "released", nbformat.read(built / "release" / "a2" / "a2.ipynb", 4))
     partial = _submit(built, "partial", _partial(built))
-    done = nbgrader(built, "autograde", "a2", "--force")
+    done = nbgrader(built, "autograde", "a2", "--force")  # the command line, as an instructor runs it
     assert done.returncode == 0, done.stderr[-3000:]
-    done = nbgrader(built, "export")
-    assert done.returncode == 0, done.stderr[-2000:]
-    rows = {r["student_id"]: r for r in csv.DictReader((built / "grades.csv").open()) if r["assignment"] == "a2"}
-    full = float(rows["solved"]["max_score"])
+    by_nbgrader = _gradebook_scores(built, course)
+    full = float(sum(c.metadata["nbgrader"]["points"] for c in source.cells
+                     if (c.metadata.get("nbgrader") or {}).get("grade")))
     # What `nnlab grade` gives the same code.
     folder = tmp_path / "partial"
     folder.mkdir()
@@ -153,9 +172,9 @@ def test_nbgrader_autograde_and_export_then_nnlab_autograde(built, course, tmp_p
         (folder / f"{module}.py").write_text(text)
     expected = grade_submission(folder, course, assignment="a2", warn_seed=False).score
     assert 0 < expected < full
-    assert float(rows["solved"]["score"]) == pytest.approx(full)
-    assert float(rows["released"]["score"]) == 0
-    assert float(rows["partial"]["score"]) == pytest.approx(expected)
+    assert by_nbgrader["solved"] == pytest.approx(full)
+    assert by_nbgrader["released"] == 0
+    assert by_nbgrader["partial"] == pytest.approx(expected)
 
     # The secure path: the same numbers into the gradebook, and tampering gains nothing.
     tamper = _submit(built, "tamper", _tamper(built))
@@ -185,13 +204,17 @@ def test_nbgrader_autograde_and_export_then_nnlab_autograde(built, course, tmp_p
     assert scores["badjson"] == scores["duplicated"] == scores["renamed"] == 0
     assert "invalid JSON" in result.output and "appears twice" in result.output
     assert "my_work.ipynb; rename it" in result.output
-    # formgrader's tools read it unchanged: export and generate_feedback.
+    # formgrader's tools read it unchanged: export (nbgrader's and nnlab's numbers agree, so
+    # its CSV holds both) and generate_feedback.
     done = nbgrader(built, "export")
     assert done.returncode == 0, done.stderr[-2000:]
     rows = {r["student_id"]: r for r in csv.DictReader((built / "grades.csv").open()) if r["assignment"] == "a2"}
+    assert float(rows["solved"]["score"]) == pytest.approx(full) == float(rows["solved"]["max_score"])
+    assert float(rows["released"]["score"]) == 0
     assert float(rows["partial"]["score"]) == pytest.approx(expected)
     assert float(rows["tamper"]["score"]) == pytest.approx(honest_score)
-    done = nbgrader(built, "generate_feedback", "a2", "--student", "partial", "--force")
-    assert done.returncode == 0, done.stderr[-2000:]
+    api, _ = api_for(built)
+    done = api.generate_feedback("a2", "partial", force=True)
+    assert done["success"], done.get("error") or done.get("log")
     html = next((built / "feedback" / "partial" / "a2").glob("*.html")).read_text()
     assert "mse_grad" in html
