@@ -239,12 +239,13 @@ def nbgrader_autograde(assignment: str = typer.Argument(..., help="the assignmen
                                                                    "student (repeatable)"),
                        course_dir: Path = typer.Option(Path("."), "--course", help="the nbgrader course folder"),
                        nnlab_course: Optional[Path] = typer.Option(None, "--nnlab-course", help="course.yml "
-                                                                  "(default: found from the current folder)")) -> None:
+                                                                  "(default: the one the course was built from)")) -> None:
     """Grade submitted notebooks in nnlab's sandbox and write scores into nbgrader's gradebook."""
     from nnlab.nbgrader.autograde import AutogradeError, autograde
+    from nnlab.nbgrader.course import nnlab_course_of
 
     try:
-        loaded = load_course(nnlab_course)
+        loaded = load_course(nnlab_course or nnlab_course_of(course_dir))
         loaded.assignment(assignment)
         scores = autograde(loaded, course_dir, assignment, student)
     except (CourseError, AutogradeError) as error:

@@ -76,6 +76,7 @@ CONFIG = '''# nbgrader configuration written by `nnlab nbgrader build` for the n
 c = get_config()  # noqa: F821 - provided by nbgrader
 
 c.CourseDirectory.course_id = {course_id!r}
+# nnlab course: {course_file}
 # The assignments, each source/<id>/<id>.ipynb: {assignments}
 # (`nbgrader generate_assignment <id>` adds each to the gradebook.)
 
@@ -131,7 +132,17 @@ def build_course(course: Course, folder: Path | str, timeout: int = 120) -> list
         if data.is_dir():
             shutil.copytree(data, target / "data", dirs_exist_ok=True)
     config = folder / "nbgrader_config.py"
-    config.write_text(CONFIG.format(course_id=course.course, assignments=", ".join(assignments), timeout=timeout),
+    config.write_text(CONFIG.format(course_id=course.course, assignments=", ".join(assignments), course_file=course.root / "course.yml", timeout=timeout),
                       encoding="utf-8")
     written.append(config)
     return written
+
+
+def nnlab_course_of(folder: Path | str) -> Path | None:
+    """The course.yml an nbgrader course was built from (named in its nbgrader_config.py)."""
+    config = Path(folder) / "nbgrader_config.py"
+    if config.is_file():
+        for line in config.read_text(encoding="utf-8").splitlines():
+            if line.startswith("# nnlab course: "):
+                return Path(line[len("# nnlab course: "):].strip())
+    return None
