@@ -66,11 +66,16 @@ def kernel_code(layout: Layout, fallback: dict[str, str] | None = None) -> dict[
         for name in cell.names[:1]:
             filename = _code_file(namespace.get(name))
             lines = linecache.getlines(filename) if filename else []
-            if filename and lines and filename not in used and filename.startswith(("<", "/")) \
-                    and not Path(filename).name.endswith(f"{cell.module}.py"):
+            # Only a notebook cell's own text (IPython names cells /tmp/ipykernel_<pid>/<hash>.py,
+            # or <ipython-input-...> in older versions), never a file the name was imported from.
+            if filename and lines and filename not in used and _is_cell(filename):
                 used.add(filename)
                 code[cell.grade_id] = "".join(lines)
     return code
+
+
+def _is_cell(filename: str) -> bool:
+    return filename.startswith("<ipython-input") or Path(filename).parent.name.startswith("ipykernel_")
 
 
 def start(assignment: str, notebook: str | None = None) -> None:
