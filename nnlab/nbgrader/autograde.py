@@ -61,6 +61,9 @@ def autograde(course: Course, course_dir: Path | str, assignment: str,
         folders = [f for f in folders if f.parent.name in students]
         if not folders:
             raise AutogradeError(f"no submission of {assignment} by {', '.join(students)} in {submitted}")
+    if not (course_dir / "gradebook.db").is_file():
+        raise AutogradeError(f"no gradebook in {course_dir}; run `nbgrader generate_assignment "
+                             f"{assignment}` there first")
     db_url = f"sqlite:///{course_dir / 'gradebook.db'}"
     scores: list[StudentScore] = []
     with Gradebook(db_url, course.course) as gb:
