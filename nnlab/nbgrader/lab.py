@@ -274,7 +274,8 @@ def plot_activations(namespace: dict) -> None:
         ax.axhline(0, color="0.8", linewidth=0.8)
         ax.axvline(0, color="0.8", linewidth=0.8)
         ax.set_title(name)
-        ax.legend(fontsize=8, loc="upper left")
+        if y is not None or dy is not None:
+            ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     plt.show()
     if missing:
