@@ -186,6 +186,18 @@ def check(*targets: str) -> CheckReport:
 # -- grade cells (nbgrader source notebooks) -----------------------------------------------------
 
 
+def _learner_id() -> str:
+    """The student id under nbgrader autograde (its kernel runs in autograded/<student>/<a>/ or
+    submitted/<student>/<a>/), so the hidden cases drawn for this learner are the ones
+    `nnlab nbgrader autograde` draws; "notebook" elsewhere."""
+    from nnlab.grading.submission import LEARNER_ID
+
+    cwd = Path.cwd()
+    if cwd.parent.parent.name in ("autograded", "submitted") and LEARNER_ID.match(cwd.parent.name):
+        return cwd.parent.name
+    return "notebook"
+
+
 def hidden(qualname: str, *, release: str, course: str) -> None:
     """The hidden half of a grade cell: grade this notebook's code with nnlab's graders, in its
     sandbox, and keep the score of `qualname` for `verdict`. The code is the kernel's last run of
@@ -195,9 +207,8 @@ def hidden(qualname: str, *, release: str, course: str) -> None:
     from nnlab.grading.runner import grade_submission
 
     layout = layout_of(read_notebook(release))
-    module = qualname.split(".", 1)[0]
     sources = layout.assemble(kernel_code(layout))
-    key = hashlib.sha256(repr(sorted(sources.items())).encode()).hexdigest()
+    key = hashlib.sha256(repr((_learner_id(), sorted(sources.items()))).encode()).hexdigest()
     if key not in _graded_cache:
         loaded = load_course(course)
         with tempfile.TemporaryDirectory(prefix="nnlab-grade-") as tmp, \
@@ -208,13 +219,12 @@ def hidden(qualname: str, *, release: str, course: str) -> None:
             folder.mkdir()
             for name, text in sources.items():
                 (folder / f"{name}.py").write_text(text, encoding="utf-8")
-            result = grade_submission(folder, loaded, warn_seed=False, learner="notebook")
+            result = grade_submission(folder, loaded, warn_seed=False, learner=_learner_id())
         scores: dict[str, float] = {}
         for test in result.tests:
             scores[test.function] = scores.get(test.function, 0.0) + test.score
         _graded_cache[key] = scores
     _hidden_scores[qualname] = _graded_cache[key].get(qualname, 0.0)
-    del module
 
 
 def verdict(qualname: str):

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import copy
 import csv
-import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -103,8 +101,7 @@ def _partial(built):
     nb = nbformat.read(built / "release" / "a2" / "a2.ipynb", 4)
     for gid in ("losses-mse", "losses-half_sse"):
         _cell(nb, gid).source = _cell(source, gid).source
-    _cell(nb, "losses-mse_grad").source = _cell(source, "losses-mse_grad").source.replace(
-        "return", "return -1.0 * ", 1) if False else (
+    _cell(nb, "losses-mse_grad").source = (
         "def mse_grad(y_true, y_pred):\n    return y_pred - y_true  # missing the 2 / size\n")
     return nb
 
@@ -177,7 +174,7 @@ def test_nbgrader_autograde_and_export_then_nnlab_autograde(built, course, tmp_p
     assert by_nbgrader["partial"] == pytest.approx(expected)
 
     # The secure path: the same numbers into the gradebook, and tampering gains nothing.
-    tamper = _submit(built, "tamper", _tamper(built))
+    _submit(built, "tamper", _tamper(built))
     honest = copy.deepcopy(nbformat.read(built / "release" / "a2" / "a2.ipynb", 4))
     _cell(honest, "losses-mse").source = _cell(source, "losses-mse").source
     folder = tmp_path / "honest"
@@ -187,12 +184,11 @@ def test_nbgrader_autograde_and_export_then_nnlab_autograde(built, course, tmp_p
     for module, text in module_sources(honest_path, release=built / "source" / "a2" / "a2.ipynb").items():
         (folder / f"{module}.py").write_text(text)
     honest_score = grade_submission(folder, course, assignment="a2", warn_seed=False).score
-    bad_json = _submit(built, "badjson", raw='{"cells": [')
+    _submit(built, "badjson", raw='{"cells": [')
     dup = copy.deepcopy(source)
     dup.cells.insert(0, copy.deepcopy(_cell(source, "losses-mse")))
     _submit(built, "duplicated", dup)
     _submit(built, "renamed", source, name="my_work.ipynb")
-    del tamper, bad_json
     result = CliRunner().invoke(app, ["nbgrader", "autograde", "a2", "--course", str(built),
                                       "--nnlab-course", str(ROOT / "course.yml")])
     assert result.exit_code == 0, result.output
