@@ -309,6 +309,52 @@ def gradescope_build(out: Path = typer.Option(Path("autograder.zip"), "--out", h
                   highlight=False)
 
 
+nbgrader_app = typer.Typer(no_args_is_help=True, help="nnlab as an nbgrader course.")
+app.add_typer(nbgrader_app, name="nbgrader")
+
+
+@nbgrader_app.command("build")
+def nbgrader_build(folder: Path = typer.Argument(..., help="the nbgrader course folder to write"),
+                   timeout: int = typer.Option(120, "--timeout", help="seconds one notebook cell may run"),
+                   course: Optional[Path] = CourseOption) -> None:
+    """Write an nbgrader course: nbgrader_config.py and source/<assignment>/<assignment>.ipynb."""
+    from nnlab.nbgrader.course import NbgraderBuildError, build_course
+
+    try:
+        loaded = load_course(course)
+        written = build_course(loaded, folder, timeout=timeout)
+    except (CourseError, NbgraderBuildError) as error:
+        fail(str(error))
+    for path in written:
+        console.print(f"  written  {path}", highlight=False)
+    console.print(f"nbgrader course in {folder}: next, `cd {folder}` and `nbgrader generate_assignment "
+                  f"<assignment>` for each assignment.", highlight=False)
+
+
+@nbgrader_app.command("autograde")
+def nbgrader_autograde(assignment: str = typer.Argument(..., help="the assignment id, as in course.yml"),
+                       student: Optional[list[str]] = typer.Option(None, "--student", help="only this "
+                                                                   "student (repeatable)"),
+                       course_dir: Path = typer.Option(Path("."), "--course", help="the nbgrader course folder"),
+                       nnlab_course: Optional[Path] = typer.Option(None, "--nnlab-course", help="course.yml "
+                                                                  "(default: the one the course was built from)")) -> None:
+    """Grade submitted notebooks in nnlab's sandbox and write scores into nbgrader's gradebook."""
+    from nnlab.nbgrader.autograde import AutogradeError, autograde
+    from nnlab.nbgrader.course import nnlab_course_of
+
+    try:
+        loaded = load_course(nnlab_course or nnlab_course_of(course_dir))
+        loaded.assignment(assignment)
+        scores = autograde(loaded, course_dir, assignment, student)
+    except (CourseError, AutogradeError) as error:
+        fail(str(error))
+    for item in scores:
+        line = f"{item.student}: {item.score:g}/{item.max_score:g}"
+        console.print(line + (f"  ({item.error})" if item.error else ""), highlight=False)
+    console.print(f"{len(scores)} notebook(s) of {assignment} graded into {course_dir / 'gradebook.db'}.",
+                  highlight=False)
+
+
 def main() -> None:  # pragma: no cover
     app()
 

@@ -52,7 +52,9 @@ class FunctionCheck:
 
 
 def find_checks_dir(path: Path) -> Path:
-    """exercises/checks beside or inside the learner's folder, or in the course that holds it."""
+    """exercises/checks beside or inside the learner's folder, or in the course that holds it
+    (`nnlab check` run inside exercises/notebooks/ finds exercises/checks one folder up)."""
+    path = path.resolve()
     for base in (path, path.parent, path / "exercises", Path.cwd() / "exercises"):
         candidate = base / "checks"
         if candidate.is_dir() and any(candidate.glob("*.json")):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nnlab.authoring.public_checks import record_checks, render_checks, same_checks
-from nnlab.authoring.notebooks import make_notebook
+from nnlab.authoring.notebooks import make_lab_notebook, render
 from nnlab.authoring.stubs import BuildError, make_stub
 from nnlab.course import Course
 from nnlab.grading.compare import Comparator
@@ -39,12 +39,16 @@ def planned_files(course: Course) -> list[GeneratedFile]:
             source = f"solutions/{module}.py"
             stub = make_stub(solution.read_text(encoding="utf-8"), source)
             planned.append(GeneratedFile(Path("exercises") / f"{module}.py", stub, source))
-            planned.append(GeneratedFile(Path("exercises") / "notebooks" / f"{module}.ipynb",
-                                         make_notebook(stub, module), source))
             if (root / "graders" / "public" / f"{module}.py").is_file():
                 planned.append(GeneratedFile(Path("exercises") / "checks" / f"{module}.json",
                                              render_checks(record_checks(module, Comparator(course.tolerances))),
                                              f"graders/public/{module}.py", semantic_json=True))
+        # One lab notebook per assignment of course.yml, from the solutions of its modules.
+        for assignment in course.assignments:
+            notebook = make_lab_notebook(course, assignment.id)
+            if notebook is not None:
+                planned.append(GeneratedFile(Path("exercises") / "notebooks" / f"{assignment.id}.ipynb",
+                                             render(notebook), f"solutions/ ({assignment.id})"))
     return planned
 
 

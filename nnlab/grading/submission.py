@@ -49,6 +49,8 @@ class Submission:
 def read_submission(path: Path | str, modules: list[str], learner: str | None = None) -> Submission:
     """Take the allow-listed `<module>.py` files from a submission folder."""
     path = Path(path)
+    if path.suffix == ".ipynb" and path.is_file():  # one lab notebook (`nnlab check --path x.ipynb`)
+        return _from_notebooks(path.parent, [path], modules, learner or path.resolve().parent.name)
     if not path.exists():
         raise SubmissionError(f"{path}: no such folder")
     if not path.is_dir():
@@ -57,8 +59,12 @@ def read_submission(path: Path | str, modules: list[str], learner: str | None = 
     if not LEARNER_ID.match(learner):
         raise SubmissionError(f"{path}: {learner!r} is not usable as a learner id "
                               f"(letters, digits and . _ @ + - only)")
-    submission = Submission(learner=learner, path=path)
     allowed = {f"{m}.py" for m in modules}
+    notebooks = sorted(path.glob("*.ipynb"))
+    if notebooks and not any((path / name).exists() for name in allowed):
+        # A folder of lab notebooks and no module file: the modules are rebuilt from them.
+        return _from_notebooks(path, notebooks, modules, learner)
+    submission = Submission(learner=learner, path=path)
     for entry in sorted(path.iterdir(), key=lambda p: p.name):
         if entry.name not in allowed:
             submission.ignored.append(entry.name)
@@ -81,4 +87,33 @@ def read_submission(path: Path | str, modules: list[str], learner: str | None = 
                 f"{error.start}); save it with UTF-8 encoding")
             continue
         submission.files[entry.name] = content
+    return submission
+
+
+def _from_notebooks(path: Path, notebooks: list[Path], modules: list[str], learner: str) -> Submission:
+    """A submission made from lab notebooks (nnlab.nbgrader.extract): each module's source is
+    rebuilt from the notebook's exercise cells; a notebook that cannot be read is a problem of
+    the modules it names, or an ignored file."""
+    from nnlab.nbgrader.extract import NotebookError, is_lab_notebook, module_sources, read_notebook
+
+    submission = Submission(learner=learner, path=path)
+    for notebook in notebooks:
+        if not stat.S_ISREG(notebook.lstat().st_mode) or notebook.stat().st_size > MAX_FILE_BYTES \
+                or not is_lab_notebook(notebook):
+            submission.ignored.append(notebook.name)
+            continue
+        try:
+            sources = module_sources(notebook)
+        except NotebookError as error:
+            try:
+                named = (read_notebook(notebook).metadata.get("nnlab") or {}).get("modules") or []
+            except NotebookError:
+                named = []
+            for module in [m for m in named if m in modules] or [notebook.stem]:
+                submission.problems[module] = str(error)
+            continue
+        for module, text in sources.items():
+            if module in modules:
+                submission.files[f"{module}.py"] = text.encode("utf-8")
+    submission.ignored.extend(p.name for p in sorted(path.iterdir()) if p.suffix != ".ipynb")
     return submission

@@ -1,0 +1,158 @@
+"""`nnlab nbgrader autograde ASSIGNMENT`: the secure path into nbgrader's gradebook.
+
+For each DIR/submitted/<student>/<assignment>/<assignment>.ipynb: the exercise cells' code is
+taken by grade_id (nnlab.nbgrader.extract, the rest of each module from the source notebook),
+graded by nnlab's graders in nnlab's sandbox (never in a kernel the learner controlled: nothing
+the notebook computed or printed, no output, no metadata beyond the grade_ids, is read), and
+the scores and feedback are written into nbgrader's gradebook with nbgrader's own API (one
+Grade per grade cell, the per-function feedback as the exercise cell's auto comment), beside
+an autograded notebook, so `nbgrader formgrader`, `generate_feedback` and `export` work on
+them unchanged. A notebook that cannot be read costs only its learner: zero, and one line
+saying why as the comment.
+"""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_markdown_cell, new_output
+
+from nnlab.course import Course
+from nnlab.nbgrader.extract import NotebookError, layout_of, module_sources, read_notebook
+
+
+class AutogradeError(Exception):
+    """The course directory cannot be autograded (no source notebook, no gradebook entry)."""
+
+
+@dataclass
+class StudentScore:
+    student: str
+    score: float
+    max_score: float
+    error: str = ""
+
+
+def _grade_cells(source: nbformat.NotebookNode) -> list:
+    return [c for c in source.cells if (c.metadata.get("nbgrader") or {}).get("grade")]
+
+
+def autograde(course: Course, course_dir: Path | str, assignment: str,
+              students: list[str] | None = None) -> list[StudentScore]:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from nnlab.grading.runner import grade_submission
+
+    course_dir = Path(course_dir).resolve()
+    source_path = course_dir / "source" / assignment / f"{assignment}.ipynb"
+    if not source_path.is_file():
+        raise AutogradeError(f"{source_path} not found; run `nnlab nbgrader build {course_dir}`")
+    source = read_notebook(source_path)
+    layout = layout_of(source)
+    grade_cells = _grade_cells(source)
+    submitted = course_dir / "submitted"
+    folders = sorted(p for p in submitted.glob(f"*/{assignment}") if p.is_dir()) if submitted.is_dir() else []
+    if students:
+        folders = [f for f in folders if f.parent.name in students]
+        if not folders:
+            raise AutogradeError(f"no submission of {assignment} by {', '.join(students)} in {submitted}")
+    if not (course_dir / "gradebook.db").is_file():
+        raise AutogradeError(f"no gradebook in {course_dir}; run `nbgrader generate_assignment "
+                             f"{assignment}` there first")
+    db_url = f"sqlite:///{course_dir / 'gradebook.db'}"
+    scores: list[StudentScore] = []
+    with Gradebook(db_url, course.course) as gb:
+        try:
+            gb.find_notebook(assignment, assignment)
+        except MissingEntry:
+            raise AutogradeError(f"{assignment} is not in the gradebook; run `nbgrader "
+                                 f"generate_assignment {assignment}` in {course_dir} first") from None
+        for folder in folders:
+            student = folder.parent.name
+            notebook = folder / f"{assignment}.ipynb"
+            error, tests = "", []
+            try:
+                if not notebook.is_file():
+                    others = sorted(p.name for p in folder.glob("*.ipynb"))
+                    raise NotebookError(f"{assignment}.ipynb is missing" +
+                                        (f" (found {', '.join(others)}; rename it)" if others else ""))
+                sources = module_sources(notebook, release=source_path)
+                with tempfile.TemporaryDirectory(prefix="nnlab-nbgrader-") as tmp:
+                    work = Path(tmp) / student
+                    work.mkdir()
+                    for module, text in sources.items():
+                        (work / f"{module}.py").write_text(text, encoding="utf-8")
+                    result = grade_submission(work, course, assignment=assignment, learner=student,
+                                              warn_seed=False)
+                error, tests = result.error, result.tests
+            except NotebookError as problem:
+                error, sources = str(problem), None
+            per_function: dict[str, float] = {}
+            feedback: dict[str, list[str]] = {}
+            for test in tests:
+                per_function[test.function] = per_function.get(test.function, 0.0) + test.score
+                if not test.passed:
+                    feedback.setdefault(test.function, []).append(
+                        f"{test.name} ({test.score:g}/{test.points:g}): {test.output.strip()}")
+            timestamp = (folder / "timestamp.txt").read_text().strip() if (folder / "timestamp.txt").is_file() else None
+            gb.update_or_create_student(student)
+            extra = {"timestamp": timestamp} if timestamp else {}
+            gb.update_or_create_submission(assignment, student, **extra)
+            total = maximum = 0.0
+            for cell in grade_cells:
+                meta = cell.metadata["nbgrader"]
+                qualname = (cell.metadata.get("nnlab") or {}).get("function", "")
+                points = float(meta["points"])
+                got = min(points, round(per_function.get(qualname, 0.0), 6)) if not error else 0.0
+                grade = gb.find_grade(meta["grade_id"], assignment, assignment, student)
+                grade.auto_score = got
+                grade.needs_manual_grade = False
+                total, maximum = total + got, maximum + points
+            for index, cell in enumerate(layout.exercises):
+                comment = gb.find_comment(cell.grade_id, assignment, assignment, student)
+                module = cell.module
+                lines = [line for name in cell.names for line in feedback.get(f"{module}.{name}", [])]
+                if error:
+                    comment.auto_comment = f"Not graded: {error}" if index == 0 else None
+                else:
+                    comment.auto_comment = "\n\n".join(lines) if lines else None
+            gb.db.commit()
+            _write_autograded(course_dir, source, assignment, student, notebook, error, per_function)
+            scores.append(StudentScore(student, round(total, 6), round(maximum, 6), error))
+    return scores
+
+
+def _write_autograded(course_dir: Path, source, assignment: str, student: str, notebook: Path,
+                      error: str, per_function: dict[str, float]) -> None:
+    """autograded/<student>/<assignment>/: the source notebook's layout with the learner's exercise
+    code and, on each grade cell, nnlab's score as its output (what formgrader shows)."""
+    out = course_dir / "autograded" / student / assignment
+    out.mkdir(parents=True, exist_ok=True)
+    graded = copy.deepcopy(source)
+    learner = {}
+    if not error:
+        mine = read_notebook(notebook)
+        learner = {(c.metadata.get("nbgrader") or {}).get("grade_id"): c.source for c in mine.cells}
+    for cell in graded.cells:
+        meta = cell.metadata.get("nbgrader") or {}
+        if cell.cell_type != "code":
+            continue
+        cell.outputs, cell.execution_count = [], None
+        if meta.get("solution"):
+            cell.source = learner.get(meta.get("grade_id"), "# (not graded)")
+        elif meta.get("grade"):
+            qualname = (cell.metadata.get("nnlab") or {}).get("function", "")
+            cell.outputs = [new_output("execute_result", data={"text/plain": repr(round(per_function.get(qualname, 0.0), 6))},
+                                       execution_count=None)]
+    if error:
+        note = new_markdown_cell(f"**Not graded by nnlab:** {error}")
+        note["id"] = "nnlab-not-graded"
+        graded.cells.insert(0, note)
+    nbformat.write(graded, out / f"{assignment}.ipynb")
+    if (notebook.parent / "timestamp.txt").is_file():
+        shutil.copy(notebook.parent / "timestamp.txt", out / "timestamp.txt")

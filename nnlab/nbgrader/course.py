@@ -1,0 +1,148 @@
+"""`nnlab nbgrader build DIR`: a complete nbgrader course directory made from the course.
+
+DIR/nbgrader_config.py (course id from course.yml, the assignments, a cell timeout, kernel
+warnings silenced so a library's warning on stderr is not taken for a failed grade cell) and,
+for every assignment with at least one module solution, DIR/source/<a>/<a>.ipynb: the lab
+notebook with the solutions (nbgrader's `### BEGIN SOLUTION` markers kept, so
+`nbgrader generate_assignment` makes the stubs), plus `checks/` (the public checks the
+notebook's check cells run) and `data/`.
+
+After each exercise cell, one grade cell per graded function, worth exactly the points nnlab's
+graders give that function. Its hidden part grades the kernel's code with nnlab's graders in
+nnlab's sandbox (lab.hidden); its last expression is that function's score (lab.verdict), so
+nbgrader's partial credit gives the same points as `nnlab grade`. In the released notebook only
+`lab.verdict(...)` is left: it runs the function's public checks and fails when they fail, so
+`nbgrader validate` tells a learner what is not done yet.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell
+
+from nnlab.authoring.notebooks import _nbgrader, make_lab_notebook
+from nnlab.course import Course
+
+
+class NbgraderBuildError(Exception):
+    """The course cannot be turned into an nbgrader course; one line says why."""
+
+
+def function_points(course: Course) -> dict[str, float]:
+    """"module.function" -> the points nnlab's graders give it, found by grading the solutions
+    (which must score full marks)."""
+    from nnlab.grading.runner import grade_submission
+
+    modules = [m for m in course.graded_modules() if (course.root / "solutions" / f"{m}.py").is_file()]
+    points: dict[str, float] = {}
+    if not modules:
+        return points
+    with tempfile.TemporaryDirectory(prefix="nnlab-points-") as tmp:
+        folder = Path(tmp) / "solutions"
+        folder.mkdir()
+        for module in modules:
+            shutil.copy(course.root / "solutions" / f"{module}.py", folder / f"{module}.py")
+        result = grade_submission(folder, course, warn_seed=False, learner="solutions")
+    if result.error or result.score != result.max_score:
+        raise NbgraderBuildError(f"the solutions do not score full marks ({result.summary()}); "
+                                 f"run `nnlab verify` first")
+    for test in result.tests:
+        points[test.function] = round(points.get(test.function, 0.0) + test.points, 6)
+    return points
+
+
+def grade_cell(qualname: str, points: float, release: Path, course: Course) -> nbformat.NotebookNode:
+    gid = "test-" + qualname.replace(".", "-")
+    words = f"{points:g} point{'s' if points != 1 else ''}"
+    source = (f"# Grade cell for {qualname} ({words}). Running it runs the public checks of\n"
+              f"# {qualname.split('.', 1)[1]} on your code; when the notebook is graded, nnlab's hidden "
+              f"tests run here.\n"
+              f"### BEGIN HIDDEN TESTS\n"
+              f"lab.hidden({qualname!r}, release=r{str(release)!r}, course=r{str(course.root / 'course.yml')!r})\n"
+              f"### END HIDDEN TESTS\n"
+              f"lab.verdict({qualname!r})")
+    cell = new_code_cell(source)
+    cell["id"] = gid
+    cell.metadata["nbgrader"] = _nbgrader(gid, grade=True, locked=True, points=points)
+    cell.metadata["nnlab"] = {"role": "grade", "function": qualname}
+    return cell
+
+
+CONFIG = '''# nbgrader configuration written by `nnlab nbgrader build` for the nnlab course {course_id!r}.
+c = get_config()  # noqa: F821 - provided by nbgrader
+
+c.CourseDirectory.course_id = {course_id!r}
+# nnlab course: {course_file}
+# The assignments, each source/<id>/<id>.ipynb: {assignments}
+# (`nbgrader generate_assignment <id>` adds each to the gradebook.)
+
+# Each cell may run this long; a grade cell grades one module's hidden tests at most once.
+c.Execute.timeout = {timeout}
+# Warnings go nowhere in the grading kernel: nbgrader scores a grade cell that writes to stderr
+# zero, and a library's DeprecationWarning is not the learner's fault. (nnlab's own graders
+# still check for NumPy warnings, in the sandbox, where they belong.)
+c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:",
+                             "--IPKernelApp.exec_lines=['import warnings', "
+                             "'warnings.simplefilter(\\"ignore\\")', "
+                             "'import os', 'os.environ[\\"NNLAB_AUTOGRADING\\"] = \\"1\\"']"]
+'''
+
+
+def build_course(course: Course, folder: Path | str, timeout: int = 120) -> list[Path]:
+    """Write the nbgrader course into `folder`; returns the files written."""
+    folder = Path(folder).resolve()
+    points = function_points(course)
+    written: list[Path] = []
+    folder.mkdir(parents=True, exist_ok=True)
+    assignments = []
+    for assignment in course.assignments:
+        target = folder / "source" / assignment.id
+        release = target / f"{assignment.id}.ipynb"
+
+        def cells(module, functions, release=release):
+            made = [grade_cell(f"{module}.{f}", points[f"{module}.{f}"], release, course)
+                    for f in functions if f"{module}.{f}" in points]
+            if not made and functions:  # ungraded functions still get their public checks
+                cell = new_code_cell("lab.check(" + ", ".join(repr(f"{module}.{f}") for f in functions) + ")")
+                cell["id"] = f"check-{module}-{functions[0]}"
+                cell.metadata["nnlab"] = {"role": "check"}
+                cell.metadata["nbgrader"] = _nbgrader(cell["id"], locked=True)
+                made = [cell]
+            return made
+
+        notebook = make_lab_notebook(course, assignment.id, solutions=True, grade_cells=cells)
+        if notebook is None:
+            continue
+        assignments.append(assignment.id)
+        target.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook, release)
+        written.append(release)
+        checks = target / "checks"
+        checks.mkdir(exist_ok=True)
+        for module in notebook.metadata["nnlab"]["modules"]:
+            found = course.root / "exercises" / "checks" / f"{module}.json"
+            if found.is_file():
+                shutil.copy(found, checks / found.name)
+                written.append(checks / found.name)
+        data = course.root / "exercises" / "data"
+        if data.is_dir():
+            shutil.copytree(data, target / "data", dirs_exist_ok=True)
+    config = folder / "nbgrader_config.py"
+    config.write_text(CONFIG.format(course_id=course.course, assignments=", ".join(assignments), course_file=course.root / "course.yml", timeout=timeout),
+                      encoding="utf-8")
+    written.append(config)
+    return written
+
+
+def nnlab_course_of(folder: Path | str) -> Path | None:
+    """The course.yml an nbgrader course was built from (named in its nbgrader_config.py)."""
+    config = Path(folder) / "nbgrader_config.py"
+    if config.is_file():
+        for line in config.read_text(encoding="utf-8").splitlines():
+            if line.startswith("# nnlab course: "):
+                return Path(line[len("# nnlab course: "):].strip())
+    return None

@@ -1,0 +1,216 @@
+"""The nbgrader course end to end with the real nbgrader (0.9.x) and real kernels.
+
+One assignment (a2, losses) goes through generate_assignment, validate, nbgrader autograde and
+export, and `nnlab nbgrader autograde`; every other assignment is checked structurally
+(generate_assignment succeeds, the release holds no solution and no hidden test).
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from typer.testing import CliRunner
+
+from nnlab.cli import app
+from nnlab.grading.runner import grade_submission
+from nnlab.nbgrader.course import build_course
+from nnlab.nbgrader.extract import module_sources
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = "20261201"
+
+
+def _env():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")  # the kernel's nnlab
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")  # alembic
+    env["NNLAB_SECRET_SEED"] = SEED
+    return env
+
+
+def nbgrader(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=folder, env=_env(),
+                          capture_output=True, text=True, timeout=600)
+
+
+def _cell(nb, grade_id):
+    return next(c for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == grade_id)
+
+
+def api_for(folder: Path):
+    """nbgrader's own Python API on the course, configured by its nbgrader_config.py (the CLI
+    costs an interpreter and nbgrader's imports, seconds each, per command)."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(folder)).load_config()
+    config.CourseDirectory.root = str(folder)
+    return NbGraderAPI(CourseDirectory(config=config), config=config), config
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, course, monkeypatch_module):
+    for key, value in _env().items():  # in-process kernels inherit these
+        monkeypatch_module.setenv(key, value)
+    folder = tmp_path_factory.mktemp("nbgrader-course")
+    build_course(course, folder)
+    api, _ = api_for(folder)
+    for assignment in ("a1", "a2", "a5"):
+        done = api.generate_assignment(assignment, force=True)
+        assert done["success"], done.get("error") or done.get("log")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    mp = pytest.MonkeyPatch()
+    yield mp
+    mp.undo()
+
+
+def test_config_and_structure(built, course):
+    config = (built / "nbgrader_config.py").read_text()
+    assert f"c.CourseDirectory.course_id = {course.course!r}" in config
+    assert "c.Execute.timeout" in config
+    for assignment in ("a1", "a2", "a5"):
+        release = (built / "release" / assignment / f"{assignment}.ipynb").read_text()
+        source = nbformat.read(built / "source" / assignment / f"{assignment}.ipynb", 4)
+        assert "BEGIN SOLUTION" not in release and "BEGIN HIDDEN TESTS" not in release
+        assert "lab.hidden(" not in release and "raise NotImplementedError" in release
+        grades = [c for c in source.cells if (c.metadata.get("nbgrader") or {}).get("grade")]
+        assert grades and all(c.metadata["nnlab"]["function"] in c.source for c in grades)
+    # Points equal nnlab's: the source's grade cells add up to the solutions' full marks.
+    result = grade_submission(ROOT / "solutions", course, assignment="a2", warn_seed=False)
+    source = nbformat.read(built / "source" / "a2" / "a2.ipynb", 4)
+    total = sum(c.metadata["nbgrader"]["points"] for c in source.cells
+                if (c.metadata.get("nbgrader") or {}).get("grade"))
+    assert total == pytest.approx(result.max_score)
+
+
+def _partial(built):
+    """The release with mse and half_sse solved, mse_grad wrong and the rest untouched."""
+    source = nbformat.read(built / "source" / "a2" / "a2.ipynb", 4)
+    nb = nbformat.read(built / "release" / "a2" / "a2.ipynb", 4)
+    for gid in ("losses-mse", "losses-half_sse"):
+        _cell(nb, gid).source = _cell(source, gid).source
+    _cell(nb, "losses-mse_grad").source = (
+        "def mse_grad(y_true, y_pred):\n    return y_pred - y_true  # missing the 2 / size\n")
+    return nb
+
+
+def _tamper(built):
+    """Honest mse, and every trick a kernel allows: nnlab's grading functions redefined, NumPy
+    patched, a grade cell edited and its points raised, outputs forged."""
+    source = nbformat.read(built / "source" / "a2" / "a2.ipynb", 4)
+    nb = nbformat.read(built / "release" / "a2" / "a2.ipynb", 4)
+    _cell(nb, "losses-mse").source = _cell(source, "losses-mse").source + (
+        "\nimport numpy\nnumpy.allclose = lambda *a, **k: True\nnumpy.testing.assert_allclose = lambda *a, **k: None\n")
+    trick = nbformat.v4.new_code_cell("lab.hidden = lambda *a, **k: None\nlab.verdict = lambda q: 1000.0\n"
+                                      "import numpy as np\nnp.isclose = lambda *a, **k: True")
+    nb.cells.insert(nb.cells.index(_cell(nb, "losses-mse")) + 1, trick)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader") or {}
+        if meta.get("grade"):
+            meta["points"] = 1000
+            cell.source = "1000"
+            cell.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "1000"},
+                                                   execution_count=1)]
+    return nb
+
+
+def _submit(built, student, nb=None, raw=None, name="a2.ipynb"):
+    folder = built / "submitted" / student / "a2"
+    folder.mkdir(parents=True, exist_ok=True)
+    if raw is not None:
+        (folder / name).write_text(raw, encoding="utf-8")
+    else:
+        nbformat.write(nb, folder / name)
+    return folder / name
+
+
+def _gradebook_scores(built, course):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{built / 'gradebook.db'}", course.course) as gb:
+        return {s.student.id: s.score for s in gb.assignment_submissions("a2")}
+
+
+def test_validate_fails_the_release(built):
+    from nbgrader.validator import Validator
+
+    _, config = api_for(built)
+    verdict = Validator(config=config).validate(str(built / "release" / "a2" / "a2.ipynb"))
+    assert verdict.get("failed"), verdict
+    assert any("does not pass its public checks" in str(f) for f in verdict["failed"]), verdict["failed"][:1]
+
+
+def test_nbgrader_autograde_and_export_then_nnlab_autograde(built, course, tmp_path):
+    source = nbformat.read(built / "source" / "a2" / "a2.ipynb", 4)
+    _submit(built, "solved", source)
+    _submit(built, "released", nbformat.read(built / "release" / "a2" / "a2.ipynb", 4))
+    partial = _submit(built, "partial", _partial(built))
+    done = nbgrader(built, "autograde", "a2", "--force")  # the command line, as an instructor runs it
+    assert done.returncode == 0, done.stderr[-3000:]
+    by_nbgrader = _gradebook_scores(built, course)
+    full = float(sum(c.metadata["nbgrader"]["points"] for c in source.cells
+                     if (c.metadata.get("nbgrader") or {}).get("grade")))
+    # What `nnlab grade` gives the same code.
+    folder = tmp_path / "partial"
+    folder.mkdir()
+    for module, text in module_sources(partial, release=built / "source" / "a2" / "a2.ipynb").items():
+        (folder / f"{module}.py").write_text(text)
+    expected = grade_submission(folder, course, assignment="a2", warn_seed=False).score
+    assert 0 < expected < full
+    assert by_nbgrader["solved"] == pytest.approx(full)
+    assert by_nbgrader["released"] == 0
+    assert by_nbgrader["partial"] == pytest.approx(expected)
+
+    # The secure path: the same numbers into the gradebook, and tampering gains nothing.
+    _submit(built, "tamper", _tamper(built))
+    honest = copy.deepcopy(nbformat.read(built / "release" / "a2" / "a2.ipynb", 4))
+    _cell(honest, "losses-mse").source = _cell(source, "losses-mse").source
+    folder = tmp_path / "honest"
+    folder.mkdir()
+    honest_path = tmp_path / "a2.ipynb"
+    nbformat.write(honest, honest_path)
+    for module, text in module_sources(honest_path, release=built / "source" / "a2" / "a2.ipynb").items():
+        (folder / f"{module}.py").write_text(text)
+    honest_score = grade_submission(folder, course, assignment="a2", warn_seed=False).score
+    _submit(built, "badjson", raw='{"cells": [')
+    dup = copy.deepcopy(source)
+    dup.cells.insert(0, copy.deepcopy(_cell(source, "losses-mse")))
+    _submit(built, "duplicated", dup)
+    _submit(built, "renamed", source, name="my_work.ipynb")
+    result = CliRunner().invoke(app, ["nbgrader", "autograde", "a2", "--course", str(built),
+                                      "--nnlab-course", str(ROOT / "course.yml")])
+    assert result.exit_code == 0, result.output
+    scores = _gradebook_scores(built, course)
+    assert scores["solved"] == pytest.approx(full)
+    assert scores["released"] == 0
+    assert scores["partial"] == pytest.approx(expected)
+    assert scores["tamper"] == pytest.approx(honest_score) and honest_score < full
+    assert scores["badjson"] == scores["duplicated"] == scores["renamed"] == 0
+    assert "invalid JSON" in result.output and "appears twice" in result.output
+    assert "my_work.ipynb; rename it" in result.output
+    # formgrader's tools read it unchanged: export (nbgrader's and nnlab's numbers agree, so
+    # its CSV holds both) and generate_feedback.
+    done = nbgrader(built, "export")
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = {r["student_id"]: r for r in csv.DictReader((built / "grades.csv").open()) if r["assignment"] == "a2"}
+    assert float(rows["solved"]["score"]) == pytest.approx(full) == float(rows["solved"]["max_score"])
+    assert float(rows["released"]["score"]) == 0
+    assert float(rows["partial"]["score"]) == pytest.approx(expected)
+    assert float(rows["tamper"]["score"]) == pytest.approx(honest_score)
+    api, _ = api_for(built)
+    done = api.generate_feedback("a2", "partial", force=True)
+    assert done["success"], done.get("error") or done.get("log")
+    html = next((built / "feedback" / "partial" / "a2").glob("*.html")).read_text()
+    assert "mse_grad" in html
