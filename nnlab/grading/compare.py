@@ -186,8 +186,11 @@ def mismatch(actual: Any, expected: Any, *, tol: Tolerance, exact_dtype: bool = 
                 parts.append(f"{int(bad_inf.sum())} {sign}inf")
             first = np.unravel_index(int(np.argmax((bad_nan | bad_inf).ravel())), act.shape)
             there = _inputs_at(inputs, first, act.shape)
-            return (f"{where}contains {' and '.join(parts)} where finite values were expected "
-                    f"(first at index {_index(first)}{there}); "
+            place = f" (first at index {_index(first)}{there})" if first else ""
+            if not first:  # one number
+                parts = [str(float(act.item()))]
+            return (f"{where}{'is' if not first else 'contains'} {' and '.join(parts)} where "
+                    f"{'a finite value was' if not first else 'finite values were'} expected{place}; "
                     f"{_nonfinite_hint(act[bad_nan | bad_inf], list(warnings))}")
         with np.errstate(all="ignore"):
             a64 = act.astype(np.float64)
@@ -198,14 +201,17 @@ def mismatch(actual: Any, expected: Any, *, tol: Tolerance, exact_dtype: bool = 
             err = np.where(np.isfinite(e64), np.abs(a64 - e64), 0.0)
         at = np.unravel_index(int(np.argmax(err)), err.shape) if err.ndim else ()
         n_bad = int((~close).sum())
-        return (f"{where}differs from the expected values: largest error {err[at]:.3g} at index "
+        if not at:  # one number: no index, no count
+            return (f"{where}is {a64[at]:.6g}, expected {e64[at]:.6g} (an error of {err[at]:.3g}"
+                    f"{_relative(err[at], e64[at], tol)}; rtol {tol.rtol:g}, atol {tol.atol:g})")
+        return (f"{where}differs: largest error {err[at]:.3g} at index "
                 f"{_index(at)}{_inputs_at(inputs, at, act.shape)} (yours {a64[at]:.6g}, expected "
                 f"{e64[at]:.6g}{_relative(err[at], e64[at], tol)}); {n_bad} of {close.size} "
                 f"entries are outside the tolerance (rtol {tol.rtol:g}, atol {tol.atol:g})")
     if not np.array_equal(act, exp):
         wrong = act != exp
         at = np.unravel_index(int(np.argmax(wrong)), wrong.shape) if wrong.ndim else ()
-        return (f"{where}differs from the expected values: {int(wrong.sum())} of {wrong.size} "
+        return (f"{where}differs: {int(wrong.sum())} of {wrong.size} "
                 f"entries are wrong (first at index {_index(at)}{_inputs_at(inputs, at, act.shape)}: "
                 f"yours {act[at]}, expected {exp[at]})")
     return None
@@ -239,26 +245,39 @@ def _inputs_at(inputs: dict[str, Any] | None, at: tuple, shape: tuple) -> str:
     return f", where {' and '.join(shown[:3])}" if shown else ""
 
 
+# What most likely made a nan or an inf (see `_nonfinite_hint`); `nnlab check` leaves them out
+# where a catalogued mistake already says more.
+NONFINITE_HINTS = {
+    "overflow": "NumPy warned of an overflow: exp of a large number is inf (exp(710) already "
+                "is); rewrite so exp only sees values <= 0, e.g. subtract the maximum first",
+    "log0": "NumPy warned of log(0), which is -inf: keep the argument of log away from 0 (clip it)",
+    "div0": "NumPy warned of a division by 0: a denominator is 0 somewhere",
+    "invalid": "NumPy warned of an invalid operation such as 0/0, inf/inf, inf - inf or 0 * inf: "
+               "look for a sum of exp that underflowed to 0, or one that overflowed to inf",
+    "-inf": "-inf usually comes from log(0): keep the argument of log away from 0 (clip it)",
+    "+inf": "inf usually comes from an overflow in exp (exp(710) is inf) or a division by 0",
+    "nan": "nan comes from 0/0, inf/inf or inf - inf: often exp overflowed to inf, or a sum of "
+           "exp underflowed to 0, before a division",
+}
+
+
 def _nonfinite_hint(bad: np.ndarray, warnings: list[str]) -> str:
     """What most likely made the nan or inf, from NumPy's warnings when the call raised any,
     else from the values themselves."""
     said = " ".join(warnings).lower()
     if "overflow" in said:
-        return ("NumPy warned of an overflow: exp of a large number is inf (exp(710) already "
-                "is); rewrite so exp only sees values <= 0, e.g. subtract the maximum first")
+        return NONFINITE_HINTS["overflow"]
     if "divide by zero encountered in log" in said:
-        return "NumPy warned of log(0), which is -inf: keep the argument of log away from 0 (clip it)"
+        return NONFINITE_HINTS["log0"]
     if "divide by zero" in said:
-        return "NumPy warned of a division by 0: a denominator is 0 somewhere"
+        return NONFINITE_HINTS["div0"]
     if "invalid value" in said:
-        return ("NumPy warned of an invalid operation such as 0/0, inf/inf, inf - inf or 0 * inf: "
-                "look for a sum of exp that underflowed to 0, or one that overflowed to inf")
+        return NONFINITE_HINTS["invalid"]
     if bad.size and np.all(np.isneginf(bad)):
-        return "-inf usually comes from log(0): keep the argument of log away from 0 (clip it)"
+        return NONFINITE_HINTS["-inf"]
     if bad.size and np.all(np.isposinf(bad)):
-        return "inf usually comes from an overflow in exp (exp(710) is inf) or a division by 0"
-    return ("nan comes from 0/0, inf/inf or inf - inf: often exp overflowed to inf, or a sum of "
-            "exp underflowed to 0, before a division")
+        return NONFINITE_HINTS["+inf"]
+    return NONFINITE_HINTS["nan"]
 
 
 def diagnose(actual: Any, expected: Any, candidates: Iterable[Candidate],

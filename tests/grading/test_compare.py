@@ -145,8 +145,8 @@ def test_judge_call_names_the_mistake_then_in_place_changes_then_warnings_and_re
     with pytest.raises(GradingFailure) as failure:
         comparator.judge_call("m.f", "m.f(x: float64 (2,))", CallResult(expected * 2), expected,
                               mistakes=[(_Named("your f looks like 2x: why"), lambda: expected * 2)])
-    assert str(failure.value) == ("m.f(x: float64 (2,)) returned a value that differs from the "
-                                  "expected values: largest error 2 at index (1) (yours 4, "
+    assert str(failure.value) == ("m.f(x: float64 (2,)) returned a value that differs: "
+                                  "largest error 2 at index (1) (yours 4, "
                                   "expected 2, 100% off); 2 of 2 entries are outside "
                                   "the tolerance (rtol 1e-07, atol 1e-10).\n"
                                   "  Diagnosis: your f looks like 2x: why.")
