@@ -125,8 +125,12 @@ def render_checks(results: list, where: str, width: int = 80, verbose: bool = Fa
         if module in missing:
             continue
         if mine[0].module_problem:
+            # Said once for the module, where its functions would be: the file, the line, the
+            # offending line and a caret (see nnlab/sandbox/worker_main.py), not a traceback.
             lines.append(Text(f"  {module}.py could not be imported ({len(mine)} function"
-                              f"{'s' * (len(mine) > 1)} not checked; see below)", style="red"))
+                              f"{'s' * (len(mine) > 1)} not checked):", style="red"))
+            why = mine[0].module_problem.replace(f"{module}.py could not be imported: ", "", 1)
+            lines += _wrapped(why, width, "    ")
             continue
         for result in mine:
             label, style = _STATUS[result.status]
@@ -137,14 +141,9 @@ def render_checks(results: list, where: str, width: int = 80, verbose: bool = Fa
         count = sum(r.module in missing for r in results)
         lines += _wrapped(f"Not found: {', '.join(m + '.py' for m in missing)} ({count} "
                           f"functions not checked)", width, "  ", "yellow")
-    shown_modules: set[str] = set()
     hidden = False
     for result in results:
         if result.module_problem:
-            if result.module not in shown_modules and "was not found" not in result.module_problem:
-                shown_modules.add(result.module)
-                lines.append(Text(""))
-                lines += _wrapped(result.module_problem, width, "", "")
             continue
         if result.notes:
             lines += [line for note in result.notes for line in _wrapped(note, width, "  note: ")]
@@ -173,9 +172,9 @@ def render_checks(results: list, where: str, width: int = 80, verbose: bool = Fa
     lines.append(Text(""))
     summary = (f"{done} of {len(results)} functions pass their public checks"
                f"{f', {todo} not implemented yet' if todo else ''}"
-               f"{f', {unchecked} not checked' if unchecked else ''}. The hidden graders test "
-               f"more cases than these." + (" --verbose shows every failing case in full."
-                                            if hidden else ""))
+               f"{f', {unchecked} not checked' if unchecked else ''}."
+               + (" The hidden graders test more cases than these." if done else "")
+               + (" --verbose shows every failing case in full." if hidden else ""))
     lines += [Text(line) for line in textwrap.wrap(summary, width=max(20, width))]
     return lines
 
