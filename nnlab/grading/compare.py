@@ -373,17 +373,21 @@ class Comparator:
         `expected`. The learner's value passes if it matches any of them; the feedback on a
         failure is written against `expected`. Returns the name of the answer matched ("" for
         an unnamed `expected`), and records a note for the learner in `notes` whenever a named
-        answer was matched ("... matches the textbook gradient, accepted as correct").
+        answer was matched on a case where the right answers differ ("... matches the textbook
+        gradient, accepted as correct").
         """
         applied = [RULE_VALUES, RULE_IN_PLACE] + [RULE_EXACT_DTYPE] * exact_dtype + \
             [RULE_NO_WARNINGS] * no_warnings
         self.rules_applied.update((qualname, rule) for rule in applied)
-        matched = accepted_as
+        matched, telling = accepted_as, False
         if alternatives:
             tol = self.tolerance_for(expected, rtol, atol)
+            others = {name: value() if callable(value) else value
+                      for name, value in alternatives.items()}
+            # Where the right answers agree, this case cannot tell which one the learner followed.
+            telling = all(mismatch(other, expected, tol=tol) is not None for other in others.values())
             if mismatch(result.value, expected, tol=tol, exact_dtype=exact_dtype) is not None:
-                for name, value in alternatives.items():
-                    other = value() if callable(value) else value
+                for name, other in others.items():
                     if mismatch(result.value, other, tol=self.tolerance_for(other, rtol, atol),
                                 exact_dtype=exact_dtype) is None:
                         matched, expected = name, other
@@ -401,7 +405,7 @@ class Comparator:
             raise GradingFailure(
                 f"{what} returned the right values but NumPy warned: {result.warnings[0]}. "
                 f"It must be numerically stable for large inputs (no overflow).")
-        if matched and alternatives:
+        if matched and telling:
             self.notes.append(f"{qualname}: your answer matches {matched}, accepted as correct.")
         return matched
 

@@ -176,3 +176,11 @@ def test_calls_are_described_by_the_reference_signature_without_dumping_values()
     assert text == "activations.sigmoid_grad(x: float64 (4, 5), alpha=float 0.5)"
     assert describe_value(np.float32(1)) == "float32 scalar"
     assert describe_value("x" * 40) == "str of length 40"
+
+
+def test_no_note_where_the_accepted_answers_agree_on_the_case():
+    comparator = Comparator()
+    same = np.array([0.0, 1.0])
+    assert comparator.judge_call("m.f", "m.f(x)", CallResult(same.copy()), same,
+                                 alternatives={"t": same.copy()}, accepted_as="k") == "k"
+    assert comparator.take_notes() == []
