@@ -116,7 +116,7 @@ def _kind(dtype: np.dtype) -> str:
     return {"f": "float", "i": "int", "u": "int", "b": "bool", "c": "complex"}.get(dtype.kind, str(dtype))
 
 
-def mismatch(actual: Any, expected: Any, *, tol: Tolerance, exact_dtype: bool = False,
+def mismatch(actual: Any, expected: Any, *, tol: Tolerance | None = None, exact_dtype: bool = False,
              label: str = "", inputs: dict[str, Any] | None = None,
              warnings: Iterable[str] = ()) -> str | None:
     """Why `actual` is not close to `expected`, or None when it is.
@@ -125,8 +125,11 @@ def mismatch(actual: Any, expected: Any, *, tol: Tolerance, exact_dtype: bool = 
     when `exact_dtype`), nan/inf, then tolerance. `inputs` (argument name -> value) lets the
     message show the input at the worst index ("where x = 0"), for every input array of the
     output's shape; `warnings` (NumPy's, from the learner's call) tell an overflow from 0/0
-    from log(0) when the output holds nan or inf.
+    from log(0) when the output holds nan or inf. Without `tol`, course.yml's default tolerance
+    for the expected value's dtype applies.
     """
+    if tol is None:
+        tol = tolerance_for(expected)
     where = f"{label} " if label else ""
     if isinstance(expected, (tuple, list)):
         if not isinstance(actual, (tuple, list)):
