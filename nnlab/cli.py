@@ -145,8 +145,6 @@ def render_checks(results: list, where: str, width: int = 80, verbose: bool = Fa
     for result in results:
         if result.module_problem:
             continue
-        if result.notes:
-            lines += [line for note in result.notes for line in _wrapped(note, width, "  note: ")]
         if result.status != "fail":
             continue
         failing = result.total - result.passed
@@ -166,6 +164,10 @@ def render_checks(results: list, where: str, width: int = 80, verbose: bool = Fa
                 what = "diagnosis" if "Diagnosis: " in group.message else "problem"
                 lines += _wrapped(f"Same {what} in: {'; '.join(group.cases[1:])}", width, "  ",
                                   "dim")
+    notes = [note for r in results for note in r.notes]
+    if notes:  # which of several accepted answers a function matched
+        lines.append(Text(""))
+        lines += [line for note in notes for line in _wrapped(f"Note: {note}", width, "")]
     done = sum(r.status == "pass" for r in results)
     todo = sum(r.status == "todo" for r in results)
     unchecked = sum(r.status == "import" for r in results)

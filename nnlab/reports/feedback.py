@@ -26,6 +26,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _DIAGNOSIS_LINE = re.compile(r"^\s*" + re.escape(DIAGNOSIS), re.M)
 _RAISED = re.compile(r"\) raised (.*)", re.S)
+_RETURNED = re.compile(r"\) returned a value that ((?:should be|is None|has shape|has \w+ values|"
+                       r"has dtype|has a Python float).*)", re.S)
 
 
 # ------------------------------------------------------------------------------------------
@@ -46,8 +48,9 @@ def split_diagnosis(message: str) -> tuple[str, str]:
 
 def failure_key(message: str, outcome: Outcome | None = None) -> str:
     """What makes two failures "the same problem": the misconception they were diagnosed with,
-    the exception raised (whatever the inputs), a stub's NotImplementedError, or else the whole
-    message (two different wrong values are two problems)."""
+    the exception raised (whatever the inputs), a stub's NotImplementedError, a value of the
+    wrong kind, shape or dtype (whatever the inputs' shapes), or else the whole message (two
+    different wrong values are two problems)."""
     if outcome is Outcome.NOT_IMPLEMENTED:
         return "not implemented"
     _, diagnosis = split_diagnosis(message)
@@ -56,6 +59,9 @@ def failure_key(message: str, outcome: Outcome | None = None) -> str:
     raised = _RAISED.search(message)
     if raised and outcome is not Outcome.PASSED:
         return "raised: " + raised.group(1)
+    returned = _RETURNED.search(message)
+    if returned:  # the same wrong kind of value, whatever the inputs' shapes
+        return "returned: " + returned.group(1)
     return "message: " + message
 
 
