@@ -31,7 +31,11 @@ CourseOption = typer.Option(None, "--course", help="course.yml, or the folder ho
 
 
 def fail(message: str, code: int = 2) -> None:
-    errors.print(f"[bold red]nnlab:[/] {message}", highlight=False, soft_wrap=True)
+    from rich.text import Text
+
+    # The message may quote a learner's file or argument: never read it as rich markup.
+    errors.print(Text.assemble(("nnlab:", "bold red"), " ", message), highlight=False,
+                 soft_wrap=True)
     raise typer.Exit(code)
 
 

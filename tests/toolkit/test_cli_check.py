@@ -113,3 +113,10 @@ def test_a_syntax_error_is_the_file_the_line_and_a_caret(tmp_path):
     assert lines[code + 1].strip() == "^"
     assert lines[code + 1].index("^") == lines[code].index("def relu(x)") + len("def relu(x)")
     assert "17 functions not checked" in out
+
+
+def test_an_unknown_target_with_markup_is_named_not_parsed():
+    done = subprocess.run([*NNLAB, "check", f"{MARKUP}.x"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"no public checks for module '{MARKUP}'" in " ".join(done.stderr.split())
