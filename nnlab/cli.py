@@ -179,7 +179,8 @@ def render_checks(results: list, where: str, width: int = 80, verbose: bool = Fa
     summary = (f"{done} of {len(results)} functions pass their public checks"
                f"{f', {todo} not implemented yet' if todo else ''}"
                f"{f', {unchecked} not checked' if unchecked else ''}."
-               + (" The hidden graders test more cases than these." if done else "")
+               + (" The hidden graders test more cases than these."
+                  if done and done + todo + unchecked == len(results) else "")
                + (" --verbose shows every failing case in full." if hidden else ""))
     lines += [Text(line) for line in textwrap.wrap(summary, width=max(20, width))]
     return lines
