@@ -16,8 +16,8 @@
 #
 # A neuron computes a weighted sum of its inputs plus a bias, $z = w^T x + b$, and then passes
 # $z$ through an **activation function** $g$: its output is $\hat{y} = g(z)$. This notebook is
-# about $g$. You will write the nine activations of the lecture's table and the derivatives
-# that backpropagation needs, all in NumPy.
+# about $g$. You will write the eight activations of the lecture's table, plus softmax (which
+# has a slide of its own), and the derivatives that backpropagation needs, all in NumPy.
 #
 # **Why not just leave $g$ out?** Because a stack of linear layers is still linear. If one
 # layer computes $W_1 x + b_1$ and the next $W_2(W_1 x + b_1) + b_2$, the two together are one
@@ -118,6 +118,10 @@ def binary_step(x):
 # `np.where(condition, a, b)` picks from `a` where the condition holds and from `b`
 # elsewhere. It computes both `a` and `b` everywhere, which is fine here because neither can
 # overflow.
+#
+# **A sanity check from the lecture.** Its perceptron example ends with $g(-20)$, which it
+# gives as about $2.06 \times 10^{-9}$. Once your function is written, `sigmoid(np.array(-20.0))`
+# should give about `2.0611536e-09`, and `sigmoid(np.array(20.0))` one minus that amount.
 
 # %%
 def sigmoid(x):
@@ -130,8 +134,8 @@ def sigmoid(x):
         ndarray, same shape and dtype as `x`, values in [0, 1] (exactly 0 or 1 only where the
         true value rounds to it).
 
-    Hint: compute `e = np.exp(-np.abs(x))`, which never overflows, then choose between
-    1 / (1 + e) and e / (1 + e) with `np.where` on the sign of x.
+    Hint: find one exponential that is safe for every x (its exponent is never positive),
+    and use the two forms above, each where the sign of x makes it the right one.
     """
     # YOUR CODE HERE
     raise NotImplementedError('sigmoid is not implemented yet.')
@@ -201,9 +205,10 @@ def relu(x):
 #
 # A small slope $\alpha$ on the negative side keeps some gradient flowing, one answer to dying
 # ReLUs. The lecture uses $\alpha = 0.01$, and so does this course: `alpha=0.01` is the default
-# argument. **Careful if you compare with Keras:** the `keras.layers.LeakyReLU` layer defaults
-# to `negative_slope=0.3` (and the function `keras.activations.leaky_relu` to 0.2), so always
-# pass the slope explicitly there, as the lecture's code does with 0.01.
+# argument. **Careful if you compare with Keras:** the lecture's code writes
+# `LeakyReLU(alpha=0.01)`, the Keras 2 spelling; Keras 3 renamed the argument, so write
+# `keras.layers.LeakyReLU(negative_slope=0.01)` there. Its default is `negative_slope=0.3` (and
+# the function `keras.activations.leaky_relu` defaults to 0.2), so always pass the slope.
 #
 # Range $(-\infty, \infty)$ (the slide's table says $(-1, 1)$, but $\alpha x$ is unbounded below).
 # Derivative $\alpha$ for $x < 0$ and $1$ for $x > 0$. At the corner $x = 0$ the lecture's table
@@ -222,7 +227,8 @@ def leaky_relu(x, alpha=0.01):
     Returns:
         ndarray, same shape and dtype as `x`.
 
-    Hint: `np.where(x >= 0, x, alpha * x)`; a Python float times a float32 array stays float32.
+    Hint: `np.where` chooses elementwise between two arrays: which condition separates the
+    two pieces of the formula? (A Python float times a float32 array stays float32.)
     """
     # YOUR CODE HERE
     raise NotImplementedError('leaky_relu is not implemented yet.')
@@ -234,7 +240,8 @@ def leaky_relu(x, alpha=0.01):
 # $$f(x) = \begin{cases} \alpha (e^{x} - 1) & x \le 0 \\ x & x > 0 \end{cases}$$
 #
 # For very negative $x$ it levels off at $-\alpha$ instead of going to $-\infty$, so its range
-# is $(-\alpha, \infty)$. The negative side is smooth, and with $\alpha = 1$ the two pieces meet
+# is $(-\alpha, \infty)$. (The slide's table gives $[0, \infty)$, which is ReLU's range: ELU's
+# negative side is what sets it apart, and with $\alpha = 1$, $f(-2) \approx -0.86$.) The negative side is smooth, and with $\alpha = 1$ the two pieces meet
 # with the same slope 1 at zero. Derivative:
 #
 # $$f'(x) = \begin{cases} \alpha e^{x} & x < 0 \\ 1 & x > 0 \end{cases}$$
@@ -332,7 +339,8 @@ def softmax(z, axis=-1):
     Returns:
         ndarray, same shape and dtype as `z`, values in [0, 1], summing to 1 along `axis`.
 
-    Hint: subtract `np.max(z, axis=axis, keepdims=True)` before `np.exp`.
+    Hint: each vector along `axis` needs its own maximum subtracted (not the whole array's),
+    and `keepdims=True` lets the reduced values broadcast back against z.
     """
     # YOUR CODE HERE
     raise NotImplementedError('softmax is not implemented yet.')
@@ -410,8 +418,8 @@ def sigmoid_grad(x):
     Hint: call your `sigmoid` first; the formula uses its output.
     """
     # YOUR CODE HERE
-    # HINT: s = sigmoid(x), then the lecture's f(x) (1 - f(x)).
-    raise NotImplementedError("sigmoid_grad is not implemented yet. Hint: s = sigmoid(x), then the lecture's f(x) (1 - f(x)).")
+    # HINT: the lecture's formula is written in terms of the sigmoid's output, not of x.
+    raise NotImplementedError("sigmoid_grad is not implemented yet. Hint: the lecture's formula is written in terms of the sigmoid's output, not of x.")
 
 
 # %%
@@ -440,7 +448,8 @@ def relu_grad(x):
     Returns:
         ndarray, same shape and dtype as `x`, holding 0.0 and 1.0.
 
-    Hint: a strict comparison `x > 0`, cast to x's dtype.
+    Hint: decide which side of the corner x == 0 belongs to in this course, and remember that
+    a boolean array needs casting to x's dtype.
     """
     # YOUR CODE HERE
     raise NotImplementedError('relu_grad is not implemented yet.')
@@ -457,8 +466,8 @@ def leaky_relu_grad(x, alpha=0.01):
     Returns:
         ndarray, same shape and dtype as `x`, holding 1.0 and alpha.
 
-    Hint: `np.where(x > 0, 1.0, alpha)` has only Python numbers in its branches, so it comes
-    out as float64; cast the result to x's dtype.
+    Hint: mind the value at the corner x == 0, and that `np.where` with only Python numbers in
+    its branches comes out as float64.
     """
     # YOUR CODE HERE
     raise NotImplementedError('leaky_relu_grad is not implemented yet.')

@@ -7,7 +7,9 @@ line naming what is wrong when it could not run.
 from __future__ import annotations
 
 import os
+import re
 import sys
+import textwrap
 from pathlib import Path
 from typing import Optional
 
@@ -20,6 +22,7 @@ from rich.text import Text
 
 from nnlab.course import CourseError, load_course
 from nnlab.grading.submission import SubmissionError
+from nnlab.outcome import Outcome
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="nnlab: auto-graded NumPy exercises for a first neural-network course.")
@@ -31,7 +34,11 @@ CourseOption = typer.Option(None, "--course", help="course.yml, or the folder ho
 
 
 def fail(message: str, code: int = 2) -> None:
-    errors.print(f"[bold red]nnlab:[/] {message}", highlight=False, soft_wrap=True)
+    from rich.text import Text
+
+    # The message may quote a learner's file or argument: never read it as rich markup.
+    errors.print(Text.assemble(("nnlab:", "bold red"), " ", message), highlight=False,
+                 soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -61,6 +68,8 @@ def build(check: bool = typer.Option(False, "--check", help="write nothing; exit
 def check(target: Optional[str] = typer.Argument(None, help="MODULE or MODULE.FUNCTION (default: all)"),
           path: Path = typer.Option(None, "--path", help="folder with your module files "
                                     "(default: ./exercises, or the current folder)"),
+          verbose: bool = typer.Option(False, "--verbose", "-v", help="show every failing case "
+                                       "in full, not one per problem"),
           course: Optional[Path] = CourseOption) -> None:
     """Run the public checks on your own work, with a diagnosis for each failure."""
     from nnlab.course import Limits, Tolerances, find_course_file
@@ -82,21 +91,121 @@ def check(target: Optional[str] = typer.Argument(None, help="MODULE or MODULE.FU
         results = run_checks(path, target, limits=limits, tolerances=tolerances)
     except (CheckError, SubmissionError, CourseError) as error:
         fail(str(error))
-    table = Table(title=f"Public checks on {path}", show_lines=True)
-    table.add_column("function")
-    table.add_column("checks", justify="right")
-    table.add_column("status")
-    table.add_column("what to look at")
-    style = {"pass": "[green]pass[/]", "fail": "[red]fail[/]", "todo": "[yellow]to do[/]"}
+    for line in render_checks(results, str(path), width=console.width, verbose=verbose):
+        # Text objects: nothing in a learner's message, a case label or a diagnosis is ever
+        # read as rich markup; lines are already wrapped to the width, so no_wrap keeps them.
+        console.print(line, no_wrap=True, overflow="fold", highlight=False)
+
+
+_STATUS = {"pass": ("pass", "green"), "fail": ("FAIL", "red"), "todo": ("not implemented yet", "yellow"),
+           "import": ("not checked", "red")}
+
+
+def _wrapped(text: str, width: int, indent: str, style: str = "") -> list:
+    """`text` wrapped to `width` columns with a hanging `indent`, as rich Text lines (plain
+    strings never parsed as markup)."""
+    from rich.text import Text
+
+    lines = []
+    for paragraph in text.splitlines() or [""]:
+        own = paragraph[: len(paragraph) - len(paragraph.lstrip())]
+        wrapped = textwrap.wrap(paragraph.strip(), width=max(20, width - len(indent) - len(own)),
+                                subsequent_indent="  ", break_long_words=True,
+                                break_on_hyphens=False) or [""]
+        lines += [Text(indent + own + w, style=style) for w in wrapped]
+    return lines
+
+
+def render_checks(results: list, where: str, width: int = 80, verbose: bool = False) -> list:
+    """The report of `nnlab check` as lines of rich Text, fitted to `width` columns: one line per
+    function (name, checks passed, status), one line per module that could not be checked, then
+    each function's problems (a problem shared by several cases said once, with their labels;
+    every case with `verbose`), then the totals."""
+    from rich.text import Text
+
+    lines = [Text(f"Public checks on {where}", style="bold")]
+    modules = list(dict.fromkeys(r.module for r in results))
+    name_width = min(max((len(r.qualname) for r in results), default=10), max(20, width - 30))
+    missing = [m for m in modules if "was not found" in _first(results, m).module_problem]
+    for module in modules:
+        mine = [r for r in results if r.module == module]
+        if module in missing:
+            continue
+        if mine[0].module_problem:
+            # Said once for the module, where its functions would be: the file, the line, the
+            # offending line and a caret (see nnlab/sandbox/worker_main.py), not a traceback.
+            lines.append(Text(f"  {module}.py could not be imported ({len(mine)} function"
+                              f"{'s' * (len(mine) > 1)} not checked):", style="red"))
+            why = mine[0].module_problem.replace(f"{module}.py could not be imported: ", "", 1)
+            lines += _wrapped(why, width, "    ")
+            continue
+        for result in mine:
+            label, style = _STATUS[result.status]
+            line = Text(f"  {result.qualname:<{name_width}} {result.passed:>2}/{result.total:<2} ")
+            line.append(label, style=style)
+            lines.append(line)
+    if missing:
+        count = sum(r.module in missing for r in results)
+        lines += _wrapped(f"Not found: {', '.join(m + '.py' for m in missing)} ({count} "
+                          f"functions not checked)", width, "  ", "yellow")
+    hidden = False
     for result in results:
-        table.add_row(result.qualname, f"{result.passed}/{result.total}", style[result.status],
-                      "\n".join(result.problems[:2]))
-    console.print(table)
+        if result.module_problem:
+            continue
+        if result.status != "fail":
+            continue
+        failing = result.total - result.passed
+        lines.append(Text(""))
+        lines.append(Text(f"{result.qualname}: {failing} of {result.total} checks fail",
+                          style="bold red"))
+        for group in result.groups:
+            if group.outcome is Outcome.NOT_IMPLEMENTED:
+                lines.append(Text(f"  not implemented yet: {'; '.join(group.cases)}", style="yellow"))
+                continue
+            shown = list(zip(group.cases, group.messages)) if verbose else \
+                [(group.cases[0], _compact(group.message))]
+            for label, message in shown:
+                lines += _wrapped(f"[{label}] {message}", width, "  ")
+            if len(group.cases) > 1 and not verbose:
+                hidden = True
+                what = "diagnosis" if "Diagnosis: " in group.message else "problem"
+                lines += _wrapped(f"Same {what} in: {'; '.join(group.cases[1:])}", width, "  ",
+                                  "dim")
+    notes = [note for r in results for note in r.notes]
+    if notes:  # which of several accepted answers a function matched
+        lines.append(Text(""))
+        lines += [line for note in notes for line in _wrapped(f"Note: {note}", width, "")]
     done = sum(r.status == "pass" for r in results)
     todo = sum(r.status == "todo" for r in results)
-    console.print(f"{done} of {len(results)} functions pass their public checks"
-                  f"{f', {todo} not implemented yet' if todo else ''}. The hidden graders test "
-                  f"more cases than these.")
+    unchecked = sum(r.status == "import" for r in results)
+    lines.append(Text(""))
+    summary = (f"{done} of {len(results)} functions pass their public checks"
+               f"{f', {todo} not implemented yet' if todo else ''}"
+               f"{f', {unchecked} not checked' if unchecked else ''}."
+               + (" The hidden graders test more cases than these."
+                  if done and done + todo + unchecked == len(results) else "")
+               + (" --verbose shows every failing case in full." if hidden else ""))
+    lines += [Text(line) for line in textwrap.wrap(summary, width=max(20, width))]
+    return lines
+
+
+def _first(results: list, module: str):
+    return next(r for r in results if r.module == module)
+
+
+_TOLERANCE_CLAUSE = re.compile(r"; \d+ of \d+ entries are outside the tolerance \([^)]*\)")
+
+
+def _compact(message: str) -> str:
+    """A diagnosed failure without the tolerance count or the nan/inf hint: the diagnosis says
+    what is wrong, and --verbose shows the rest."""
+    from nnlab.grading.compare import NONFINITE_HINTS
+
+    if "\n  Diagnosis: " not in message:
+        return message
+    for hint in NONFINITE_HINTS.values():
+        message = message.replace(f"; {hint}", "")
+    return _TOLERANCE_CLAUSE.sub("", message)
 
 
 @app.command()

@@ -17,15 +17,26 @@ from pathlib import Path
 
 from nnlab.course import Limits, Tolerances
 from nnlab.grading.calls import outputs_of, pick_grad
-from nnlab.grading.compare import Comparator, describe_call
+from nnlab.grading.compare import Comparator, bound_arguments, describe_call
 from nnlab.grading.submission import Submission, read_submission
-from nnlab.outcome import GradingFailure, LearnerFailure
+from nnlab.outcome import GradingFailure, LearnerFailure, Outcome
+from nnlab.reports.feedback import Group, group_failures
 from nnlab.sandbox.protocol import decode
 from nnlab.sandbox.worker import CallResult, Worker
 
 
 class CheckError(Exception):
     """The check itself cannot run (no checks found, an unknown module or function)."""
+
+
+@dataclass
+class CaseFailure:
+    """One public case a function failed: its label, the feedback, and how the call ended
+    (None when the call returned and the comparator judged its value)."""
+
+    label: str
+    message: str
+    outcome: Outcome | None = None
 
 
 @dataclass
@@ -36,7 +47,9 @@ class FunctionCheck:
     function: str
     passed: int = 0
     total: int = 0
-    problems: list[str] = field(default_factory=list)
+    failures: list[CaseFailure] = field(default_factory=list)
+    module_problem: str = ""  # the module could not be imported or was not found: no case ran
+    notes: list[str] = field(default_factory=list)  # accepted alternatives matched
 
     @property
     def qualname(self) -> str:
@@ -44,11 +57,33 @@ class FunctionCheck:
 
     @property
     def status(self) -> str:
+        """"pass", "todo" (a stub: not implemented yet), "import" (the module did not import or
+        was not found) or "fail"."""
+        if self.module_problem:
+            return "import"
         if self.total and self.passed == self.total:
             return "pass"
-        if any("not implemented yet" in p for p in self.problems):
+        if self.failures and all(f.outcome is Outcome.NOT_IMPLEMENTED for f in self.failures):
             return "todo"
         return "fail"
+
+    @property
+    def groups(self) -> list[Group]:
+        """The failures grouped: one entry per distinct problem (one diagnosis, one exception),
+        with the labels of the cases it covered."""
+        return group_failures((f.label, f.message, f.outcome) for f in self.failures)
+
+    @property
+    def problems(self) -> list[str]:
+        """One message per distinct problem, "[label] message (and in 2 more cases: ...)"."""
+        if self.module_problem:
+            return [self.module_problem]
+        out = []
+        for group in self.groups:
+            more = (f" (and in {len(group.cases) - 1} more case{'s' * (len(group.cases) > 2)}: "
+                    f"{'; '.join(group.cases[1:])})") if len(group.cases) > 1 else ""
+            out.append(f"[{group.cases[0]}] {group.message}{more}")
+        return out
 
 
 def find_checks_dir(path: Path) -> Path:
@@ -92,31 +127,41 @@ def _check_module(module: str, cases: list[dict], submission: Submission, limits
     checks: dict[str, FunctionCheck] = {}
     for case in cases:
         checks.setdefault(case["function"], FunctionCheck(module, case["function"]))
+        checks[case["function"]].total += 1
     if module in submission.problems or f"{module}.py" not in submission.files:
         why = submission.problems.get(module, f"{module}.py was not found in {submission.path}")
         for check in checks.values():
-            check.total = sum(1 for c in cases if c["function"] == check.function)
-            check.problems.append(why)
+            check.module_problem = why
         return list(checks.values())
     with Worker(module, submission.files, limits.for_module(module)) as worker:
         worker.start()
         for case in cases:
             check = checks[case["function"]]
-            check.total += 1
-            problem = _run_case(worker, module, case, comparator)
-            if problem is None:
+            failure = _run_case(worker, module, case, comparator)
+            if failure is None:
                 check.passed += 1
-            elif problem not in check.problems:
-                check.problems.append(problem)
+                # Say which accepted alternative a function matched; matching the reference's
+                # own convention is the expected case and goes without saying here.
+                usual = case.get("accepted_as", "")
+                check.notes.extend(n for n in comparator.take_notes() if n not in check.notes
+                                   and not (usual and f" matches {usual}, " in n))
+            elif failure.outcome is Outcome.IMPORT_ERROR:
+                # The module did not import: every case would say the same; say it once.
+                for each in checks.values():
+                    each.module_problem = failure.message
+                break
+            else:
+                check.failures.append(failure)
     return list(checks.values())
 
 
-def _run_case(worker: Worker, module: str, case: dict, comparator: Comparator) -> str | None:
+def _run_case(worker: Worker, module: str, case: dict,
+              comparator: Comparator) -> CaseFailure | None:
     """One public case, judged as the hidden graders judge: a plain call, a forward pass (its
     outputs without the cache), or a backward pass on the learner's own forward cache."""
     args, kwargs = decode(case["args"], None), decode(case["kwargs"], None)
     kind = case.get("kind", "call")
-    label = f"[{case['label']}] "
+    label = case["label"]
     qualname = f"{module}.{case['function']}"
     candidates = [(_Recorded(m, case["function"]), (lambda v=m["value"]: decode(v, None)))
                   for m in case["mistakes"]]
@@ -125,8 +170,8 @@ def _run_case(worker: Worker, module: str, case: dict, comparator: Comparator) -
             forward_what = describe_call(f"{module}.{case['forward']}", None, args, kwargs)
             forward = worker.call(case["forward"], args, kwargs)
             if not isinstance(forward.value, (tuple, list)) or len(forward.value) < 2:
-                return (f"{label}{forward_what} should return its outputs and then the cache, "
-                        f"so {case['function']} cannot be checked on it")
+                return CaseFailure(label, f"{forward_what} should return its outputs and then "
+                                          f"the cache, so {case['function']} cannot be checked on it")
             upstream = decode(case["upstream"], None)
             what = f"{qualname}(upstream, cache) after {forward_what}"
             result = worker.call(case["function"], (*upstream, forward.value[-1]), {})
@@ -137,16 +182,20 @@ def _run_case(worker: Worker, module: str, case: dict, comparator: Comparator) -
             result = worker.call(case["function"], args, kwargs)
             if kind == "forward":
                 if not isinstance(result.value, (tuple, list)) or len(result.value) < 2:
-                    return f"{label}{what} should return its outputs and then the cache"
+                    return CaseFailure(label, f"{what} should return its outputs and then the cache")
                 result = CallResult(outputs_of(result.value), result.mutated, result.warnings,
                                     result.stdout)
+        alternatives = {name: (lambda v=v: decode(v, None))
+                        for name, v in case.get("alternatives", {}).items()}
         comparator.judge_call(qualname, what, result, decode(case["expected"], None),
                               mistakes=candidates, exact_dtype=case.get("exact_dtype", False),
-                              no_warnings=case.get("no_warnings", False))
+                              no_warnings=case.get("no_warnings", False),
+                              alternatives=alternatives, accepted_as=case.get("accepted_as", ""),
+                              inputs=bound_arguments(None, args, kwargs) if kind == "call" else None)
     except LearnerFailure as failure:
-        return label + failure.message
+        return CaseFailure(label, failure.message, failure.outcome)
     except GradingFailure as failure:
-        return label + str(failure)
+        return CaseFailure(label, str(failure), failure.outcome)
     return None
 
 

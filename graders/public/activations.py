@@ -20,6 +20,10 @@ KINKS = np.array([-2.0, -0.5, 0.0, 0.0, 0.5, 2.0])         # the corner x == 0
 LARGE = np.array([-1000.0, -750.0, -30.0, 0.0, 30.0, 750.0, 1000.0])  # |x| up to 1e3
 X32 = _normal(2, 3).astype(np.float32)                     # float32 must stay float32
 LOGITS = _normal(2, 4)
+SEQUENCE_LOGITS = _normal(2, 3, 4)                         # (N, T, K): softmax along any axis
+# Two rows far apart: each row needs its own maximum subtracted (the global one underflows
+# every exp of the second row to 0, and 0 / 0 is nan).
+FAR_APART = np.array([[1000.0, 998.0, 999.5], [-1000.0, -998.0, -999.0]])
 
 CASES = [
     Case("linear", "mixed signs", args=(X,)),
@@ -39,6 +43,9 @@ CASES = [
     Case("softplus", "|x| up to 1e3, no overflow", args=(LARGE,), no_warnings=True),
     Case("softmax", "rows of a batch", args=(LOGITS,)),
     Case("softmax", "axis=0", args=(LOGITS,), kwargs={"axis": 0}),
+    Case("softmax", "axis=1 of (N, T, K)", args=(SEQUENCE_LOGITS,), kwargs={"axis": 1}),
+    Case("softmax", "rows far apart: each row's own maximum", args=(FAR_APART,),
+         no_warnings=True),
     Case("softmax", "logits up to 1e3, no overflow", args=(LARGE.reshape(1, -1),),
          no_warnings=True),
     Case("linear_grad", "mixed signs", args=(X,)),

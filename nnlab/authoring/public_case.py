@@ -26,6 +26,11 @@ class Case:
     function, gives the forward's `args`/`kwargs` and the `upstream` gradients; the learner's
     forward runs first and its own cache goes to the learner's backward; `grad` picks one of
     the gradients it returns (all of them when None).
+
+    `alternatives` ({name: function with the reference's signature}) are other equally correct
+    answers, recorded beside the expected value and accepted by `nnlab check` as the graders
+    accept them (`check_call(..., alternatives=...)`); `accepted_as` names the reference's own
+    convention. A plain call only.
     """
 
     function: str
@@ -38,6 +43,8 @@ class Case:
     forward: str = ""
     upstream: tuple[Any, ...] = ()
     grad: int | None = None
+    alternatives: dict[str, Any] = field(default_factory=dict)
+    accepted_as: str = ""
 
     @property
     def kind(self) -> str:

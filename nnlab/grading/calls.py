@@ -26,7 +26,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from nnlab.grading.compare import Comparator, describe_call, describe_value, mismatch
+from nnlab.grading.compare import (Comparator, bound_arguments, describe_call, describe_value,
+                                   mismatch)
 from nnlab.outcome import GradingFailure, LearnerFailure, Outcome
 from nnlab.sandbox.worker import CallResult
 
@@ -91,7 +92,8 @@ def _judge_parts(comparator: Comparator, qualname: str, what: str, result: CallR
 
 def check_call(learner_fn: Any, ref_fn: Callable, *args: Any, expected: Any = None,
                rtol: float | None = None, atol: float | None = None, exact_dtype: bool = False,
-               no_warnings: bool = False, **kwargs: Any) -> Any:
+               no_warnings: bool = False, alternatives: dict[str, Callable] | None = None,
+               accepted_as: str = "", **kwargs: Any) -> Any:
     """Call a learner function and compare with its reference on the same arguments (or with
     `expected`, a recorded Keras value).
 
@@ -99,15 +101,23 @@ def check_call(learner_fn: Any, ref_fn: Callable, *args: Any, expected: Any = No
     one matches), when the learner function modified an argument in place, or, with
     `no_warnings`, when it raised a NumPy warning such as an overflow; `exact_dtype` also
     requires the exact floating dtype. Returns the learner's value for further checks.
+
+    `alternatives` accepts other equally correct conventions: {name: function with the
+    reference's signature}, e.g. `alternatives={"the textbook gradient -y_true / (N p)":
+    textbook_grad}, accepted_as="Keras 3's gradient"`; the learner passes by matching any of
+    them and the comparator notes which (see `Comparator.judge_call`).
     """
     qualname = learner_fn.qualname
     if expected is None:
         expected = ref_fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))
     result = learner_fn.call(*args, **kwargs)
+    others = {name: (lambda fn=fn: fn(*copy.deepcopy(args), **copy.deepcopy(kwargs)))
+              for name, fn in (alternatives or {}).items()}
     learner_fn.comparator.judge_call(
         qualname, describe_call(qualname, ref_fn, args, kwargs), result, expected,
         mistakes=_candidates(qualname, (), lambda value: value, args, kwargs), rtol=rtol,
-        atol=atol, exact_dtype=exact_dtype, no_warnings=no_warnings)
+        atol=atol, exact_dtype=exact_dtype, no_warnings=no_warnings, alternatives=others,
+        accepted_as=accepted_as, inputs=bound_arguments(ref_fn, args, kwargs))
     return result.value
 
 

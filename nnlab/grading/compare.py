@@ -30,6 +30,10 @@ Candidate = tuple[Any, Callable[[], Any]]
 RULE_VALUES, RULE_IN_PLACE, RULE_EXACT_DTYPE, RULE_NO_WARNINGS = (
     "values", "in_place", "exact_dtype", "no_warnings")
 
+# How a failure message introduces a catalogued misconception; feedback groups failing cases by
+# the text after it (`nnlab.reports.feedback.split_diagnosis`).
+DIAGNOSIS = "Diagnosis: "
+
 
 # ------------------------------------------------------------------------------------------
 # Describing values without dumping them
@@ -78,6 +82,18 @@ def describe_call(qualname: str, signature_of: Callable | None, args: tuple, kwa
     return f"{qualname}({', '.join(names)})"
 
 
+def bound_arguments(signature_of: Callable | None, args: tuple, kwargs: dict) -> dict[str, Any]:
+    """{argument name: value} as the reference signature names them ("x", "y_true"); positional
+    arguments are "input 1", "input 2", ... when there is no signature to name them."""
+    try:
+        if signature_of is not None:
+            return dict(inspect.signature(signature_of).bind(*args, **kwargs).arguments)
+    except (TypeError, ValueError):
+        pass
+    named = {("the input" if len(args) == 1 else f"input {i + 1}"): a for i, a in enumerate(args)}
+    return {**named, **kwargs}
+
+
 def _is_plain(value: Any) -> bool:
     return isinstance(value, (bool, int, float, str)) or value is None
 
@@ -100,13 +116,20 @@ def _kind(dtype: np.dtype) -> str:
     return {"f": "float", "i": "int", "u": "int", "b": "bool", "c": "complex"}.get(dtype.kind, str(dtype))
 
 
-def mismatch(actual: Any, expected: Any, *, tol: Tolerance, exact_dtype: bool = False,
-             label: str = "") -> str | None:
+def mismatch(actual: Any, expected: Any, *, tol: Tolerance | None = None, exact_dtype: bool = False,
+             label: str = "", inputs: dict[str, Any] | None = None,
+             warnings: Iterable[str] = ()) -> str | None:
     """Why `actual` is not close to `expected`, or None when it is.
 
     Checks, in order: structure (tuple/list/dict), type, shape, dtype kind (and the exact dtype
-    when `exact_dtype`), nan/inf, then tolerance.
+    when `exact_dtype`), nan/inf, then tolerance. `inputs` (argument name -> value) lets the
+    message show the input at the worst index ("where x = 0"), for every input array of the
+    output's shape; `warnings` (NumPy's, from the learner's call) tell an overflow from 0/0
+    from log(0) when the output holds nan or inf. Without `tol`, course.yml's default tolerance
+    for the expected value's dtype applies.
     """
+    if tol is None:
+        tol = tolerance_for(expected)
     where = f"{label} " if label else ""
     if isinstance(expected, (tuple, list)):
         if not isinstance(actual, (tuple, list)):
@@ -114,7 +137,8 @@ def mismatch(actual: Any, expected: Any, *, tol: Tolerance, exact_dtype: bool = 
         if len(actual) != len(expected):
             return f"{where}should have {len(expected)} items, got {len(actual)}"
         for i, (a, e) in enumerate(zip(actual, expected)):
-            why = mismatch(a, e, tol=tol, exact_dtype=exact_dtype, label=f"{label}[{i}]")
+            why = mismatch(a, e, tol=tol, exact_dtype=exact_dtype, label=f"{label}[{i}]",
+                           inputs=inputs, warnings=warnings)
             if why:
                 return why
         return None
@@ -125,7 +149,7 @@ def mismatch(actual: Any, expected: Any, *, tol: Tolerance, exact_dtype: bool = 
             return f"{where}should have keys {sorted(expected)}, got {sorted(map(str, actual))}"
         for key in expected:
             why = mismatch(actual[key], expected[key], tol=tol, exact_dtype=exact_dtype,
-                           label=f"{label}[{key!r}]")
+                           label=f"{label}[{key!r}]", inputs=inputs, warnings=warnings)
             if why:
                 return why
         return None
@@ -161,10 +185,16 @@ def mismatch(actual: Any, expected: Any, *, tol: Tolerance, exact_dtype: bool = 
             if bad_nan.any():
                 parts.append(f"{int(bad_nan.sum())} nan")
             if bad_inf.any():
-                parts.append(f"{int(bad_inf.sum())} inf")
+                sign = "-" if np.all(act[bad_inf] < 0) else "+" if np.all(act[bad_inf] > 0) else ""
+                parts.append(f"{int(bad_inf.sum())} {sign}inf")
             first = np.unravel_index(int(np.argmax((bad_nan | bad_inf).ravel())), act.shape)
-            return (f"{where}contains {' and '.join(parts)} where finite values were expected "
-                    f"(first at index {_index(first)}); look for overflow in exp or log of 0")
+            there = _inputs_at(inputs, first, act.shape)
+            place = f" (first at index {_index(first)}{there})" if first else ""
+            if not first:  # one number
+                parts = [str(float(act.item()))]
+            return (f"{where}{'is' if not first else 'contains'} {' and '.join(parts)} where "
+                    f"{'a finite value was' if not first else 'finite values were'} expected{place}; "
+                    f"{_nonfinite_hint(act[bad_nan | bad_inf], list(warnings))}")
         with np.errstate(all="ignore"):
             a64 = act.astype(np.float64)
             e64 = exp.astype(np.float64)
@@ -172,26 +202,85 @@ def mismatch(actual: Any, expected: Any, *, tol: Tolerance, exact_dtype: bool = 
             if close.all():
                 return None
             err = np.where(np.isfinite(e64), np.abs(a64 - e64), 0.0)
-            # Relative error only where the expected value is not (nearly) zero.
-            sizeable = np.abs(e64) > max(tol.atol, 1e-12)
-            rel = np.where(sizeable, err / np.where(sizeable, np.abs(e64), 1.0), 0.0)
         at = np.unravel_index(int(np.argmax(err)), err.shape) if err.ndim else ()
         n_bad = int((~close).sum())
-        relative = f", largest relative error {float(np.max(rel)):.3g}" if sizeable.any() else ""
-        return (f"{where}differs from the expected values: largest absolute error {err[at]:.3g} "
-                f"at index {_index(at)} (yours {a64[at]:.6g}, expected {e64[at]:.6g}){relative}; "
-                f"{n_bad} of {close.size} entries are outside the tolerance (rtol {tol.rtol:g}, "
-                f"atol {tol.atol:g})")
+        if not at:  # one number: no index, no count
+            return (f"{where}is {a64[at]:.6g}, expected {e64[at]:.6g} (an error of {err[at]:.3g}"
+                    f"{_relative(err[at], e64[at], tol)}; rtol {tol.rtol:g}, atol {tol.atol:g})")
+        return (f"{where}differs: largest error {err[at]:.3g} at index "
+                f"{_index(at)}{_inputs_at(inputs, at, act.shape)} (yours {a64[at]:.6g}, expected "
+                f"{e64[at]:.6g}{_relative(err[at], e64[at], tol)}); {n_bad} of {close.size} "
+                f"entries are outside the tolerance (rtol {tol.rtol:g}, atol {tol.atol:g})")
     if not np.array_equal(act, exp):
         wrong = act != exp
         at = np.unravel_index(int(np.argmax(wrong)), wrong.shape) if wrong.ndim else ()
-        return (f"{where}differs from the expected values: {int(wrong.sum())} of {wrong.size} "
-                f"entries are wrong (first at index {_index(at)}: yours {act[at]}, expected {exp[at]})")
+        return (f"{where}differs: {int(wrong.sum())} of {wrong.size} "
+                f"entries are wrong (first at index {_index(at)}{_inputs_at(inputs, at, act.shape)}: "
+                f"yours {act[at]}, expected {exp[at]})")
     return None
 
 
 def _index(at: tuple) -> str:
     return "()" if not at else "(" + ", ".join(str(int(i)) for i in at) + ")"
+
+
+def _relative(err: float, expected: float, tol: Tolerance) -> str:
+    """", 25% off" beside the worst entry, only where a relative error means something: the
+    expected value there is well clear of zero (relative to 0 or to 1e-12, any error is huge)."""
+    if not np.isfinite(expected) or abs(expected) <= max(10 * tol.atol, 1e-6):
+        return ""
+    rel = err / abs(expected)
+    if rel > 10:
+        return f", an error {rel:.3g} times its size"
+    return f", {rel:.0%} off" if rel >= 0.01 else f", relative error {rel:.2g}"
+
+
+def _inputs_at(inputs: dict[str, Any] | None, at: tuple, shape: tuple) -> str:
+    """", where x = 0" for each input array shaped like the output (the element the output
+    entry came from); nothing for inputs of other shapes, whose element is not one entry."""
+    shown = []
+    for name, value in (inputs or {}).items():
+        arr = _as_numeric(value) if not isinstance(value, (bool, int, float)) else None
+        if arr is None or arr.shape != tuple(shape) or arr.dtype.kind not in "fiub" or not at:
+            continue
+        item = arr[at].item()
+        shown.append(f"{name} = {item:.6g}" if isinstance(item, float) else f"{name} = {item}")
+    return f", where {' and '.join(shown[:3])}" if shown else ""
+
+
+# What most likely made a nan or an inf (see `_nonfinite_hint`); `nnlab check` leaves them out
+# where a catalogued mistake already says more.
+NONFINITE_HINTS = {
+    "overflow": "NumPy warned of an overflow: exp of a large number is inf (exp(710) already "
+                "is); rewrite so exp only sees values <= 0, e.g. subtract the maximum first",
+    "log0": "NumPy warned of log(0), which is -inf: keep the argument of log away from 0 (clip it)",
+    "div0": "NumPy warned of a division by 0: a denominator is 0 somewhere",
+    "invalid": "NumPy warned of an invalid operation such as 0/0, inf/inf, inf - inf or 0 * inf: "
+               "look for a sum of exp that underflowed to 0, or one that overflowed to inf",
+    "-inf": "-inf usually comes from log(0): keep the argument of log away from 0 (clip it)",
+    "+inf": "inf usually comes from an overflow in exp (exp(710) is inf) or a division by 0",
+    "nan": "nan comes from 0/0, inf/inf or inf - inf: often exp overflowed to inf, or a sum of "
+           "exp underflowed to 0, before a division",
+}
+
+
+def _nonfinite_hint(bad: np.ndarray, warnings: list[str]) -> str:
+    """What most likely made the nan or inf, from NumPy's warnings when the call raised any,
+    else from the values themselves."""
+    said = " ".join(warnings).lower()
+    if "overflow" in said:
+        return NONFINITE_HINTS["overflow"]
+    if "divide by zero encountered in log" in said:
+        return NONFINITE_HINTS["log0"]
+    if "divide by zero" in said:
+        return NONFINITE_HINTS["div0"]
+    if "invalid value" in said:
+        return NONFINITE_HINTS["invalid"]
+    if bad.size and np.all(np.isneginf(bad)):
+        return NONFINITE_HINTS["-inf"]
+    if bad.size and np.all(np.isposinf(bad)):
+        return NONFINITE_HINTS["+inf"]
+    return NONFINITE_HINTS["nan"]
 
 
 def diagnose(actual: Any, expected: Any, candidates: Iterable[Candidate],
@@ -229,6 +318,7 @@ class Comparator:
     def __init__(self, tolerances: Tolerances | None = None):
         self.tolerances = tolerances or Tolerances()
         self.rules_applied: set[tuple[str, str]] = set()
+        self.notes: list[str] = []  # accepted alternatives matched; see `take_notes`
 
     def tolerance_for(self, expected: Any, rtol: float | None = None,
                       atol: float | None = None) -> Tolerance:
@@ -243,15 +333,18 @@ class Comparator:
 
     def expect_close(self, actual: Any, expected: Any, *, what: str, rtol: float | None = None,
                      atol: float | None = None, exact_dtype: bool = False,
-                     mistakes: Iterable[Candidate] = (), label: str = "", note: str = "") -> None:
+                     mistakes: Iterable[Candidate] = (), label: str = "", note: str = "",
+                     inputs: dict[str, Any] | None = None, warnings: Iterable[str] = ()) -> None:
         """Raise `GradingFailure` unless `actual` matches `expected` within tolerance.
 
         `what` names the call that produced `actual` ("activations.sigmoid(x: float64 (4, 5))");
         `label` names the part of its result being compared ("dkernel", "out"); `mistakes` are
-        candidates tried only when the values differ; `note` is added to the feedback.
+        candidates tried only when the values differ; `note` is added to the feedback;
+        `inputs` and `warnings` (see `mismatch`) make the message more precise.
         """
         tol = self.tolerance_for(expected, rtol, atol)
-        why = mismatch(actual, expected, tol=tol, exact_dtype=exact_dtype, label=label)
+        why = mismatch(actual, expected, tol=tol, exact_dtype=exact_dtype, label=label,
+                       inputs=inputs, warnings=warnings)
         if why is None:
             return
         if label:
@@ -262,7 +355,7 @@ class Comparator:
             message = f"{what} returned a value that {why}."
         diagnosis = diagnose(actual, expected, mistakes, tol)
         if diagnosis:
-            message += f"\n  Diagnosis: {diagnosis}."
+            message += f"\n  {DIAGNOSIS}{diagnosis}."
         if note:
             message += f"\n  Note: {note}"
         raise GradingFailure(message)
@@ -270,15 +363,41 @@ class Comparator:
     def judge_call(self, qualname: str, what: str, result: Any, expected: Any, *,
                    mistakes: Iterable[Candidate] = (), rtol: float | None = None,
                    atol: float | None = None, exact_dtype: bool = False,
-                   no_warnings: bool = False, label: str = "", note: str = "") -> None:
+                   no_warnings: bool = False, label: str = "", note: str = "",
+                   alternatives: dict[str, Any] | None = None, accepted_as: str = "",
+                   inputs: dict[str, Any] | None = None) -> str:
         """The verdict on one learner call (a `CallResult`), the same for public checks and
         hidden graders: the values (with a diagnosis), then arguments modified in place, then,
-        when asked, NumPy warnings. Raises `GradingFailure` with the learner's feedback."""
+        when asked, NumPy warnings. Raises `GradingFailure` with the learner's feedback.
+
+        Accepted alternatives: where more than one answer is right (two equally correct
+        conventions), `alternatives` maps a name for each other convention to its expected value
+        (or to a function of no arguments computing it), and `accepted_as` names the one in
+        `expected`. The learner's value passes if it matches any of them; the feedback on a
+        failure is written against `expected`. Returns the name of the answer matched ("" for
+        an unnamed `expected`), and records a note for the learner in `notes` whenever a named
+        answer was matched on a case where the right answers differ ("... matches the textbook
+        gradient, accepted as correct").
+        """
         applied = [RULE_VALUES, RULE_IN_PLACE] + [RULE_EXACT_DTYPE] * exact_dtype + \
             [RULE_NO_WARNINGS] * no_warnings
         self.rules_applied.update((qualname, rule) for rule in applied)
+        matched, telling = accepted_as, False
+        if alternatives:
+            tol = self.tolerance_for(expected, rtol, atol)
+            others = {name: value() if callable(value) else value
+                      for name, value in alternatives.items()}
+            # Where the right answers agree, this case cannot tell which one the learner followed.
+            telling = all(mismatch(other, expected, tol=tol) is not None for other in others.values())
+            if mismatch(result.value, expected, tol=tol, exact_dtype=exact_dtype) is not None:
+                for name, other in others.items():
+                    if mismatch(result.value, other, tol=self.tolerance_for(other, rtol, atol),
+                                exact_dtype=exact_dtype) is None:
+                        matched, expected = name, other
+                        break
         self.expect_close(result.value, expected, what=what, rtol=rtol, atol=atol,
-                          exact_dtype=exact_dtype, mistakes=mistakes, label=label, note=note)
+                          exact_dtype=exact_dtype, mistakes=mistakes, label=label, note=note,
+                          inputs=inputs, warnings=getattr(result, "warnings", ()))
         if result.mutated:
             raise GradingFailure(
                 f"{what} modified its argument{'s' if len(result.mutated) > 1 else ''} "
@@ -289,6 +408,15 @@ class Comparator:
             raise GradingFailure(
                 f"{what} returned the right values but NumPy warned: {result.warnings[0]}. "
                 f"It must be numerically stable for large inputs (no overflow).")
+        if matched and telling:
+            self.notes.append(f"{qualname}: your answer matches {matched}, accepted as correct.")
+        return matched
+
+    def take_notes(self) -> list[str]:
+        """The notes recorded since the last call (one per accepted alternative matched): what a
+        passed test can tell the learner, e.g. which of two correct conventions they followed."""
+        notes, self.notes = list(dict.fromkeys(self.notes)), []
+        return notes
 
 
 def _first_array(value: Any) -> Any:
@@ -305,9 +433,16 @@ def _first_array(value: Any) -> Any:
 
 def expect_close(actual: Any, expected: Any, *, what: str, comparator: Comparator | None = None,
                  rtol: float | None = None, atol: float | None = None, exact_dtype: bool = False,
-                 mistakes: Iterable[Candidate] = (), label: str = "", note: str = "") -> None:
+                 mistakes: Iterable[Candidate] = (), label: str = "", note: str = "",
+                 inputs: dict[str, Any] | None = None) -> None:
     """`Comparator.expect_close` for graders. Pass `comparator=learner.comparator` to use the
     course's tolerances; without it, course.yml's default tolerances apply."""
     (comparator or Comparator()).expect_close(actual, expected, what=what, rtol=rtol, atol=atol,
                                               exact_dtype=exact_dtype, mistakes=mistakes,
-                                              label=label, note=note)
+                                              label=label, note=note, inputs=inputs)
+
+
+def tolerance_for(expected: Any, rtol: float | None = None, atol: float | None = None) -> Tolerance:
+    """`Comparator.tolerance_for` under course.yml's default tolerances (graders written before
+    the Comparator import this; `learner.comparator.tolerance_for` follows the course's own)."""
+    return Comparator().tolerance_for(expected, rtol, atol)

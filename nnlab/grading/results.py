@@ -173,34 +173,10 @@ class SubmissionResult:
         return f"{_num(self.score)} of {_num(self.max_score)} points ({', '.join(parts)})."
 
     def feedback_markdown(self) -> str:
-        out = io.StringIO()
-        out.write(f"# Feedback for {self.learner}\n\n**{self.summary()}**\n\n")
-        if self.grader_errors:
-            out.write("> Some tests hit a problem in the grader itself, not in your code; your "
-                      "instructor has been told. They are listed below.\n\n")
-        if self.ignored_files:
-            out.write(f"Files not graded (only the course's module files are): "
-                      f"{', '.join(self.ignored_files)}.\n\n")
-        for module, (got, total) in self.module_scores().items():
-            tests = [t for t in self.tests if t.module == module]
-            out.write(f"## {module}.py: {_num(got)} / {_num(total)}\n\n")
-            if tests and all(t.outcome is Outcome.NOT_IMPLEMENTED for t in tests if not t.passed) and \
-                    not any(t.passed for t in tests):
-                out.write("Nothing here is implemented yet: every function still raises "
-                          "NotImplementedError.\n\n")
-            for test in tests:
-                mark = "passed" if test.passed else "FAILED"
-                out.write(f"- **{test.name}** ({_num(test.score)}/{_num(test.points)}) {mark}; "
-                          f"compared with: {test.compared_with}\n")
-                if test.output and not test.passed:
-                    for line in test.output.splitlines():
-                        out.write(f"    {line}\n")
-            out.write("\n")
-        if self.figures:
-            out.write("## Figures\n\n")
-            for figure in self.figures:
-                out.write(f"![{figure.title}](figures/{figure.filename})\n\n")
-        return out.getvalue()
+        """feedback.md (written by `nnlab.reports.feedback`)."""
+        from nnlab.reports.feedback import feedback_markdown
+
+        return feedback_markdown(self)
 
 
 def _num(value: float) -> str:

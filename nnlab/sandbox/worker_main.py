@@ -576,12 +576,22 @@ class Server:
                 if frame.line:
                     where += f": {frame.line.strip()[:120]}"
                 break
-        if isinstance(error, SyntaxError) and error.filename and error.filename.startswith(self.learner_dir):
+        syntax = isinstance(error, SyntaxError) and error.filename and \
+            error.filename.startswith(self.learner_dir)
+        if syntax:
+            # The file, the line, the line itself and a caret under the column Python points
+            # at: what an editor would show, not a traceback.
             where = f"{os.path.basename(error.filename)} line {error.lineno}"
-            if error.text:
-                where += f": {error.text.strip()[:120]}"
+            text = (error.text or "").rstrip("\r\n").expandtabs()
+            if text.strip():
+                code = text.lstrip()
+                column = max(0, min(len(code), (error.offset or 1) - 1 - (len(text) - len(code))))
+                if len(code) > 120:  # keep the caret's neighbourhood of a very long line
+                    start = max(0, column - 60)
+                    code, column = code[start:start + 120], column - start
+                where += f":\n    {code}\n    {' ' * column}^"
         try:
-            message = str(error)[:500]
+            message = (error.msg if syntax else str(error))[:500]
         except BaseException:
             message = "(the exception's message could not be shown)"
         return {"type": type(error).__name__[:80], "message": message, "where": where}

@@ -110,3 +110,22 @@ def softmax_over_whole_array(z, axis=-1):
          why="use the `axis` argument in both np.max and np.sum")
 def softmax_ignores_axis(z, axis=-1):
     return _mistake_softmax(z, axis=-1)
+
+
+@mistake("activations.softmax",
+         looks_like="a softmax down the columns (axis=0) whatever `axis` says",
+         why="each probability vector lies along `axis`, by default the last one (each row of an "
+             "(N, K) batch is one sample's K probabilities); pass axis=axis to np.max and np.sum")
+def softmax_along_axis_0(z, axis=-1):
+    return _mistake_softmax(z, axis=0)
+
+
+@mistake("activations.softmax",
+         looks_like="a softmax that subtracts the maximum of the whole array, not of each row",
+         why="a row whose logits all lie far below the global maximum underflows to exp(...) = 0 "
+             "everywhere, and 0 / 0 is nan; subtract each row's own maximum, "
+             "np.max(z, axis=axis, keepdims=True)")
+def softmax_global_max_shift(z, axis=-1):
+    z = np.asarray(z)
+    e = np.exp(z - np.max(z))
+    return e / np.sum(e, axis=axis, keepdims=True)

@@ -18,7 +18,7 @@ def test_close_values_pass_and_far_values_say_where_and_how_far():
     actual = expected.copy()
     actual[1, 0] = 3.5
     why = mismatch(actual, expected, tol=TOL)
-    assert "largest absolute error 0.5 at index (1, 0) (yours 3.5, expected 3)" in why
+    assert "largest error 0.5 at index (1, 0) (yours 3.5, expected 3, 17% off)" in why
     assert "1 of 4 entries are outside the tolerance" in why
 
 
@@ -36,11 +36,65 @@ def test_each_kind_of_wrong_value_has_its_own_words(actual, expected, words):
     assert words in mismatch(actual, expected, tol=TOL)
 
 
-def test_relative_error_is_left_out_where_every_expected_value_is_zero():
+def test_relative_error_is_given_only_where_the_worst_entry_is_clear_of_zero():
     why = mismatch(np.array([0.5, 0.0]), np.zeros(2), tol=TOL)
-    assert "largest absolute error 0.5" in why and "relative" not in why
-    why = mismatch(np.array([2.0, 0.5]), np.array([1.0, 0.0]), tol=TOL)
-    assert "largest relative error 1" in why
+    assert "largest error 0.5" in why and "off" not in why and "relative" not in why
+    # The worst entry's expected value is 0: no "relative error 0" from another entry.
+    why = mismatch(np.array([1.1, 0.5]), np.array([1.0, 0.0]), tol=TOL)
+    assert "largest error 0.5 at index (1) (yours 0.5, expected 0);" in why
+    why = mismatch(np.array([2.0, 0.0]), np.array([1.0, 0.0]), tol=TOL)
+    assert "(yours 2, expected 1, 100% off)" in why
+    why = mismatch(np.array([1.0 + 1e-6]), np.array([1.0]), tol=TOL)
+    assert "relative error 1e-06" in why
+
+
+def test_the_input_at_the_worst_index_is_shown_when_it_is_shaped_like_the_output():
+    x = np.array([[-1.0, 0.0], [2.0, 3.0]])
+    why = mismatch(np.array([[0.0, 0.0], [2.0, 3.0]]), np.array([[0.0, 1.0], [2.0, 3.0]]),
+                   tol=TOL, inputs={"x": x, "alpha": 0.5, "w": np.ones(3)})
+    assert "at index (0, 1), where x = 0 (yours 0, expected 1" in why
+    assert "alpha" not in why and "w =" not in why
+    why = mismatch(np.array([0, 0]), np.array([0, 1]), tol=TOL, inputs={"x": np.array([3, 0])})
+    assert "first at index (1), where x = 0: yours 0, expected 1" in why
+
+
+@pytest.mark.parametrize("value, warnings, words", [
+    (np.inf, ["overflow encountered in exp"], "NumPy warned of an overflow"),
+    (-np.inf, ["divide by zero encountered in log"], "NumPy warned of log(0)"),
+    (np.nan, ["invalid value encountered in divide"], "such as 0/0"),
+    (-np.inf, [], "-inf usually comes from log(0)"),
+    (np.inf, [], "inf usually comes from an overflow in exp"),
+    (np.nan, [], "nan comes from 0/0, inf/inf or inf - inf"),
+], ids=["overflow", "log(0)", "0/0", "-inf", "+inf", "nan"])
+def test_nan_and_inf_hints_tell_overflow_from_0_over_0_from_log_0(value, warnings, words):
+    why = mismatch(np.array([1.0, value]), np.ones(2), tol=TOL, warnings=warnings,
+                   inputs={"p": np.array([0.5, 0.0])})
+    assert words in why and "first at index (1), where p = 0)" in why
+    if value == -np.inf:
+        assert "1 -inf where" in why
+
+
+def test_an_accepted_alternative_passes_and_says_which_answer_was_matched():
+    comparator = Comparator()
+    keras, textbook = np.array([1.0, 2.0]), np.array([0.5, 1.5])
+    for value, name in [(keras, "Keras 3's gradient"), (textbook, "the textbook gradient")]:
+        matched = comparator.judge_call("m.f", "m.f(x)", CallResult(value.copy()), keras,
+                                        alternatives={"the textbook gradient": lambda: textbook},
+                                        accepted_as="Keras 3's gradient")
+        assert matched == name
+    assert comparator.take_notes() == [
+        "m.f: your answer matches Keras 3's gradient, accepted as correct.",
+        "m.f: your answer matches the textbook gradient, accepted as correct."]
+    assert comparator.take_notes() == []
+    # Neither: the feedback is written against the expected value, and nothing is noted.
+    with pytest.raises(GradingFailure, match=r"yours 2, expected 1, 100% off"):
+        comparator.judge_call("m.f", "m.f(x)", CallResult(keras + 1), keras,
+                              alternatives={"the textbook gradient": textbook})
+    assert comparator.take_notes() == []
+    # An alternative still has to obey the other rules (the exact dtype here).
+    with pytest.raises(GradingFailure, match="expected float32"):
+        comparator.judge_call("m.f", "m.f(x)", CallResult(textbook), keras.astype(np.float32),
+                              alternatives={"t": textbook.astype(np.float32)}, exact_dtype=True)
 
 
 @pytest.mark.parametrize("actual", [np.float64(0.5), 0.5, np.array([0.5])],
@@ -91,9 +145,9 @@ def test_judge_call_names_the_mistake_then_in_place_changes_then_warnings_and_re
     with pytest.raises(GradingFailure) as failure:
         comparator.judge_call("m.f", "m.f(x: float64 (2,))", CallResult(expected * 2), expected,
                               mistakes=[(_Named("your f looks like 2x: why"), lambda: expected * 2)])
-    assert str(failure.value) == ("m.f(x: float64 (2,)) returned a value that differs from the "
-                                  "expected values: largest absolute error 2 at index (1) (yours 4, "
-                                  "expected 2), largest relative error 1; 2 of 2 entries are outside "
+    assert str(failure.value) == ("m.f(x: float64 (2,)) returned a value that differs: "
+                                  "largest error 2 at index (1) (yours 4, "
+                                  "expected 2, 100% off); 2 of 2 entries are outside "
                                   "the tolerance (rtol 1e-07, atol 1e-10).\n"
                                   "  Diagnosis: your f looks like 2x: why.")
     with pytest.raises(GradingFailure, match="modified its argument x in place"):
@@ -122,3 +176,11 @@ def test_calls_are_described_by_the_reference_signature_without_dumping_values()
     assert text == "activations.sigmoid_grad(x: float64 (4, 5), alpha=float 0.5)"
     assert describe_value(np.float32(1)) == "float32 scalar"
     assert describe_value("x" * 40) == "str of length 40"
+
+
+def test_no_note_where_the_accepted_answers_agree_on_the_case():
+    comparator = Comparator()
+    same = np.array([0.0, 1.0])
+    assert comparator.judge_call("m.f", "m.f(x)", CallResult(same.copy()), same,
+                                 alternatives={"t": same.copy()}, accepted_as="k") == "k"
+    assert comparator.take_notes() == []
