@@ -125,6 +125,7 @@ class GradingPlugin:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item):
         self.learner_proxy.stdout.clear()
+        self.learner_proxy.comparator.take_notes()  # notes belong to the test that made them
         marker = item.get_closest_marker("seconds_per_call")
         self.learner_proxy.seconds_per_call = float(marker.args[0]) if marker and marker.args else None
         try:
@@ -144,7 +145,9 @@ class GradingPlugin:
             return report
         self._recorded.add(item.nodeid)
         if call.when == "call" and call.excinfo is None:
-            self.results.append(TestResult(name, points, points, "", Outcome.PASSED, call.duration,
+            # a passed test may say which accepted convention the learner followed
+            notes = " ".join(self.learner_proxy.comparator.take_notes())
+            self.results.append(TestResult(name, points, points, notes, Outcome.PASSED, call.duration,
                                            self.oracles[item.nodeid]))
             return report
         error = call.excinfo.value if call.excinfo else None
