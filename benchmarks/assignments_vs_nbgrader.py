@@ -38,6 +38,7 @@ The stand-in calls the notebook's functions directly, in the kernel, but keeps w
 sandbox's boundary does to data, so that graders see the same values: arguments and return
 values are copied when they are plain data (arrays, numbers, lists, tuples, str-keyed dicts, a
 Generator by value), learner objects (an MLPClassifier, an opaque cache) pass by reference,
+a `FunctionRef` becomes the function it names (the notebook's, or NumPy's),
 `GraderFunction`s are compiled for the call, arguments changed in place are reported in
 `CallResult.mutated`, NumPy warnings are recorded with NumPy's default error settings, and an
 exception in learner code becomes a `LearnerFailure` (NOT_IMPLEMENTED or FAILED) as it would
@@ -112,7 +113,7 @@ SCENARIOS = {
 
 HARNESS = '''\
 # The grading harness (locked): the nnlab grader tests, run here against this notebook's code.
-import copy, inspect, math, sys, time, types, warnings
+import copy, importlib, inspect, math, sys, time, types, warnings
 import numpy as np
 
 REPO, SEED, LEARNER_ID, GRADERS = {repo!r}, {seed!r}, {learner!r}, {graders!r}
@@ -125,7 +126,7 @@ from nnlab.grading.compare import Comparator
 from nnlab.grading.figures import FigureRecorder
 from nnlab.grading.plugin import _ReferenceModules
 from nnlab.outcome import LearnerFailure, Outcome
-from nnlab.sandbox.protocol import GraderFunction
+from nnlab.sandbox.protocol import FunctionRef, GraderFunction
 from nnlab.sandbox.worker import CallResult
 
 
@@ -176,6 +177,11 @@ def _cross(value):
         return copy.deepcopy(value)  # a Generator crosses by value: the caller's is not advanced
     if isinstance(value, _Function):
         return value.target()
+    if isinstance(value, FunctionRef):  # a learner function by name: "activations.tanh"
+        module, _, name = value.qualname.partition(".")
+        if module in _MODULES:
+            return _MODULES[module][name]
+        return getattr(importlib.import_module(module), name)  # "numpy.sum", as a worker does
     if isinstance(value, GraderFunction):
         namespace = {{"np": np, "math": math}}
         exec(compile(value.source, "<grader function %s>" % value.name, "exec"), namespace)
@@ -258,6 +264,7 @@ class _Learner:
         return self.run(getattr(obj, name), name, args, kwargs)
 
     def attribute(self, obj, name):
+        self.calls += 1
         return _cross(getattr(obj, name))
 
 
@@ -271,6 +278,7 @@ class _Module:
         return _Function(self._learner, self._module, name)
 
     def value(self, name):
+        self._learner.calls += 1  # a round trip in nnlab too
         return _cross(_MODULES[self._module][name])
 
 
@@ -396,6 +404,8 @@ class Scenario:
         self.notebook = self.course_dir / "submitted" / LEARNER / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
         self.nnlab_times: list[float] = []
         self.nbgrader_times: list[float] = []
+        self.nnlab_cpu: list[float] = []
+        self.nbgrader_cpu: list[float] = []
         self.failures: list[str] = []
 
     # nnlab in this process, its phases timed
@@ -409,6 +419,19 @@ class Scenario:
         phases = {"read submission": 0.0, "start workers": 0.0, "graders (pytest)": 0.0,
                   "learner calls (round trips)": 0.0, "stop workers": 0.0, "write results": 0.0}
         calls = [0]
+        traffic = {"sent": 0, "received": 0}  # array bytes through the workers' pipes
+        from nnlab.sandbox import protocol
+        saved_write, saved_receive = protocol.write_message, Worker._receive
+
+        def write_message(fd, header, blobs, *rest, **kw):
+            traffic["sent"] += sum(len(b) for b in blobs)
+            return saved_write(fd, header, blobs, *rest, **kw)
+
+        def receive(worker, *args, **kwargs):
+            reply, blobs = saved_receive(worker, *args, **kwargs)
+            traffic["received"] += sum(len(b) for b in blobs)
+            return reply, blobs
+
         saved = {"read": runner.read_submission, "graders": runner.run_graders,
                  "write": runner.write_submission_result, "start": learner_mod.LearnerProxy.start,
                  "close": learner_mod.LearnerProxy.close, "call": Worker._call}
@@ -432,6 +455,7 @@ class Scenario:
         learner_mod.LearnerProxy.start = timed("start workers", saved["start"])
         learner_mod.LearnerProxy.close = timed("stop workers", saved["close"])
         Worker._call = call
+        protocol.write_message, Worker._receive = write_message, receive
         try:
             began = time.perf_counter()
             result = runner.grade_submission(self.submission, course, out_dir=self.in_process_out,
@@ -443,11 +467,12 @@ class Scenario:
             learner_mod.LearnerProxy.start = saved["start"]
             learner_mod.LearnerProxy.close = saved["close"]
             Worker._call = saved["call"]
+            protocol.write_message, Worker._receive = saved_write, saved_receive
         if result.error or not result.tests:
             raise base.BenchError(f"grade_submission: {result.error or 'no grader tests ran'}")
         phases["total"] = total
         lost = [f"{t.name}: {t.output[:300]}" for t in result.tests if t.score < t.points]
-        return {"phases": phases, "calls": calls[0], "tests": len(result.tests),
+        return {"phases": phases, "calls": calls[0], "traffic_mb": {k: round(v / 1e6, 2) for k, v in traffic.items()}, "tests": len(result.tests),
                 "score": [result.score, result.max_score], "lost": lost[:5],
                 "figures": len(result.figures)}
 
@@ -521,13 +546,17 @@ class Scenario:
         per_cell = {"harness cell (imports, collection)": _cell_seconds(harness_cell)}
         grade = [c for c in notebook.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade")]
         per_cell["grade cells"] = sum(_cell_seconds(c) for c in grade)
-        failed = sum(1 for c in grade if any(o.get("output_type") == "error" for o in c.get("outputs", [])))
+        # what no cell's own clock counts: nbclient's and the kernel's messaging around each cell
+        per_cell["between cells"] = (marks["cells"] - marks["ready"]
+                                     - sum(_cell_seconds(c) for c in notebook.cells))
+        failed = [f"{c.source.splitlines()[1]}: {o.get('ename')}: {o.get('evalue', '')[:400]}"
+                  for c in grade for o in c.get("outputs", []) if o.get("output_type") == "error"]
         text = "".join(o.get("text", "") for o in notebook.cells[-1].get("outputs", []))
         calls, inside, tests = (text.split() + ["nan"] * 3)[:3]
         return {"kernel start-up": marks["ready"] - began, "all cells": marks["cells"] - marks["ready"],
                 "kernel shutdown": ended - marks["cells"], **per_cell,
                 "inside learner code": float(inside), "learner calls": int(float(calls)) if calls != "nan" else None,
-                "failed grade cells": failed}
+                "failed grade cells": len(failed), "failures": failed[:10]}
 
 
 def _cell_seconds(cell) -> float:
@@ -544,6 +573,19 @@ def _cell_seconds(cell) -> float:
 
 
 # -- the run --------------------------------------------------------------------------------------
+
+
+def run_wall_cpu(command: list[str], cwd: Path, env: dict) -> tuple[float, float]:
+    """Wall seconds of one whole process, and the CPU seconds (user + system) of it and the
+    children it waited for (sandbox workers, the kernel): on a loaded machine the CPU figure
+    moves much less than the wall time."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall, _ = base.run_timed(command, cwd, env, 900)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
 
 
 def measure(keys: list[str], runs: int, tmp: Path, env: dict) -> dict:
@@ -576,22 +618,27 @@ def measure(keys: list[str], runs: int, tmp: Path, env: dict) -> dict:
             print(f"[{key}] run {run + 1}/{runs}", file=sys.stderr, flush=True)
             if nnlab_ok:
                 try:
-                    scenario.nnlab_times.append(base.run_timed(scenario.nnlab_command, REPO, env, 900)[0])
+                    wall, cpu = run_wall_cpu(scenario.nnlab_command, REPO, env)
+                    scenario.nnlab_times.append(wall)
+                    scenario.nnlab_cpu.append(cpu)
                 except base.BenchError as error:
                     scenario.failures.append(f"nnlab: {error}")
                     nnlab_ok = False
             if nbgrader_ok:
                 try:
-                    scenario.nbgrader_times.append(
-                        base.run_timed(scenario.nbgrader_command, scenario.course_dir, env, 900)[0])
+                    wall, cpu = run_wall_cpu(scenario.nbgrader_command, scenario.course_dir, env)
+                    scenario.nbgrader_times.append(wall)
+                    scenario.nbgrader_cpu.append(cpu)
                 except base.BenchError as error:
                     scenario.failures.append(f"nbgrader: {error}")
                     nbgrader_ok = False
         if scenario.nnlab_times:
             entry["nnlab"] = base.spread(scenario.nnlab_times)
+            entry["nnlab_cpu"] = base.spread(scenario.nnlab_cpu)
             entry["nnlab_score"] = scenario.nnlab_score()
         if scenario.nbgrader_times:
             entry["nbgrader"] = base.spread(scenario.nbgrader_times)
+            entry["nbgrader_cpu"] = base.spread(scenario.nbgrader_cpu)
             score, max_score, cells = base.gradebook_score(scenario.course_dir)
             entry["nbgrader_score"] = [score, max_score]
             entry["nbgrader_cells_graded"] = cells
@@ -601,6 +648,7 @@ def measure(keys: list[str], runs: int, tmp: Path, env: dict) -> dict:
             phase_runs = [scenario.grade_in_process() for _ in range(runs)]
             entry["nnlab_phases"] = {k: statistics.median(r["phases"][k] for r in phase_runs)
                                      for k in phase_runs[0]["phases"]}
+            entry["nnlab_traffic_mb"] = phase_runs[0]["traffic_mb"]
         if nbgrader_ok:
             entry["kernel"] = scenario.kernel_phases()
         entry["failures"] = scenario.failures
@@ -615,17 +663,18 @@ def report(figures: dict, imports: dict) -> str:
             continue
         lines += ["", f"== {key}: {e['title']} (target under {e['target_s']:g} s)"]
         counts = e.get("nnlab_counts", {})
-        for tool, times, score, what in (
-                ("nnlab grade", e.get("nnlab"), e.get("nnlab_score"),
+        for tool, times, cpu, score, what in (
+                ("nnlab grade", e.get("nnlab"), e.get("nnlab_cpu"), e.get("nnlab_score"),
                  f"{counts.get('tests', '?')} tests, {counts.get('calls', '?')} learner calls"),
-                ("nbgrader autograde", e.get("nbgrader"), e.get("nbgrader_score"),
-                 f"{e.get('grade_cells', '?')} grade cells")):
+                ("nbgrader autograde", e.get("nbgrader"), e.get("nbgrader_cpu"),
+                 e.get("nbgrader_score"), f"{e.get('grade_cells', '?')} grade cells")):
             if times is None:
                 lines.append(f"  {tool:<20} FAILED")
                 continue
             mark = f"{score[0]:g}/{score[1]:g}" if score else "?"
-            lines.append(f"  {tool:<20} median {times['median']:7.2f} s  min {times['min']:7.2f}  "
-                         f"max {times['max']:7.2f}  score {mark:>9}  ({what})")
+            lines.append(f"  {tool:<20} wall median {times['median']:6.2f} s  min {times['min']:6.2f}  "
+                         f"max {times['max']:6.2f}  CPU median {cpu['median']:6.2f} s  "
+                         f"score {mark:>9}  ({what})")
         if "ratio" in e:
             met = "met" if e["nnlab"]["median"] < e["target_s"] else "MISSED"
             lines.append(f"  ratio nbgrader/nnlab {e['ratio']:.2f}x; nnlab target {met}")
@@ -634,10 +683,14 @@ def report(figures: dict, imports: dict) -> str:
             lines.append("  nnlab in process (median): " + ", ".join(
                 f"{k} {v:.2f}" for k, v in p.items()))
             lines.append(f"    grader work outside learner calls: "
-                         f"{p['graders (pytest)'] - p['learner calls (round trips)']:.2f} s")
+                         f"{p['graders (pytest)'] - p['learner calls (round trips)']:.2f} s; "
+                         f"arrays through the pipes (MB): {e.get('nnlab_traffic_mb')}")
         if "kernel" in e:
             lines.append("  nbgrader's kernel (nbclient, once): " + ", ".join(
-                f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}" for k, v in e["kernel"].items()))
+                f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}"
+                for k, v in e["kernel"].items() if k != "failures"))
+            for failure in e["kernel"].get("failures", []):
+                lines.append(f"  lost (nbgrader): {failure}")
         for lost in e.get("nnlab_counts", {}).get("lost", []):
             lines.append(f"  lost (nnlab): {lost}")
         for failure in e.get("failures", []):
