@@ -54,6 +54,9 @@ What still differs, honestly:
   call past its limit. No isolation in the kernel at all: learner code could read the graders.
 - nnlab draws the loss-curve and decision-boundary PNGs and writes feedback.md; the
   notebook's `figures` only records the numbers.
+- The solution cells hold each module's code without its `if __name__ == "__main__":`
+  demo blocks (a kernel's `__name__` is "__main__": they would plot and print at every
+  autograde, and nnlab never runs them).
 - One notebook holds all the modules. Where two modules define the same name (`sigmoid` in
   activations and xor, `ACTIVATIONS` in backprop and mlp), the cell after each module
   rebinds that module's functions to a snapshot of the namespace as it stood after the
@@ -368,6 +371,19 @@ def list_tests(modules, seed: int) -> list[tuple[str, float]]:
     return tests
 
 
+def module_code(source: str) -> str:
+    """A module's code without its `if __name__ == "__main__":` blocks: the lesson's demos
+    (plots, a worked example) that only the lab notebook runs. In a kernel `__name__` is
+    "__main__", so left in they would run at every autograde; nnlab never runs them."""
+    lines = source.splitlines()
+    for node in reversed(ast.parse(source).body):
+        test = node.test if isinstance(node, ast.If) else None
+        if (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name)
+                and test.left.id == "__name__"):
+            del lines[node.lineno - 1:node.end_lineno]
+    return "\n".join(lines) + "\n"
+
+
 def defined_names(source: str) -> list[str]:
     names = []
     for node in ast.parse(source).body:
@@ -501,7 +517,7 @@ class Scenario:
                  v4.new_code_cell(harness(self.modules, self.seed),
                                   metadata=meta("harness", locked=True))]
         for module, source in self.files.items():
-            code = (REPO / source).read_text(encoding="utf-8")
+            code = module_code((REPO / source).read_text(encoding="utf-8"))
             cells.append(v4.new_code_cell(code, metadata=meta(f"solution_{module}", solution=True)))
             cells.append(v4.new_code_cell(f"_end_module({module!r}, {defined_names(code)!r})",
                                           metadata=meta(f"module_{module}", locked=True)))
