@@ -665,6 +665,7 @@ def measure(keys: list[str], runs: int, tmp: Path, env: dict) -> dict:
             entry["nnlab_phases"] = {k: statistics.median(r["phases"][k] for r in phase_runs)
                                      for k in phase_runs[0]["phases"]}
             entry["nnlab_traffic_mb"] = phase_runs[0]["traffic_mb"]
+            entry["nnlab_in_process_scores"] = [r["score"] for r in phase_runs]
         if nbgrader_ok:
             entry["kernel"] = scenario.kernel_phases()
         entry["failures"] = scenario.failures
@@ -696,7 +697,9 @@ def report(figures: dict, imports: dict) -> str:
             lines.append(f"  ratio nbgrader/nnlab {e['ratio']:.2f}x; nnlab target {met}")
         if "nnlab_phases" in e:
             p = e["nnlab_phases"]
-            lines.append("  nnlab in process (median): " + ", ".join(
+            scores = {f"{a:g}/{b:g}" for a, b in e.get("nnlab_in_process_scores", [])}
+            lines.append(f"  nnlab in process, {len(e.get('nnlab_in_process_scores', []))} runs "
+                         f"scoring {', '.join(sorted(scores))} (median s): " + ", ".join(
                 f"{k} {v:.2f}" for k, v in p.items()))
             lines.append(f"    grader work outside learner calls: "
                          f"{p['graders (pytest)'] - p['learner calls (round trips)']:.2f} s; "
