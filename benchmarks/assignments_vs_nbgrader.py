@@ -658,6 +658,11 @@ def measure(keys: list[str], runs: int, tmp: Path, env: dict) -> dict:
             score, max_score, cells = base.gradebook_score(scenario.course_dir)
             entry["nbgrader_score"] = [score, max_score]
             entry["nbgrader_cells_graded"] = cells
+        for tool in ("nnlab_score", "nbgrader_score"):
+            if tool in entry and entry[tool][0] != entry[tool][1]:
+                # a correct submission loses points: the two sides no longer grade alike
+                scenario.failures.append(f"{tool.split('_')[0]}: not full marks "
+                                         f"({entry[tool][0]:g}/{entry[tool][1]:g})")
         if "nnlab" in entry and "nbgrader" in entry:
             entry["ratio"] = entry["nbgrader"]["median"] / entry["nnlab"]["median"]
         if nnlab_ok:
