@@ -185,7 +185,9 @@ class NnlabSide:
         self.submission = make_submission(tmp)
         self.out = tmp / "nnlab" / "out"
         self.in_process_out = tmp / "nnlab" / "out-in-process"
-        self.command = [*console_script("nnlab", "nnlab.cli"), "grade", str(self.submission),
+        # `python -m nnlab` run from the repository: the venv's `nnlab` script imports the
+        # checkout the venv was installed from, which need not be this one.
+        self.command = [sys.executable, "-m", "nnlab", "grade", str(self.submission),
                         "--out", str(self.out), "--force", "--course", str(REPO)]
         self.tally = Tally()
         self.tests = 0
