@@ -91,7 +91,8 @@ def _verdicts(course: Course, modules: list[str] | None) -> Iterator[Verdict]:
         solutions.mkdir()
         for module in modules:
             shutil.copy(course.root / "solutions" / f"{module}.py", solutions / f"{module}.py")
-        result = grade_submission(solutions, course, learner="solutions", warn_seed=False)
+        result = grade_submission(solutions, course, learner="solutions", warn_seed=False,
+                                  modules=modules)
         lost = [t for t in result.tests if not t.passed]
         yield Verdict("solutions score full marks", not lost and not result.error and bool(result.tests),
                       result.error or (f"{result.score:g}/{result.max_score:g}" + "".join(
@@ -102,7 +103,8 @@ def _verdicts(course: Course, modules: list[str] | None) -> Iterator[Verdict]:
         stubs.mkdir()
         for module in modules:
             shutil.copy(course.root / "exercises" / f"{module}.py", stubs / f"{module}.py")
-        result = grade_submission(stubs, course, learner="exercises", warn_seed=False)
+        result = grade_submission(stubs, course, learner="exercises", warn_seed=False,
+                                  modules=modules)
         scored = [t for t in result.tests if t.passed or t.outcome != "not_implemented"]
         yield Verdict("stubs score zero, each test 'not implemented yet'",
                       not scored and not result.error and result.score == 0,

@@ -38,3 +38,9 @@ def copy_course(destination, names=("course.yml", "solutions", "graders", "refer
         source = ROOT / name
         (shutil.copytree if source.is_dir() else shutil.copy)(source, destination / name)
     return destination
+
+
+def submitted(folder):
+    """The modules a test's submission folder holds: grade exactly those, not the whole
+    assignments they belong to (what `nnlab grade` does for a learner)."""
+    return sorted(p.stem for p in Path(folder).glob("*.py"))

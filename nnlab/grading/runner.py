@@ -13,6 +13,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 import pytest
@@ -26,11 +27,16 @@ from nnlab.grading.submission import Submission, read_submission
 from nnlab.intake.review import merge_flags, outcome_flags, review_flags
 
 
-def choose_modules(course: Course, submission: Submission, assignment: str | None) -> list[str]:
-    """The modules to grade: an assignment's (submitted or not); without one, every assignment
-    the submission touches, whole, so a module left out scores zero and counts in the maximum.
-    Modules without a grader file are not graded (the batch names them at start-up)."""
+def choose_modules(course: Course, submission: Submission, assignment: str | None,
+                   modules: Iterable[str] | None = None) -> list[str]:
+    """The modules to grade: `modules` when given (a check of some modules, not an
+    assignment's grade: verify, the project's tests); else an assignment's (submitted or not);
+    else every assignment the submission touches, whole, so a module left out scores zero and
+    counts in the maximum. Modules without a grader file are not graded (the batch names them
+    at start-up)."""
     graded = course.graded_modules()
+    if modules is not None:
+        return [m for m in graded if m in set(modules)]
     if assignment:
         return [m for m in course.assignment(assignment).modules if m in graded]
     present = {*submission.modules, *submission.problems}
@@ -41,11 +47,13 @@ def choose_modules(course: Course, submission: Submission, assignment: str | Non
 def grade_submission(path: Path | str | Submission, course: Course, *, assignment: str | None = None,
                      learner: str | None = None, out_dir: Path | None = None,
                      warn_seed: bool = True, functions: set[str] | None = None,
-                     comparator: Comparator | None = None) -> SubmissionResult:
+                     comparator: Comparator | None = None,
+                     modules: Iterable[str] | None = None) -> SubmissionResult:
     """Grade one submission, top to bottom; with `out_dir`, write its results there.
 
     Never raises for learner faults: they are failed tests. `functions` ("module.function"
-    names) limits grading to those functions' tests; `comparator` (one on the course's
+    names) limits grading to those functions' tests (and their modules); `modules` grades
+    exactly those modules instead of whole assignments; `comparator` (one on the course's
     tolerances by default) may be passed in to inspect the rules it applied.
     """
     started = time.perf_counter()
@@ -55,7 +63,9 @@ def grade_submission(path: Path | str | Submission, course: Course, *, assignmen
     else:
         submission = read_submission(path, course.modules, learner)
     # 2. Choose the modules to grade.
-    modules = choose_modules(course, submission, assignment)
+    if functions is not None and modules is None:
+        modules = {f.split(".", 1)[0] for f in functions}
+    modules = choose_modules(course, submission, assignment, modules)
     result = SubmissionResult(learner=submission.learner, modules=modules,
                               ignored_files=submission.ignored,
                               digest=grading_digest(submission.digest(), course, modules),

@@ -8,14 +8,14 @@ import pytest
 
 from nnlab.grading.runner import grade_submission
 from reference.mistakes import MISTAKES
-from tests.support import ROOT, solution_with
+from tests.support import ROOT, solution_with, submitted
 
 
 def grade(course, tmp_path, source, functions=None, name="learner"):
     folder = tmp_path / name
     folder.mkdir()
     (folder / "backprop.py").write_text(source)
-    result = grade_submission(folder, course, warn_seed=False, functions=functions)
+    result = grade_submission(folder, course, warn_seed=False, modules=submitted(folder), functions=functions)
     assert not result.error and not result.grader_errors, (result.error, result.grader_errors)
     return result
 

@@ -12,7 +12,7 @@ import pytest
 
 from nnlab.grading.runner import grade_submission
 from reference.mistakes import mistakes_for
-from tests.support import ROOT
+from tests.support import ROOT, submitted
 
 SOLUTION = (ROOT / "solutions" / "conv.py").read_text()
 LOOPS = (ROOT / "tests" / "graders" / "loop_conv.py").read_text()
@@ -24,7 +24,7 @@ def grade(course, tmp_path, source, name="learner", functions=None):
     folder.mkdir()
     (folder / "conv.py").write_text(source)
     started = time.perf_counter()
-    result = grade_submission(folder, course, warn_seed=False, functions=functions)
+    result = grade_submission(folder, course, warn_seed=False, modules=submitted(folder), functions=functions)
     assert not result.error and not result.grader_errors, (result.error, result.grader_errors)
     return result, time.perf_counter() - started
 

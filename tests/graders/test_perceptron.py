@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from nnlab.grading.runner import grade_submission
-from tests.support import ROOT, solution_with
+from tests.support import ROOT, solution_with, submitted
 
 MODULE = "perceptron"
 
@@ -18,7 +18,7 @@ def grade(folder, course, source=None, base=ROOT / "solutions"):
         shutil.copy(base / f"{MODULE}.py", folder / f"{MODULE}.py")
     else:
         (folder / f"{MODULE}.py").write_text(source)
-    result = grade_submission(folder, course, warn_seed=False)
+    result = grade_submission(folder, course, warn_seed=False, modules=submitted(folder))
     assert not result.error and not result.grader_errors, result.error or result.grader_errors
     return result
 

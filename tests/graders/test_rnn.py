@@ -6,12 +6,12 @@ import pytest
 
 from nnlab.grading.runner import grade_submission
 from reference.mistakes import mistakes_for
-from tests.support import ROOT, solution_with
+from tests.support import ROOT, solution_with, submitted
 
 
 def grade(make_submission, course, learner, base):
     folder = make_submission(learner, base=base, modules=("rnn",))
-    result = grade_submission(folder, course, warn_seed=False)
+    result = grade_submission(folder, course, warn_seed=False, modules=submitted(folder))
     assert not result.error and not result.grader_errors, result.error or result.grader_errors
     return result
 
@@ -22,7 +22,7 @@ def fay(tmp_path_factory, course):
     folder = tmp_path_factory.mktemp("class") / "fay"
     folder.mkdir()
     (folder / "rnn.py").write_text((ROOT / "examples/class/fay/rnn.py").read_text())
-    result = grade_submission(folder, course, warn_seed=False)
+    result = grade_submission(folder, course, warn_seed=False, modules=submitted(folder))
     assert not result.error and not result.grader_errors, result.error or result.grader_errors
     return result
 
@@ -98,7 +98,7 @@ def test_each_bptt_misconception_loses_points_and_is_named(course, tmp_path, mis
     folder = tmp_path / "learner"
     folder.mkdir()
     (folder / "rnn.py").write_text(solution_with("rnn", code))
-    result = grade_submission(folder, course, warn_seed=False, functions={"rnn.rnn_backward"})
+    result = grade_submission(folder, course, warn_seed=False, modules=submitted(folder), functions={"rnn.rnn_backward"})
     assert not result.error and not result.grader_errors
     lost = [t for t in result.tests if not t.passed]
     assert lost, f"{mistake} kept every point"
