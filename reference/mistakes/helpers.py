@@ -91,3 +91,116 @@ def _mistake_activate(z, name):
     if name == "softplus":
         return np.logaddexp(0, z)
     raise ValueError(name)
+
+
+def _mistake_pair(v):
+    """(v, v) for a scalar, else the two values of v (a Keras stride or pool size)."""
+    return (v, v) if np.ndim(v) == 0 else tuple(v)
+
+
+def _mistake_same_pads(n, k, s, padding):
+    """TensorFlow's (before, after) padding of one axis of size n for a window k at stride s:
+    none for "valid"; for "same", max((ceil(n / s) - 1) * s + k - n, 0) in all, the odd pixel
+    after."""
+    if str(padding).lower() == "valid":
+        return 0, 0
+    total = max((-(-n // s) - 1) * s + k - n, 0)
+    return total // 2, total - total // 2
+
+
+def _mistake_window_slices(kh, kw, sh, sw, ho, wo):
+    """[(i, j, rows, cols)]: for each kernel offset (i, j), the slices of the padded input that
+    offset meets across all ho x wo windows (row-major order of the offsets)."""
+    return [(i, j, slice(i, i + sh * (ho - 1) + 1, sh), slice(j, j + sw * (wo - 1) + 1, sw))
+            for i in range(kh) for j in range(kw)]
+
+
+def _mistake_cross_correlate(xp, kernel, bias, sh, sw):
+    """Keras's Conv2D on an already padded (N, H, W, C_in) input: a cross-correlation with the
+    (kh, kw, C_in, C_out) kernel, plus bias; returns (N, H_out, W_out, C_out)."""
+    kh, kw = kernel.shape[:2]
+    ho, wo = (xp.shape[1] - kh) // sh + 1, (xp.shape[2] - kw) // sw + 1
+    out = np.zeros((xp.shape[0], ho, wo, kernel.shape[3]), np.result_type(xp, kernel, bias, 1.0)) + bias
+    for i, j, rows, cols in _mistake_window_slices(kh, kw, sh, sw, ho, wo):
+        out += xp[:, rows, cols, :] @ kernel[i, j]
+    return out
+
+
+def _mistake_conv_pads(x_shape, kernel_shape, stride, padding):
+    """TensorFlow's ((top, bottom), (left, right)) padding for Conv2D of an (N, H, W, C) input."""
+    sh, sw = _mistake_pair(stride)
+    return (_mistake_same_pads(x_shape[1], kernel_shape[0], sh, padding),
+            _mistake_same_pads(x_shape[2], kernel_shape[1], sw, padding))
+
+
+def _mistake_conv2d(x, kernel, bias, stride, pads):
+    """Conv2D of an (N, H, W, C_in) ndarray with the given ((top, bottom), (left, right)) zero
+    padding; returns (N, H_out, W_out, C_out)."""
+    sh, sw = _mistake_pair(stride)
+    return _mistake_cross_correlate(np.pad(x, ((0, 0), *pads, (0, 0))), kernel, bias, sh, sw)
+
+
+def _mistake_conv2d_backward(dout, x, kernel, stride, padding):
+    """Correct Conv2D gradients (dx, dkernel, dbias) for upstream dout of shape (N, H_out, W_out, C_out)."""
+    x, kernel, dout = np.asarray(x), np.asarray(kernel), np.asarray(dout)
+    sh, sw = _mistake_pair(stride)
+    kh, kw = kernel.shape[:2]
+    h, w = x.shape[1:3]
+    (top, bottom), (left, right) = _mistake_same_pads(h, kh, sh, padding), _mistake_same_pads(w, kw, sw, padding)
+    xp = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
+    dxp = np.zeros(xp.shape, np.result_type(x, kernel, dout, 1.0))
+    dkernel = np.zeros(kernel.shape, dxp.dtype)
+    for i, j, rows, cols in _mistake_window_slices(kh, kw, sh, sw, *dout.shape[1:3]):
+        dxp[:, rows, cols, :] += dout @ kernel[i, j].T
+        dkernel[i, j] = np.tensordot(xp[:, rows, cols, :], dout, axes=([0, 1, 2], [0, 1, 2]))
+    return dxp[:, top:top + h, left:left + w, :], dkernel, dout.sum(axis=(0, 1, 2))
+
+
+def _mistake_maxpool2d(x, pool_size, stride, padding, fill):
+    """Max pooling of (N, H, W, C) with the given (non-None) stride, "same" padding filled with
+    `fill` (TensorFlow's is -inf)."""
+    x = np.asarray(x)
+    ph, pw = _mistake_pair(pool_size)
+    sh, sw = _mistake_pair(stride)
+    pads = (_mistake_same_pads(x.shape[1], ph, sh, padding), _mistake_same_pads(x.shape[2], pw, sw, padding))
+    xp = np.pad(x.astype(np.result_type(x, 1.0)), ((0, 0), *pads, (0, 0)), constant_values=fill)
+    ho, wo = (xp.shape[1] - ph) // sh + 1, (xp.shape[2] - pw) // sw + 1
+    out = np.full((x.shape[0], ho, wo, x.shape[3]), -np.inf, xp.dtype)
+    for _, _, rows, cols in _mistake_window_slices(ph, pw, sh, sw, ho, wo):
+        out = np.maximum(out, xp[:, rows, cols, :])
+    return out
+
+
+def _mistake_pool_windows(dout, x, pool_size, stride, padding):
+    """What a max-pooling backward pass routes dout through: (xp, spots, crop): the input padded
+    with -inf, each pool offset's (rows, cols) slices in row-major order, and the slices that
+    cut the padding off again."""
+    x, dout = np.asarray(x), np.asarray(dout)
+    ph, pw = _mistake_pair(pool_size)
+    sh, sw = _mistake_pair(pool_size if stride is None else stride)
+    h, w = x.shape[1:3]
+    (top, bottom), (left, right) = _mistake_same_pads(h, ph, sh, padding), _mistake_same_pads(w, pw, sw, padding)
+    xp = np.pad(x.astype(np.result_type(x, dout, 1.0)), ((0, 0), (top, bottom), (left, right), (0, 0)),
+                constant_values=-np.inf)
+    spots = [(rows, cols) for _, _, rows, cols in _mistake_window_slices(ph, pw, sh, sw, *dout.shape[1:3])]
+    return xp, spots, (slice(None), slice(top, top + h), slice(left, left + w), slice(None))
+
+
+def _mistake_pool_scatter(xp, spots, crop, routed):
+    """dx from the gradient each pool offset receives: routed[k] is added at spots[k] of a zero
+    array shaped like the padded input xp, and the padding is cut off (crop)."""
+    dxp = np.zeros(xp.shape, xp.dtype)
+    for (rows, cols), part in zip(spots, routed):
+        dxp[:, rows, cols, :] += part
+    return dxp[crop]
+
+
+def _mistake_cnn_features(x, convs):
+    """The course CNN's feature maps: for each (kernel, bias), a valid stride-1 Conv2D, ReLU and
+    2x2 max pooling; returns (N, H, W, C)."""
+    a = np.asarray(x)
+    for kernel, bias in convs:
+        z = np.maximum(_mistake_cross_correlate(a, kernel, bias, 1, 1), 0.0)
+        hp, wp = z.shape[1] // 2, z.shape[2] // 2
+        a = z[:, :2 * hp, :2 * wp].reshape(z.shape[0], hp, 2, wp, 2, z.shape[3]).max(axis=(2, 4))
+    return a
