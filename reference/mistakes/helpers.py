@@ -204,3 +204,63 @@ def _mistake_cnn_features(x, convs):
         hp, wp = z.shape[1] // 2, z.shape[2] // 2
         a = z[:, :2 * hp, :2 * wp].reshape(z.shape[0], hp, 2, wp, 2, z.shape[3]).max(axis=(2, 4))
     return a
+
+
+def _mistake_lstm_layer(x, h0, c0, kernel, recurrent_kernel, bias, step):
+    """An LSTM layer over (N, T, D) x, with step(z, h, c) -> (h, c) applied to each step's
+    pre-activations z = x_t @ kernel + h @ recurrent_kernel + bias (N, 4H); h0 and c0 (N, H),
+    zeros when None. Returns (h_seq (N, T, H), h_T, c_T, (x, h0, c0))."""
+    x, kernel, recurrent_kernel = np.asarray(x), np.asarray(kernel), np.asarray(recurrent_kernel)
+    zeros = np.zeros((x.shape[0], recurrent_kernel.shape[0]))
+    h = zeros if h0 is None else np.asarray(h0)
+    c = zeros if c0 is None else np.asarray(c0)
+    hs = []
+    for t in range(x.shape[1]):
+        h, c = step(x[:, t] @ kernel + h @ recurrent_kernel + bias, h, c)
+        hs.append(h)
+    return np.stack(hs, axis=1), h, c, (x, h0, c0)
+
+
+def _mistake_lstm_cell(z, h, c):
+    """One correct LSTM step from its pre-activations z = [i | f | c | o] (Keras's order): (h, c)."""
+    zi, zf, zg, zo = np.split(z, 4, axis=-1)
+    c = 1 / (1 + np.exp(-zf)) * c + 1 / (1 + np.exp(-zi)) * np.tanh(zg)
+    return 1 / (1 + np.exp(-zo)) * np.tanh(c), c
+
+
+def _mistake_lstm_tape(x, h0, c0, kernel, recurrent_kernel, bias):
+    """A correct LSTM forward pass that keeps what backpropagation needs: the hidden states
+    hs[0..T] and cell states cs[0..T] (hs[0] = h0, cs[0] = c0) and each step's gates (i, f, g, o)."""
+    hs, cs, steps = [np.asarray(h0)], [np.asarray(c0)], []
+    for t in range(x.shape[1]):
+        zi, zf, zg, zo = np.split(x[:, t] @ kernel + hs[-1] @ recurrent_kernel + bias, 4, axis=-1)
+        i, f, g, o = 1 / (1 + np.exp(-zi)), 1 / (1 + np.exp(-zf)), np.tanh(zg), 1 / (1 + np.exp(-zo))
+        cs.append(f * cs[-1] + i * g)
+        hs.append(o * np.tanh(cs[-1]))
+        steps.append((i, f, g, o))
+    return hs, cs, steps
+
+
+def _mistake_lstm_step_back(dh, dc_later, c_prev, c, gates, recurrent_kernel):
+    """One correct LSTM step backwards. dh: all the gradient reaching h_t; dc_later: the gradient
+    reaching c_t from step t + 1. Returns (dz, dh_prev, dc_prev): the gradient of the step's
+    pre-activations [i | f | c | o] (N, 4H) and those sent back to h_{t-1} and c_{t-1}."""
+    i, f, g, o = gates
+    tc = np.tanh(c)
+    dc = dc_later + dh * o * (1 - tc ** 2)
+    dz = np.concatenate([dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g ** 2),
+                         dh * tc * o * (1 - o)], axis=-1)
+    return dz, dz @ recurrent_kernel.T, dc * f
+
+
+def _mistake_lstm_weight_grads(x, hs, dzs, kernel, recurrent_kernel):
+    """(dx, dkernel, drecurrent_kernel, dbias) from each step's dz (dzs[t]; hs[t] is the hidden
+    state step t read), the weights' contributions summed from the last step to the first."""
+    dx = np.zeros(x.shape)
+    dkernel, drec, dbias = np.zeros(kernel.shape), np.zeros(recurrent_kernel.shape), np.zeros(kernel.shape[1])
+    for t in reversed(range(x.shape[1])):
+        dx[:, t] = dzs[t] @ kernel.T
+        dkernel += x[:, t].T @ dzs[t]
+        drec += hs[t].T @ dzs[t]
+        dbias += dzs[t].sum(axis=0)
+    return dx, dkernel, drec, dbias
