@@ -264,3 +264,40 @@ def _mistake_lstm_weight_grads(x, hs, dzs, kernel, recurrent_kernel):
         drec += hs[t].T @ dzs[t]
         dbias += dzs[t].sum(axis=0)
     return dx, dkernel, drec, dbias
+
+
+def _mistake_xor_pass(params, X, Y):
+    """The XOR network's forward pass for a training step: (X float64 (N, 2), Y (N, 1), the
+    hidden sigmoids h (N, H), the output sigmoid y_hat (N, 1))."""
+    X = np.asarray(X, dtype=np.float64)
+    Y = np.asarray(Y, dtype=np.float64).reshape(-1, 1)
+    h = 1 / (1 + np.exp(-(X @ params["W1"] + params["b1"])))
+    return X, Y, h, 1 / (1 + np.exp(-(h @ params["W2"] + params["b2"])))
+
+
+def _mistake_xor_update(params, X, h, d1, d2, lr):
+    """New XOR parameters after one gradient step, from the hidden error d1 (N, H) and the
+    output error d2 (N, 1) of the batch."""
+    return {"W1": params["W1"] - lr * X.T @ d1, "b1": params["b1"] - lr * d1.sum(axis=0),
+            "W2": params["W2"] - lr * h.T @ d2, "b2": params["b2"] - lr * d2.sum(axis=0)}
+
+
+def _mistake_perceptron_epochs(X, y, w, b, epochs, update, stop_early):
+    """Rosenblatt's loop from weights w and bias b: each sample predicted by the step
+    (z >= 0 gives 1), update(w, b, delta, x) -> (w, b) applied where delta = y - y_hat is not 0,
+    errors counted per epoch, stopping after an epoch without any when stop_early.
+    Returns (w, b as np.float64, errors int64)."""
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y).reshape(-1)
+    errors = []
+    for _ in range(int(epochs)):
+        wrong = 0
+        for xi, yi in zip(X, y):
+            delta = int(yi) - (1 if xi @ w + b >= 0 else 0)
+            if delta != 0:
+                wrong += 1
+                w, b = update(w, b, delta, xi)
+        errors.append(wrong)
+        if stop_early and wrong == 0:
+            break
+    return w, np.float64(b), np.asarray(errors, dtype=np.int64)
