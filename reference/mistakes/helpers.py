@@ -253,9 +253,10 @@ def _mistake_lstm_step_back(dh, dc_later, c_prev, c, gates, recurrent_kernel):
     return dz, dz @ recurrent_kernel.T, dc * f
 
 
-def _mistake_lstm_weight_grads(x, hs, dzs, kernel, recurrent_kernel):
-    """(dx, dkernel, drecurrent_kernel, dbias) from each step's dz (dzs[t]; hs[t] is the hidden
-    state step t read), the weights' contributions summed from the last step to the first."""
+def _mistake_recurrent_weight_grads(x, hs, dzs, kernel, recurrent_kernel):
+    """(dx, dkernel, drecurrent_kernel, dbias) of a recurrent layer (SimpleRNN or LSTM) from each
+    step's pre-activation gradient dz (dzs[t]; hs[t] is the hidden state step t read), the
+    weights' contributions summed from the last step to the first."""
     dx = np.zeros(x.shape)
     dkernel, drec, dbias = np.zeros(kernel.shape), np.zeros(recurrent_kernel.shape), np.zeros(kernel.shape[1])
     for t in reversed(range(x.shape[1])):
@@ -301,3 +302,22 @@ def _mistake_perceptron_epochs(X, y, w, b, epochs, update, stop_early):
         if stop_early and wrong == 0:
             break
     return w, np.float64(b), np.asarray(errors, dtype=np.int64)
+
+
+def _mistake_rnn_states(x, h_start, kernel, recurrent_kernel, bias):
+    """A SimpleRNN's hidden states [h_start, h_1, ..., h_T] over (N, T, D) x (each (N, H))."""
+    x, kernel, recurrent_kernel = np.asarray(x), np.asarray(kernel), np.asarray(recurrent_kernel)
+    hs = [np.asarray(h_start)]
+    for t in range(x.shape[1]):
+        hs.append(np.tanh(x[:, t] @ kernel + hs[-1] @ recurrent_kernel + bias))
+    return hs
+
+
+def _mistake_rnn_dzs(dh_seq, hs, recurrent_kernel):
+    """Correct backpropagation through time of a SimpleRNN with states hs = [h0, ..., h_T]:
+    (dzs, dh0), dzs[t] (N, H) the gradient of step t's pre-activation."""
+    dzs, dh_next = [None] * (len(hs) - 1), np.zeros(np.shape(hs[0]))
+    for t in reversed(range(len(dzs))):
+        dzs[t] = (dh_seq[:, t] + dh_next) * (1.0 - hs[t + 1] ** 2)
+        dh_next = dzs[t] @ recurrent_kernel.T
+    return dzs, dh_next

@@ -5,7 +5,7 @@ import math  # noqa: F401  (entries may use it)
 import numpy as np
 
 from reference.mistakes.helpers import (_mistake_lstm_cell, _mistake_lstm_layer, _mistake_lstm_step_back,
-                                        _mistake_lstm_tape, _mistake_lstm_weight_grads)
+                                        _mistake_lstm_tape, _mistake_recurrent_weight_grads)
 from reference.mistakes.registry import mistake
 
 
@@ -92,7 +92,7 @@ def lstm_backward_assign_not_accumulate(dh_seq, x, h0, c0, kernel, recurrent_ker
     for t in reversed(range(x.shape[1])):
         dzs[t], dh_next, dc_next = _mistake_lstm_step_back(dh_seq[:, t] + dh_next, dc_next, cs[t], cs[t + 1],
                                                            steps[t], recurrent_kernel)
-    dx, _, _, _ = _mistake_lstm_weight_grads(x, hs, dzs, kernel, recurrent_kernel)
+    dx, _, _, _ = _mistake_recurrent_weight_grads(x, hs, dzs, kernel, recurrent_kernel)
     # the weight gradients assigned (=) at every step, so only the last one handled (t = 0) is left
     dkernel, drec, dbias = x[:, 0].T @ dzs[0], hs[0].T @ dzs[0], dzs[0].sum(axis=0)
     return dx, dh_next, dc_next, dkernel, drec, dbias
@@ -112,7 +112,7 @@ def lstm_backward_no_cell_path(dh_seq, x, h0, c0, kernel, recurrent_kernel, bias
         # c_t is given nothing from c_{t+1} (should be dc_next)
         dzs[t], dh_next, dc_next = _mistake_lstm_step_back(dh_seq[:, t] + dh_next, 0.0, cs[t], cs[t + 1],
                                                            steps[t], recurrent_kernel)
-    dx, dkernel, drec, dbias = _mistake_lstm_weight_grads(x, hs, dzs, kernel, recurrent_kernel)
+    dx, dkernel, drec, dbias = _mistake_recurrent_weight_grads(x, hs, dzs, kernel, recurrent_kernel)
     return dx, dh_next, dc_next, dkernel, drec, dbias
 
 
@@ -177,5 +177,5 @@ def lstm_backward_no_hidden_path(dh_seq, x, h0, c0, kernel, recurrent_kernel, bi
         # h_t is given only dh_seq[:, t], nothing from step t + 1 (should add dh_next)
         dzs[t], dh_next, dc_next = _mistake_lstm_step_back(dh_seq[:, t], dc_next, cs[t], cs[t + 1],
                                                            steps[t], recurrent_kernel)
-    dx, dkernel, drec, dbias = _mistake_lstm_weight_grads(x, hs, dzs, kernel, recurrent_kernel)
+    dx, dkernel, drec, dbias = _mistake_recurrent_weight_grads(x, hs, dzs, kernel, recurrent_kernel)
     return dx, dh_next, dc_next, dkernel, drec, dbias
