@@ -321,3 +321,25 @@ def _mistake_rnn_dzs(dh_seq, hs, recurrent_kernel):
         dzs[t] = (dh_seq[:, t] + dh_next) * (1.0 - hs[t + 1] ** 2)
         dh_next = dzs[t] @ recurrent_kernel.T
     return dzs, dh_next
+
+
+def _mistake_old_velocities(params, velocity):
+    """Each parameter's momentum velocity before this step: velocity[k], zeros when velocity is
+    None or has no entry for k."""
+    velocity = {} if velocity is None else velocity
+    return {k: np.asarray(velocity.get(k, np.zeros_like(np.asarray(p, dtype=np.float64))))
+            for k, p in params.items()}
+
+
+def _mistake_adam_moments(params, grads, state, beta_1, beta_2):
+    """Adam's updated moments, before any bias correction: (t, p, m, v), t the new step count
+    (from 1) and p, m, v dicts of float64 arrays keyed like params."""
+    if state is None:
+        state = {"t": 0, "m": {}, "v": {}}
+    ps, ms, vs = {}, {}, {}
+    for k, p in params.items():
+        ps[k] = p = np.asarray(p, dtype=np.float64)
+        g = np.asarray(grads[k], dtype=np.float64)
+        ms[k] = beta_1 * np.asarray(state["m"].get(k, np.zeros_like(p))) + (1 - beta_1) * g
+        vs[k] = beta_2 * np.asarray(state["v"].get(k, np.zeros_like(p))) + (1 - beta_2) * g * g
+    return int(state["t"]) + 1, ps, ms, vs
