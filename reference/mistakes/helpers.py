@@ -343,3 +343,28 @@ def _mistake_adam_moments(params, grads, state, beta_1, beta_2):
         ms[k] = beta_1 * np.asarray(state["m"].get(k, np.zeros_like(p))) + (1 - beta_1) * g
         vs[k] = beta_2 * np.asarray(state["v"].get(k, np.zeros_like(p))) + (1 - beta_2) * g * g
     return int(state["t"]) + 1, ps, ms, vs
+
+
+def _mistake_nudged(x, i, step):
+    """A copy of the float array x with the entry at index i moved by step."""
+    x = x.copy()
+    x[i] += step
+    return x
+
+
+def _mistake_each_entry(x, partial):
+    """An array shaped like the float array x whose entry at each index i is partial(i),
+    filled in np.ndindex order (a numerical gradient, one entry at a time)."""
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        grad[i] = partial(i)
+    return grad
+
+
+def _mistake_init_layers(layer_sizes, draw):
+    """MLP parameters W1, b1, W2, ...: W{i} = draw(fan_in, fan_out) (ints), b{i} zeros."""
+    params = {}
+    for i, (a, c) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:]), start=1):
+        params[f"W{i}"] = draw(int(a), int(c))
+        params[f"b{i}"] = np.zeros(int(c))
+    return params
