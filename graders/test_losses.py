@@ -129,19 +129,24 @@ def test_half_sse_grad_random(learner, ref, rng, shape):
 # ------------------------------------------------------------------------------------------
 
 
+BCE_SATURATED = {"binary_cross_entropy": "p exactly 0 or 1 (and 1e-12) is clipped, finite, silent",
+                 "binary_cross_entropy_grad": "zero gradient where p is clipped, no warnings"}
+
+
 @pytest.mark.points(1)
-@by_shape
-def test_binary_cross_entropy_random(learner, ref, rng, shape):
-    """losses.binary_cross_entropy: random labels and probabilities"""
-    check_call(learner.losses.binary_cross_entropy, ref.losses.binary_cross_entropy,
-               *labels_and_probabilities(rng, shape))
+@pytest.mark.parametrize("fn", list(BCE_SATURATED))
+@pytest.mark.parametrize("dims", list(SHAPES))
+def test_binary_cross_entropy_random(learner, ref, rng, fn, dims):
+    """losses.{fn}: random labels and probabilities [{dims}]"""
+    check_call(getattr(learner.losses, fn), getattr(ref.losses, fn),
+               *labels_and_probabilities(rng, SHAPES[dims]))
 
 
 @pytest.mark.points(2)
-def test_binary_cross_entropy_saturated(learner, ref, rng):
-    """losses.binary_cross_entropy: p exactly 0 or 1 (and 1e-12) is clipped, finite, silent"""
-    check_call(learner.losses.binary_cross_entropy, ref.losses.binary_cross_entropy,
-               *saturated(rng), no_warnings=True)
+@pytest.mark.parametrize("fn, saturated_means", list(BCE_SATURATED.items()), ids=list(BCE_SATURATED))
+def test_binary_cross_entropy_saturated(learner, ref, rng, fn, saturated_means):
+    """losses.{fn}: {saturated_means}"""
+    check_call(getattr(learner.losses, fn), getattr(ref.losses, fn), *saturated(rng), no_warnings=True)
 
 
 @pytest.mark.points(1)
@@ -150,21 +155,6 @@ def test_binary_cross_entropy_eps(learner, ref, rng):
     y, p = saturated(rng)
     p[2, :2] = [1e-4, 1 - 1e-4]
     check_call(learner.losses.binary_cross_entropy, ref.losses.binary_cross_entropy, y, p, eps=1e-3)
-
-
-@pytest.mark.points(1)
-@by_shape
-def test_binary_cross_entropy_grad_random(learner, ref, rng, shape):
-    """losses.binary_cross_entropy_grad: random labels and probabilities"""
-    check_call(learner.losses.binary_cross_entropy_grad, ref.losses.binary_cross_entropy_grad,
-               *labels_and_probabilities(rng, shape))
-
-
-@pytest.mark.points(2)
-def test_binary_cross_entropy_grad_saturated(learner, ref, rng):
-    """losses.binary_cross_entropy_grad: zero gradient where p is clipped, no warnings"""
-    check_call(learner.losses.binary_cross_entropy_grad, ref.losses.binary_cross_entropy_grad,
-               *saturated(rng), no_warnings=True)
 
 
 # ------------------------------------------------------------------------------------------
