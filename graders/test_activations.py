@@ -53,39 +53,64 @@ def check_each(learner_fn, ref_fn, arrays, **kwargs):
 
 
 # ------------------------------------------------------------------------------------------
-# linear, binary step
+# Every function of the table on random inputs, and those whose edge is large |x|
+# (one test per function, each worth its own points)
 # ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.points(1)
-def test_linear_random(learner, ref, rng):
-    """activations.linear: random inputs (1-d, 2-d, 3-d)"""
-    check_each(learner.activations.linear, ref.activations.linear, random_arrays(rng))
+@pytest.mark.parametrize("fn", [
+    pytest.param("linear", marks=pytest.mark.points(1)),
+    pytest.param("binary_step", marks=pytest.mark.points(1)),
+    pytest.param("linear_grad", marks=pytest.mark.points(1)),
+    pytest.param("sigmoid", marks=pytest.mark.points(2)),
+    pytest.param("sigmoid_grad", marks=pytest.mark.points(2)),
+    pytest.param("tanh", marks=pytest.mark.points(1)),
+    pytest.param("tanh_grad", marks=pytest.mark.points(2)),
+    pytest.param("relu_grad", marks=pytest.mark.points(1)),
+    pytest.param("leaky_relu_grad", marks=pytest.mark.points(1)),
+    pytest.param("elu_grad", marks=pytest.mark.points(1)),
+    pytest.param("softplus", marks=pytest.mark.points(1)),
+    pytest.param("softplus_grad", marks=pytest.mark.points(1)),
+])
+def test_random(learner, ref, rng, fn):
+    """activations.{fn}: random inputs (1-d, 2-d, 3-d)"""
+    check_each(getattr(learner.activations, fn), getattr(ref.activations, fn), random_arrays(rng))
 
 
-@pytest.mark.points(1)
-def test_binary_step_random(learner, ref, rng):
-    """activations.binary_step: random inputs (1-d, 2-d, 3-d)"""
-    check_each(learner.activations.binary_step, ref.activations.binary_step, random_arrays(rng))
+@pytest.mark.parametrize("fn", [
+    pytest.param("sigmoid_grad", marks=pytest.mark.points(1)),
+    pytest.param("tanh", marks=pytest.mark.points(1)),
+    pytest.param("elu", marks=pytest.mark.points(1)),
+    pytest.param("softplus_grad", marks=pytest.mark.points(1)),
+])
+def test_large(learner, ref, rng, fn):
+    """activations.{fn}: |x| up to 1e3"""
+    check_call(getattr(learner.activations, fn), getattr(ref.activations, fn), large(rng))
 
 
-@pytest.mark.points(1)
-def test_binary_step_at_zero(learner, ref, rng):
-    """activations.binary_step: x == 0 gives 1"""
-    check_call(learner.activations.binary_step, ref.activations.binary_step, with_kinks(rng))
-
-
-@pytest.mark.points(1)
-def test_linear_grad_random(learner, ref, rng):
-    """activations.linear_grad: random inputs (1-d, 2-d, 3-d)"""
-    check_each(learner.activations.linear_grad, ref.activations.linear_grad, random_arrays(rng))
-
-
-@pytest.mark.points(1)
-def test_binary_step_grad_random(learner, ref, rng):
-    """activations.binary_step_grad: random inputs and x == 0"""
-    check_each(learner.activations.binary_step_grad, ref.activations.binary_step_grad,
+@pytest.mark.parametrize("fn", [
+    pytest.param("binary_step_grad", marks=pytest.mark.points(1)),
+    pytest.param("relu", marks=pytest.mark.points(1)),
+    pytest.param("elu", marks=pytest.mark.points(1)),
+])
+def test_random_and_kinks(learner, ref, rng, fn):
+    """activations.{fn}: random inputs and x == 0"""
+    check_each(getattr(learner.activations, fn), getattr(ref.activations, fn),
                random_arrays(rng) + [with_kinks(rng)])
+
+
+# What each function must give at its kink x == 0 (the test's title says it).
+AT_ZERO = {"binary_step": "x == 0 gives 1", "relu_grad": "0 at the kink x == 0",
+           "leaky_relu_grad": "the slope alpha at the kink x == 0",
+           "elu_grad": "the right-hand value 1 at x == 0"}
+
+
+@pytest.mark.parametrize("fn, at_zero", [
+    pytest.param(fn, what, marks=pytest.mark.points(1), id=fn) for fn, what in AT_ZERO.items()
+])
+def test_at_zero(learner, ref, rng, fn, at_zero):
+    """activations.{fn}: {at_zero}"""
+    check_call(getattr(learner.activations, fn), getattr(ref.activations, fn), with_kinks(rng))
 
 
 # ------------------------------------------------------------------------------------------
@@ -94,69 +119,14 @@ def test_binary_step_grad_random(learner, ref, rng):
 
 
 @pytest.mark.points(2)
-def test_sigmoid_random(learner, ref, rng):
-    """activations.sigmoid: random inputs (1-d, 2-d, 3-d)"""
-    check_each(learner.activations.sigmoid, ref.activations.sigmoid, random_arrays(rng))
-
-
-@pytest.mark.points(2)
 def test_sigmoid_large(learner, ref, rng):
     """activations.sigmoid: |x| up to 1e3 without overflow"""
     check_call(learner.activations.sigmoid, ref.activations.sigmoid, large(rng), no_warnings=True)
 
 
-@pytest.mark.points(2)
-def test_sigmoid_grad_random(learner, ref, rng):
-    """activations.sigmoid_grad: random inputs (1-d, 2-d, 3-d)"""
-    check_each(learner.activations.sigmoid_grad, ref.activations.sigmoid_grad, random_arrays(rng))
-
-
-@pytest.mark.points(1)
-def test_sigmoid_grad_large(learner, ref, rng):
-    """activations.sigmoid_grad: |x| up to 1e3"""
-    check_call(learner.activations.sigmoid_grad, ref.activations.sigmoid_grad, large(rng))
-
-
-@pytest.mark.points(1)
-def test_tanh_random(learner, ref, rng):
-    """activations.tanh: random inputs (1-d, 2-d, 3-d)"""
-    check_each(learner.activations.tanh, ref.activations.tanh, random_arrays(rng))
-
-
-@pytest.mark.points(1)
-def test_tanh_large(learner, ref, rng):
-    """activations.tanh: |x| up to 1e3"""
-    check_call(learner.activations.tanh, ref.activations.tanh, large(rng))
-
-
-@pytest.mark.points(2)
-def test_tanh_grad_random(learner, ref, rng):
-    """activations.tanh_grad: random inputs (1-d, 2-d, 3-d)"""
-    check_each(learner.activations.tanh_grad, ref.activations.tanh_grad, random_arrays(rng))
-
-
 # ------------------------------------------------------------------------------------------
 # ReLU, leaky ReLU
 # ------------------------------------------------------------------------------------------
-
-
-@pytest.mark.points(1)
-def test_relu_random(learner, ref, rng):
-    """activations.relu: random inputs and x == 0"""
-    check_each(learner.activations.relu, ref.activations.relu,
-               random_arrays(rng) + [with_kinks(rng)])
-
-
-@pytest.mark.points(1)
-def test_relu_grad_random(learner, ref, rng):
-    """activations.relu_grad: random inputs (1-d, 2-d, 3-d)"""
-    check_each(learner.activations.relu_grad, ref.activations.relu_grad, random_arrays(rng))
-
-
-@pytest.mark.points(1)
-def test_relu_grad_at_zero(learner, ref, rng):
-    """activations.relu_grad: 0 at the kink x == 0"""
-    check_call(learner.activations.relu_grad, ref.activations.relu_grad, with_kinks(rng))
 
 
 @pytest.mark.points(1)
@@ -174,20 +144,6 @@ def test_leaky_relu_alpha(learner, ref, rng):
 
 
 @pytest.mark.points(1)
-def test_leaky_relu_grad_random(learner, ref, rng):
-    """activations.leaky_relu_grad: random inputs (1-d, 2-d, 3-d)"""
-    check_each(learner.activations.leaky_relu_grad, ref.activations.leaky_relu_grad,
-               random_arrays(rng))
-
-
-@pytest.mark.points(1)
-def test_leaky_relu_grad_at_zero(learner, ref, rng):
-    """activations.leaky_relu_grad: the slope alpha at the kink x == 0"""
-    check_call(learner.activations.leaky_relu_grad, ref.activations.leaky_relu_grad,
-               with_kinks(rng))
-
-
-@pytest.mark.points(1)
 def test_leaky_relu_grad_alpha(learner, ref, rng):
     """activations.leaky_relu_grad: alpha=0.3"""
     check_call(learner.activations.leaky_relu_grad, ref.activations.leaky_relu_grad,
@@ -200,34 +156,10 @@ def test_leaky_relu_grad_alpha(learner, ref, rng):
 
 
 @pytest.mark.points(1)
-def test_elu_random(learner, ref, rng):
-    """activations.elu: random inputs and x == 0"""
-    check_each(learner.activations.elu, ref.activations.elu, random_arrays(rng) + [with_kinks(rng)])
-
-
-@pytest.mark.points(1)
 def test_elu_alpha(learner, ref, rng):
     """activations.elu: alpha=1.7"""
     check_call(learner.activations.elu, ref.activations.elu, rng.normal(scale=3.0, size=(5, 4)),
                alpha=1.7)
-
-
-@pytest.mark.points(1)
-def test_elu_large(learner, ref, rng):
-    """activations.elu: |x| up to 1e3"""
-    check_call(learner.activations.elu, ref.activations.elu, large(rng))
-
-
-@pytest.mark.points(1)
-def test_elu_grad_random(learner, ref, rng):
-    """activations.elu_grad: random inputs (1-d, 2-d, 3-d)"""
-    check_each(learner.activations.elu_grad, ref.activations.elu_grad, random_arrays(rng))
-
-
-@pytest.mark.points(1)
-def test_elu_grad_at_zero(learner, ref, rng):
-    """activations.elu_grad: the right-hand value 1 at x == 0"""
-    check_call(learner.activations.elu_grad, ref.activations.elu_grad, with_kinks(rng))
 
 
 @pytest.mark.points(1)
@@ -241,28 +173,10 @@ def test_elu_grad_alpha(learner, ref, rng):
 # ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.points(1)
-def test_softplus_random(learner, ref, rng):
-    """activations.softplus: random inputs (1-d, 2-d, 3-d)"""
-    check_each(learner.activations.softplus, ref.activations.softplus, random_arrays(rng))
-
-
 @pytest.mark.points(2)
 def test_softplus_large(learner, ref, rng):
     """activations.softplus: |x| up to 1e3 without overflow"""
     check_call(learner.activations.softplus, ref.activations.softplus, large(rng), no_warnings=True)
-
-
-@pytest.mark.points(1)
-def test_softplus_grad_random(learner, ref, rng):
-    """activations.softplus_grad: random inputs (1-d, 2-d, 3-d)"""
-    check_each(learner.activations.softplus_grad, ref.activations.softplus_grad, random_arrays(rng))
-
-
-@pytest.mark.points(1)
-def test_softplus_grad_large(learner, ref, rng):
-    """activations.softplus_grad: |x| up to 1e3"""
-    check_call(learner.activations.softplus_grad, ref.activations.softplus_grad, large(rng))
 
 
 # ------------------------------------------------------------------------------------------

@@ -129,19 +129,24 @@ def test_half_sse_grad_random(learner, ref, rng, shape):
 # ------------------------------------------------------------------------------------------
 
 
+BCE_SATURATED = {"binary_cross_entropy": "p exactly 0 or 1 (and 1e-12) is clipped, finite, silent",
+                 "binary_cross_entropy_grad": "zero gradient where p is clipped, no warnings"}
+
+
 @pytest.mark.points(1)
-@by_shape
-def test_binary_cross_entropy_random(learner, ref, rng, shape):
-    """losses.binary_cross_entropy: random labels and probabilities"""
-    check_call(learner.losses.binary_cross_entropy, ref.losses.binary_cross_entropy,
-               *labels_and_probabilities(rng, shape))
+@pytest.mark.parametrize("fn", list(BCE_SATURATED))
+@pytest.mark.parametrize("dims", list(SHAPES))
+def test_binary_cross_entropy_random(learner, ref, rng, fn, dims):
+    """losses.{fn}: random labels and probabilities [{dims}]"""
+    check_call(getattr(learner.losses, fn), getattr(ref.losses, fn),
+               *labels_and_probabilities(rng, SHAPES[dims]))
 
 
 @pytest.mark.points(2)
-def test_binary_cross_entropy_saturated(learner, ref, rng):
-    """losses.binary_cross_entropy: p exactly 0 or 1 (and 1e-12) is clipped, finite, silent"""
-    check_call(learner.losses.binary_cross_entropy, ref.losses.binary_cross_entropy,
-               *saturated(rng), no_warnings=True)
+@pytest.mark.parametrize("fn, saturated_means", list(BCE_SATURATED.items()), ids=list(BCE_SATURATED))
+def test_binary_cross_entropy_saturated(learner, ref, rng, fn, saturated_means):
+    """losses.{fn}: {saturated_means}"""
+    check_call(getattr(learner.losses, fn), getattr(ref.losses, fn), *saturated(rng), no_warnings=True)
 
 
 @pytest.mark.points(1)
@@ -152,69 +157,42 @@ def test_binary_cross_entropy_eps(learner, ref, rng):
     check_call(learner.losses.binary_cross_entropy, ref.losses.binary_cross_entropy, y, p, eps=1e-3)
 
 
-@pytest.mark.points(1)
-@by_shape
-def test_binary_cross_entropy_grad_random(learner, ref, rng, shape):
-    """losses.binary_cross_entropy_grad: random labels and probabilities"""
-    check_call(learner.losses.binary_cross_entropy_grad, ref.losses.binary_cross_entropy_grad,
-               *labels_and_probabilities(rng, shape))
-
-
-@pytest.mark.points(2)
-def test_binary_cross_entropy_grad_saturated(learner, ref, rng):
-    """losses.binary_cross_entropy_grad: zero gradient where p is clipped, no warnings"""
-    check_call(learner.losses.binary_cross_entropy_grad, ref.losses.binary_cross_entropy_grad,
-               *saturated(rng), no_warnings=True)
-
-
 # ------------------------------------------------------------------------------------------
 # Categorical cross-entropy
 # ------------------------------------------------------------------------------------------
 
 
+# The loss and its gradient meet the same inputs; the gradient also accepts the alternatives in
+# CCE_GRAD_ALTERNATIVES. Each test's title says what the case checks for that function.
+CCE_FUNCTIONS = {"categorical_cross_entropy": {}, "categorical_cross_entropy_grad": CCE_GRAD_ALTERNATIVES}
+CCE_RESCALES = {"categorical_cross_entropy": "rows of p that do not sum to 1 are rescaled, as Keras",
+                "categorical_cross_entropy_grad": "through the rescaling of rows that do not sum to 1"}
+CCE_SATURATED = {"categorical_cross_entropy": "p exactly 0 or 1 is clipped, finite, silent",
+                 "categorical_cross_entropy_grad": "zero gradient where p is clipped, no warnings"}
+
+
 @pytest.mark.points(2)
-def test_categorical_cross_entropy_random(learner, ref, rng):
-    """losses.categorical_cross_entropy: one-hot targets, softmax probabilities"""
-    check_call(learner.losses.categorical_cross_entropy, ref.losses.categorical_cross_entropy,
-               *classification(rng))
+@pytest.mark.parametrize("fn", list(CCE_FUNCTIONS))
+def test_categorical_cross_entropy_random(learner, ref, rng, fn):
+    """losses.{fn}: one-hot targets, softmax probabilities"""
+    check_call(getattr(learner.losses, fn), getattr(ref.losses, fn), *classification(rng),
+               **CCE_FUNCTIONS[fn])
 
 
 @pytest.mark.points(1)
-def test_categorical_cross_entropy_rescales(learner, ref, rng):
-    """losses.categorical_cross_entropy: rows of p that do not sum to 1 are rescaled, as Keras"""
-    check_call(learner.losses.categorical_cross_entropy, ref.losses.categorical_cross_entropy,
-               *unnormalised(rng))
+@pytest.mark.parametrize("fn, rescales", list(CCE_RESCALES.items()), ids=list(CCE_RESCALES))
+def test_categorical_cross_entropy_rescales(learner, ref, rng, fn, rescales):
+    """losses.{fn}: {rescales}"""
+    check_call(getattr(learner.losses, fn), getattr(ref.losses, fn), *unnormalised(rng),
+               **CCE_FUNCTIONS[fn])
 
 
 @pytest.mark.points(2)
-def test_categorical_cross_entropy_saturated(learner, ref, rng):
-    """losses.categorical_cross_entropy: p exactly 0 or 1 is clipped, finite, silent"""
-    check_call(learner.losses.categorical_cross_entropy, ref.losses.categorical_cross_entropy,
-               *saturated_classes(rng), no_warnings=True)
-
-
-@pytest.mark.points(2)
-def test_categorical_cross_entropy_grad_random(learner, ref, rng):
-    """losses.categorical_cross_entropy_grad: one-hot targets, softmax probabilities"""
-    check_call(learner.losses.categorical_cross_entropy_grad,
-               ref.losses.categorical_cross_entropy_grad, *classification(rng),
-               **CCE_GRAD_ALTERNATIVES)
-
-
-@pytest.mark.points(1)
-def test_categorical_cross_entropy_grad_rescales(learner, ref, rng):
-    """losses.categorical_cross_entropy_grad: through the rescaling of rows that do not sum to 1"""
-    check_call(learner.losses.categorical_cross_entropy_grad,
-               ref.losses.categorical_cross_entropy_grad, *unnormalised(rng),
-               **CCE_GRAD_ALTERNATIVES)
-
-
-@pytest.mark.points(2)
-def test_categorical_cross_entropy_grad_saturated(learner, ref, rng):
-    """losses.categorical_cross_entropy_grad: zero gradient where p is clipped, no warnings"""
-    check_call(learner.losses.categorical_cross_entropy_grad,
-               ref.losses.categorical_cross_entropy_grad, *saturated_classes(rng), no_warnings=True,
-               **CCE_GRAD_ALTERNATIVES)
+@pytest.mark.parametrize("fn, saturated", list(CCE_SATURATED.items()), ids=list(CCE_SATURATED))
+def test_categorical_cross_entropy_saturated(learner, ref, rng, fn, saturated):
+    """losses.{fn}: {saturated}"""
+    check_call(getattr(learner.losses, fn), getattr(ref.losses, fn), *saturated_classes(rng),
+               no_warnings=True, **CCE_FUNCTIONS[fn])
 
 
 # ------------------------------------------------------------------------------------------
@@ -223,31 +201,18 @@ def test_categorical_cross_entropy_grad_saturated(learner, ref, rng):
 
 
 @pytest.mark.points(2)
-def test_softmax_cross_entropy_random(learner, ref, rng):
-    """losses.softmax_cross_entropy: one-hot targets, random logits"""
-    check_call(learner.losses.softmax_cross_entropy, ref.losses.softmax_cross_entropy,
-               *logits(rng, 4.0))
+@pytest.mark.parametrize("fn", ["softmax_cross_entropy", "softmax_cross_entropy_grad"])
+def test_softmax_cross_entropy_random(learner, ref, rng, fn):
+    """losses.{fn}: one-hot targets, random logits"""
+    check_call(getattr(learner.losses, fn), getattr(ref.losses, fn), *logits(rng, 4.0))
 
 
 @pytest.mark.points(2)
-def test_softmax_cross_entropy_large(learner, ref, rng):
-    """losses.softmax_cross_entropy: logits up to 1e3 without overflow"""
-    check_call(learner.losses.softmax_cross_entropy, ref.losses.softmax_cross_entropy,
-               *logits(rng, 1000.0), no_warnings=True)
-
-
-@pytest.mark.points(2)
-def test_softmax_cross_entropy_grad_random(learner, ref, rng):
-    """losses.softmax_cross_entropy_grad: one-hot targets, random logits"""
-    check_call(learner.losses.softmax_cross_entropy_grad, ref.losses.softmax_cross_entropy_grad,
-               *logits(rng, 4.0))
-
-
-@pytest.mark.points(2)
-def test_softmax_cross_entropy_grad_large(learner, ref, rng):
-    """losses.softmax_cross_entropy_grad: logits up to 1e3 without overflow"""
-    check_call(learner.losses.softmax_cross_entropy_grad, ref.losses.softmax_cross_entropy_grad,
-               *logits(rng, 1000.0), no_warnings=True)
+@pytest.mark.parametrize("fn", ["softmax_cross_entropy", "softmax_cross_entropy_grad"])
+def test_softmax_cross_entropy_large(learner, ref, rng, fn):
+    """losses.{fn}: logits up to 1e3 without overflow"""
+    check_call(getattr(learner.losses, fn), getattr(ref.losses, fn), *logits(rng, 1000.0),
+               no_warnings=True)
 
 
 # ------------------------------------------------------------------------------------------

@@ -153,6 +153,14 @@ def r2(y, pred):
     return float(1 - np.sum((y - pred) ** 2) / np.sum((y - y.mean()) ** 2))
 
 
+def predict_test(learner, fit, name, like_y=False):
+    """The scikit-learn case `name` and the learner's predict(X_test) on it, as a checked array
+    (of y_test's shape when like_y)."""
+    case = sklearn_case(name)
+    return case, as_array(method(learner, fit, "predict", case["X_test"]), f"{fit.what}: predict(X_test)",
+                          case["y_test"].shape if like_y else None)
+
+
 def judge_score(name, got, measure):
     case = sklearn_case(name)
     s = case.settings
@@ -204,9 +212,7 @@ def check_loss_curve(learner, ref, figures, fit, name, title):
 def test_classifier_digits(learner, rng):
     """mlp.MLPClassifier: accuracy on the digits within 3 points of scikit-learn's"""
     fit = lecture_fit(learner, rng, "digits")
-    case = sklearn_case("digits")
-    pred = as_array(method(learner, fit, "predict", case["X_test"]), f"{fit.what}: predict(X_test)",
-                    case["y_test"].shape)
+    case, pred = predict_test(learner, fit, "digits", like_y=True)
     judge_score("digits", float(np.mean(pred == case["y_test"])), "accuracy")
 
 
@@ -238,9 +244,7 @@ def test_classifier_digits_keras(learner, rng):
 def test_classifier_lecture_set(learner, rng):
     """mlp.MLPClassifier: accuracy on the lecture's make_classification set, hidden (100, 50)"""
     fit = lecture_fit(learner, rng, "classification")
-    case = sklearn_case("classification")
-    pred = as_array(method(learner, fit, "predict", case["X_test"]), f"{fit.what}: predict(X_test)",
-                    case["y_test"].shape)
+    case, pred = predict_test(learner, fit, "classification", like_y=True)
     judge_score("classification", float(np.mean(pred == case["y_test"])), "accuracy")
 
 
@@ -285,9 +289,8 @@ def test_classifier_labels(learner, rng):
 def test_classifier_score(learner, rng):
     """mlp.MLPClassifier: score is the accuracy of predict"""
     fit = lecture_fit(learner, rng, "classification")
-    case = sklearn_case("classification")
+    case, pred = predict_test(learner, fit, "classification", like_y=True)
     X, y = case["X_test"], case["y_test"]
-    pred = as_array(method(learner, fit, "predict", X), f"{fit.what}: predict(X_test)", y.shape)
     score = as_array(method(learner, fit, "score", X, y), f"{fit.what}: score(X_test, y_test)", ())
     expect_close(float(score), float(np.mean(pred == y)), rtol=0, atol=1e-9,
                  what=f"{fit.what}: score(X_test, y_test), against the accuracy of its predict,",
@@ -347,8 +350,7 @@ def test_classifier_float32(learner, rng):
 def test_regressor_r2(learner, rng):
     """mlp.MLPRegressor: R^2 on the lecture's make_regression set within 0.05 of scikit-learn's"""
     fit = lecture_fit(learner, rng, "regression")
-    case = sklearn_case("regression")
-    pred = as_array(method(learner, fit, "predict", case["X_test"]), f"{fit.what}: predict(X_test)")
+    case, pred = predict_test(learner, fit, "regression")
     if pred.size != case["y_test"].size:
         raise GradingFailure(f"{fit.what}: predict(X_test) has shape {pred.shape}, expected "
                              f"{case['y_test'].shape}.")
@@ -360,8 +362,8 @@ def test_regressor_r2(learner, rng):
 def test_regressor_predict_shape(learner, rng):
     """mlp.MLPRegressor: predict returns (N,) for a 1-d y"""
     fit = lecture_fit(learner, rng, "regression")
-    X = sklearn_case("regression")["X_test"]
-    pred = as_array(method(learner, fit, "predict", X), f"{fit.what}: predict(X_test)")
+    case, pred = predict_test(learner, fit, "regression")
+    X = case["X_test"]
     if pred.size != len(X):
         raise GradingFailure(f"{fit.what}: predict(X_test) has shape {pred.shape}, expected "
                              f"({len(X)},).")
@@ -375,9 +377,8 @@ def test_regressor_predict_shape(learner, rng):
 def test_regressor_score(learner, rng):
     """mlp.MLPRegressor: score is R^2 of predict"""
     fit = lecture_fit(learner, rng, "regression")
-    case = sklearn_case("regression")
+    case, pred = predict_test(learner, fit, "regression")
     X, y = case["X_test"], case["y_test"]
-    pred = as_array(method(learner, fit, "predict", X), f"{fit.what}: predict(X_test)")
     score = as_array(method(learner, fit, "score", X, y), f"{fit.what}: score(X_test, y_test)", ())
     expect_close(float(score), r2(y, pred), rtol=1e-9, atol=1e-12,
                  what=f"{fit.what}: score(X_test, y_test), against the R^2 of its predict,",

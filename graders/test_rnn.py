@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from graders.bptt import bptt_tests
 from nnlab.baselines import load_baselines
 from nnlab.grading import check_backward, check_forward
 from nnlab.grading.calls import numerical_gradient, recorded_tolerance
@@ -229,53 +230,8 @@ def test_forward_float32(learner, ref):
 # ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.oracle("numerical")
-@pytest.mark.points(2)
-@pytest.mark.parametrize("grad", GRADS)
-def test_backward_numeric(learner, ref, rng, grad):
-    """rnn.rnn_backward: {grad} over 7 steps, checked numerically"""
-    args = layer(rng)
-    dh_seq = rng.normal(size=(N, T, H))
-
-    def loss(*a):
-        return float(np.sum(ref.rnn.rnn_forward(*a)[0] * dh_seq))
-
-    sequence_gradient(learner, ref, args, dh_seq, grad,
-                      expected=numerical_gradient(loss, args, WRT[grad]),
-                      note=f"compared with a centred-difference gradient of "
-                           f"L = sum(h_seq * dh_seq) over {T} steps.", **NUMERIC)
-    sequence_gradient(learner, ref, args, dh_seq, grad)
-
-
-@pytest.mark.points(1)
-def test_backward_last_step_only(learner, ref, rng):
-    """rnn.rnn_backward: a loss on the last hidden state only (many-to-one)"""
-    args = layer(rng)
-    dh_seq = np.zeros((N, T, H))
-    dh_seq[:, -1] = rng.normal(size=(N, H))  # everything earlier must come back through time
-    sequence_gradient(learner, ref, args, dh_seq)
-
-
-@pytest.mark.points(1)
-def test_backward_one_step(learner, ref, rng):
-    """rnn.rnn_backward: T = 1"""
-    args = layer(rng, t=1)
-    sequence_gradient(learner, ref, args, rng.normal(size=(N, 1, H)))
-
-
-@pytest.mark.oracle("keras")
-@pytest.mark.points(2)
-def test_backward_keras(learner, ref):
-    """rnn.rnn_backward: Keras's recorded gradients over 12 steps"""
-    args, dh_seq, case = recorded("f64_long")
-    sequence_gradient(learner, ref, args, dh_seq, expected=tuple(case[name] for name in GRADS),
-                      **recorded_tolerance(learner.comparator, case))
-
-
-@pytest.mark.oracle("keras")
-@pytest.mark.points(1)
-def test_backward_float32(learner, ref):
-    """rnn.rnn_backward: float32 stays float32 (Keras's recorded float32 gradients)"""
-    args, dh_seq, case = recorded("f32")
-    sequence_gradient(learner, ref, args, dh_seq, expected=tuple(case[name] for name in GRADS),
-                      exact_dtype=True, **recorded_tolerance(learner.comparator, case))
+# The five tests rnn and lstm share (graders/bptt.py), bound here so their node ids are this file's.
+(test_backward_numeric, test_backward_last_step_only, test_backward_one_step, test_backward_keras,
+ test_backward_float32) = bptt_tests("rnn", layer=layer, recorded=recorded,
+                                     sequence_gradient=sequence_gradient, grads=GRADS, wrt=WRT,
+                                     numeric=NUMERIC, n=N, t=T, h=H)

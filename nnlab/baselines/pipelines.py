@@ -418,40 +418,34 @@ def _lstm_step_forward(case, fn, explicit):
     return _lstm_loop(case, lambda x_t, h, c, z: fn(x_t, h, c, kernel, recurrent, bias)[:2])
 
 
-@_slot("lstm", "lstm.lstm_gates")
-def _lstm_gates(case, fn, explicit):
+def _lstm_step_with(gates=None, cell_state=None, hidden_state=None):
+    """step(x_t, h, c, z) -> (h, c) for `_lstm_loop`, built from the reference's gates, cell
+    state and hidden state, with the one function under test given in their place."""
     lstm = _ref("lstm")
+    gates, cell_state = gates or lstm.lstm_gates, cell_state or lstm.lstm_cell_state
+    hidden_state = hidden_state or lstm.lstm_hidden_state
 
     def step(x_t, h, c, z):
-        i, f, g, o = fn(z)
-        c = lstm.lstm_cell_state(f, i, g, c)
-        return lstm.lstm_hidden_state(o, c), c
+        i, f, g, o = gates(z)
+        c = cell_state(f, i, g, c)
+        return hidden_state(o, c), c
 
-    return _lstm_loop(case, step)
+    return step
+
+
+@_slot("lstm", "lstm.lstm_gates")
+def _lstm_gates(case, fn, explicit):
+    return _lstm_loop(case, _lstm_step_with(gates=fn))
 
 
 @_slot("lstm", "lstm.lstm_cell_state")
 def _lstm_cell_state(case, fn, explicit):
-    lstm = _ref("lstm")
-
-    def step(x_t, h, c, z):
-        i, f, g, o = lstm.lstm_gates(z)
-        c = fn(f, i, g, c)
-        return lstm.lstm_hidden_state(o, c), c
-
-    return _lstm_loop(case, step)
+    return _lstm_loop(case, _lstm_step_with(cell_state=fn))
 
 
 @_slot("lstm", "lstm.lstm_hidden_state")
 def _lstm_hidden_state(case, fn, explicit):
-    lstm = _ref("lstm")
-
-    def step(x_t, h, c, z):
-        i, f, g, o = lstm.lstm_gates(z)
-        c = lstm.lstm_cell_state(f, i, g, c)
-        return fn(o, c), c
-
-    return _lstm_loop(case, step)
+    return _lstm_loop(case, _lstm_step_with(hidden_state=fn))
 
 
 @_slot("lstm", "lstm.lstm_step_backward")

@@ -381,54 +381,43 @@ _RECURRENT_CASES = [
 ]
 
 
-def _record_simple_rnn(rec: _Recording, keras, tf) -> None:
+def _record_recurrent(rec: _Recording, keras, tf, kind: str, layer_class: str, gate_blocks: int,
+                      states: tuple[str, ...], upstream: str) -> None:
+    """Record a Keras recurrent layer over `_RECURRENT_CASES`: SimpleRNN (states ("h",)) or
+    LSTM (states ("h", "c"), four gate blocks), from the given initial states, with the
+    gradients of sum(h_seq * dh_seq)."""
     for name, dtype, (n, t, d, hidden), note in _RECURRENT_CASES:
-        a = _recurrent_inputs(rec.rng(name), dtype, n, t, d, hidden, 1, with_cell=False)
-        layer = keras.layers.SimpleRNN(hidden, return_sequences=True, return_state=True, dtype=dtype)
+        a = _recurrent_inputs(rec.rng(name), dtype, n, t, d, hidden, gate_blocks, with_cell="c" in states)
+        layer = getattr(keras.layers, layer_class)(hidden, return_sequences=True, return_state=True,
+                                                   dtype=dtype)
         layer.build((None, t, d))
         layer.set_weights([a["kernel"], a["recurrent_kernel"], a["bias"]])
-        xt, h0t = tf.constant(a["x"]), tf.constant(a["h0"])
+        xt, initial = tf.constant(a["x"]), [tf.constant(a[f"{s}0"]) for s in states]
 
         def forward():
-            seq, h_last = layer(xt, initial_state=[h0t])
-            return (seq, h_last), tf.reduce_sum(seq * a["dh_seq"])
+            seq, *last = layer(xt, initial_state=initial)
+            return (seq, *last), tf.reduce_sum(seq * a["dh_seq"])
 
         cell = layer.cell
-        (seq, h_last), grads = _tape(tf, forward, [xt, h0t],
-                                     [cell.kernel, cell.recurrent_kernel, cell.bias])
-        rec.add(name, kind="simple_rnn",
-                keras=f"keras.layers.SimpleRNN({hidden}, return_sequences=True, return_state=True, "
-                      f"dtype={dtype!r})(x, initial_state=[h0])",
+        (seq, *last), grads = _tape(tf, forward, [xt, *initial],
+                                    [cell.kernel, cell.recurrent_kernel, cell.bias])
+        grad_names = ("dx", *(f"d{s}0" for s in states), "dkernel", "drecurrent_kernel", "dbias")
+        rec.add(name, kind=kind,
+                keras=f"keras.layers.{layer_class}({hidden}, return_sequences=True, return_state=True, "
+                      f"dtype={dtype!r})(x, initial_state=[{', '.join(f'{s}0' for s in states)}])",
                 dtype=dtype, inputs=a,
-                outputs={"h_seq": seq, "h_T": h_last,
-                         **dict(zip(("dx", "dh0", "dkernel", "drecurrent_kernel", "dbias"), grads))},
-                settings={"upstream": "dh_seq"}, note=note)
+                outputs={"h_seq": seq, **{f"{s}_T": v for s, v in zip(states, last)},
+                         **dict(zip(grad_names, grads))},
+                settings={"upstream": upstream}, note=note)
+
+
+def _record_simple_rnn(rec: _Recording, keras, tf) -> None:
+    _record_recurrent(rec, keras, tf, "simple_rnn", "SimpleRNN", 1, ("h",), "dh_seq")
 
 
 def _record_lstm(rec: _Recording, keras, tf) -> None:
-    for name, dtype, (n, t, d, hidden), note in _RECURRENT_CASES:
-        a = _recurrent_inputs(rec.rng(name), dtype, n, t, d, hidden, 4, with_cell=True)
-        layer = keras.layers.LSTM(hidden, return_sequences=True, return_state=True, dtype=dtype)
-        layer.build((None, t, d))
-        layer.set_weights([a["kernel"], a["recurrent_kernel"], a["bias"]])
-        xt, h0t, c0t = tf.constant(a["x"]), tf.constant(a["h0"]), tf.constant(a["c0"])
-
-        def forward():
-            seq, h_last, c_last = layer(xt, initial_state=[h0t, c0t])
-            return (seq, h_last, c_last), tf.reduce_sum(seq * a["dh_seq"])
-
-        cell = layer.cell
-        (seq, h_last, c_last), grads = _tape(tf, forward, [xt, h0t, c0t],
-                                             [cell.kernel, cell.recurrent_kernel, cell.bias])
-        rec.add(name, kind="lstm",
-                keras=f"keras.layers.LSTM({hidden}, return_sequences=True, return_state=True, "
-                      f"dtype={dtype!r})(x, initial_state=[h0, c0])",
-                dtype=dtype, inputs=a,
-                outputs={"h_seq": seq, "h_T": h_last, "c_T": c_last,
-                         **dict(zip(("dx", "dh0", "dc0", "dkernel", "drecurrent_kernel", "dbias"),
-                                    grads))},
-                settings={"upstream": "dh_seq (the final states get no upstream gradient)"},
-                note=note)
+    _record_recurrent(rec, keras, tf, "lstm", "LSTM", 4, ("h", "c"),
+                      "dh_seq (the final states get no upstream gradient)")
 
 
 _EXACT = "hyperparameters exact in float32, so the trajectory can be matched to the last bit"

@@ -32,6 +32,10 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+# The rlimits level's clean-up of a private uid's files in the host's shared temp folders is the
+# worker supervisor's own (worker_main.py needs only the standard library, so it imports here).
+from nnlab.sandbox.worker_main import remove_files_of
+
 LEVELS = ("bwrap", "namespaces", "rlimits")
 FORCE_ENV = "NNLAB_SANDBOX"
 CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x00020000, 0x20000000, 0x40000000
@@ -210,29 +214,6 @@ class UidLease:
                 pass
             os.close(self._fd)
             self._fd = None
-
-
-SHARED_TEMP = ("/tmp", "/var/tmp", "/dev/shm")
-
-
-def remove_files_of(uid: int) -> None:
-    """Whatever a private uid left in the host's shared temp folders (only the rlimits level
-    shares them with the host; `worker_main.remove_files_of` is the same, for its supervisor)."""
-    for folder in SHARED_TEMP:
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            try:
-                if entry.stat(follow_symlinks=False).st_uid != uid:
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path, ignore_errors=True)
-                else:
-                    os.unlink(entry.path)
-            except OSError:
-                pass
 
 
 # ------------------------------------------------------------------------------------------

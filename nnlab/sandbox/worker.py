@@ -34,6 +34,7 @@ from nnlab.course import Limits
 from nnlab.outcome import LearnerFailure, Outcome
 from nnlab.sandbox import levels, protocol
 from nnlab.sandbox.protocol import ProtocolError
+from nnlab.sandbox.worker_main import kill_uid  # the supervisor's own (standard library only)
 
 WORKER_MAIN = Path(__file__).with_name("worker_main.py")
 WORKER_DIR = WORKER_MAIN.parent
@@ -223,7 +224,7 @@ class Worker:
         if process is not None:
             _kill_group(process)
             if self._lease is not None and self.level is not None and self.level.name == "rlimits":
-                _kill_uid(self._lease.uid)  # children that left the process group
+                kill_uid(self._lease.uid)  # children that left the process group
                 self._lease.remove_files()  # and what they left in the shared /tmp
             self._drain()  # keep what it printed last, for the failure's message
             self._out = None
@@ -488,15 +489,3 @@ def _kill_group(process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
-
-
-def _kill_uid(uid: int) -> None:
-    """Kill every process of a worker's private uid (children that left the process group)."""
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the forked child
-        try:
-            os.setresuid(uid, uid, uid)
-            os.kill(-1, signal.SIGKILL)
-        finally:
-            os._exit(0)
-    os.waitpid(pid, 0)

@@ -368,7 +368,8 @@ SHARED_TEMP = ("/tmp", "/var/tmp", "/dev/shm")
 
 def remove_files_of(uid):
     """Whatever the private uid left in the host's shared temp folders (rlimits level only:
-    elsewhere those folders are the sandbox's own). The same as `levels.remove_files_of`."""
+    elsewhere those folders are the sandbox's own). Used by this supervisor and, imported, by
+    the host's `levels.UidLease.remove_files`."""
     for folder in SHARED_TEMP:
         try:
             entries = list(os.scandir(folder))
@@ -387,7 +388,8 @@ def remove_files_of(uid):
 
 
 def kill_uid(uid):
-    """Kill every process of the worker's private uid (children that left its process group)."""
+    """Kill every process of the worker's private uid (children that left its process group).
+    Used by this supervisor and, imported, by the host's `Worker.stop`."""
     pid = os.fork()
     if pid == 0:
         try:

@@ -4,7 +4,8 @@ import math  # noqa: F401  (entries may use it)
 
 import numpy as np
 
-from reference.mistakes.helpers import _mistake_activate, _mistake_local_derivative
+from reference.mistakes.helpers import (_mistake_activate, _mistake_each_entry, _mistake_init_layers,
+                                        _mistake_local_derivative, _mistake_nudged)
 from reference.mistakes.registry import mistake
 
 
@@ -106,27 +107,20 @@ def backprop_mlp_backward_no_hidden_derivative(dout, X, params, hidden="relu", o
          why="He and Glorot scale the weights by the layer's fan: He normal has standard "
              "deviation sqrt(2 / fan_in), Glorot uniform the limit sqrt(6 / (fan_in + fan_out))")
 def backprop_init_mlp_unscaled(layer_sizes, rng, init="he"):
-    params = {}
-    for i, (a, c) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:]), start=1):
-        params[f"W{i}"] = rng.standard_normal((int(a), int(c)))
-        params[f"b{i}"] = np.zeros(int(c))
-    return params
+    return _mistake_init_layers(layer_sizes, lambda a, c: rng.standard_normal((a, c)))  # no fan scaling
 
 
 @mistake("backprop.init_mlp", looks_like="He normal without the factor 2",
          why="He's standard deviation is sqrt(2 / fan_in): the 2 makes up for ReLU zeroing half "
              "of its inputs; sqrt(1 / fan_in) shrinks the signal at every layer")
 def backprop_init_mlp_he_without_two(layer_sizes, rng, init="he"):
-    params = {}
-    for i, (a, c) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:]), start=1):
-        a, c = int(a), int(c)
+    def draw(a, c):
         if init == "he":
-            params[f"W{i}"] = rng.normal(0.0, np.sqrt(1.0 / a), size=(a, c))
-        else:
-            limit = np.sqrt(6.0 / (a + c))
-            params[f"W{i}"] = rng.uniform(-limit, limit, size=(a, c))
-        params[f"b{i}"] = np.zeros(c)
-    return params
+            return rng.normal(0.0, np.sqrt(1.0 / a), size=(a, c))  # sqrt(1 / fan_in) (should be sqrt(2 / fan_in))
+        limit = np.sqrt(6.0 / (a + c))
+        return rng.uniform(-limit, limit, size=(a, c))
+
+    return _mistake_init_layers(layer_sizes, draw)
 
 
 @mistake("backprop.numerical_gradient", looks_like="one-sided differences",
@@ -134,13 +128,8 @@ def backprop_init_mlp_he_without_two(layer_sizes, rng, init="he"):
              "(f(x + eps) - f(x - eps)) / (2 eps) is accurate to eps**2")
 def backprop_numerical_gradient_one_sided(f, x, eps=1e-6):
     x = np.array(x, dtype=np.float64)
-    grad = np.zeros_like(x)
-    base = float(f(x.copy()))
-    for i in np.ndindex(x.shape):
-        xp = x.copy()
-        xp[i] += eps
-        grad[i] = (float(f(xp)) - base) / eps
-    return grad
+    base = float(f(x.copy()))  # f(x) itself (should be f(x - eps) at each entry, over 2 * eps)
+    return _mistake_each_entry(x, lambda i: (float(f(_mistake_nudged(x, i, eps))) - base) / eps)
 
 
 @mistake("backprop.numerical_gradient", looks_like="centred differences divided by eps",
@@ -148,13 +137,9 @@ def backprop_numerical_gradient_one_sided(f, x, eps=1e-6):
              "2 * eps; dividing by eps doubles the gradient")
 def backprop_numerical_gradient_missing_two(f, x, eps=1e-6):
     x = np.array(x, dtype=np.float64)
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        xp, xm = x.copy(), x.copy()
-        xp[i] += eps
-        xm[i] -= eps
-        grad[i] = (float(f(xp)) - float(f(xm))) / eps
-    return grad
+    # divided by eps (should be 2 * eps)
+    return _mistake_each_entry(x, lambda i: (float(f(_mistake_nudged(x, i, eps)))
+                                             - float(f(_mistake_nudged(x, i, -eps)))) / eps)
 
 
 @mistake("backprop.relative_error", looks_like="the largest difference over the largest magnitude",

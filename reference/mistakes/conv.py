@@ -4,6 +4,9 @@ import math  # noqa: F401  (entries may use it)
 
 import numpy as np
 
+from reference.mistakes.helpers import (_mistake_cnn_features, _mistake_conv2d, _mistake_conv2d_backward,
+                                        _mistake_conv_pads, _mistake_maxpool2d, _mistake_pool_scatter,
+                                        _mistake_pool_windows)
 from reference.mistakes.registry import mistake
 
 
@@ -32,22 +35,8 @@ def conv2d_output_size_missing_plus_one(size, kernel, stride, padding):
          why="Keras's Conv2D computes a cross-correlation: kernel[0, 0] multiplies the top-left pixel "
              "of each window, and the kernel is never rotated")
 def conv2d_forward_flipped_kernel(x, kernel, bias, stride=1, padding="valid"):
-    x, kernel, bias = np.asarray(x), np.asarray(kernel)[::-1, ::-1], np.asarray(bias)
-    sh, sw = (stride, stride) if np.ndim(stride) == 0 else tuple(stride)
-    kh, kw = kernel.shape[:2]
-
-    def pads(n, k, s):
-        if str(padding).lower() == "valid":
-            return 0, 0
-        total = max((-(-n // s) - 1) * s + k - n, 0)
-        return total // 2, total - total // 2
-
-    xp = np.pad(x, ((0, 0), pads(x.shape[1], kh, sh), pads(x.shape[2], kw, sw), (0, 0)))
-    ho, wo = (xp.shape[1] - kh) // sh + 1, (xp.shape[2] - kw) // sw + 1
-    out = np.zeros((x.shape[0], ho, wo, kernel.shape[3]), np.result_type(x, kernel, bias, 1.0)) + bias
-    for i in range(kh):
-        for j in range(kw):
-            out += xp[:, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw, :] @ kernel[i, j]
+    x, kernel, bias = np.asarray(x), np.asarray(kernel)[::-1, ::-1], np.asarray(bias)  # the flip is the mistake
+    out = _mistake_conv2d(x, kernel, bias, stride, _mistake_conv_pads(x.shape, kernel.shape, stride, padding))
     return out, (x, kernel, bias)
 
 
@@ -56,22 +45,9 @@ def conv2d_forward_flipped_kernel(x, kernel, bias, stride=1, padding="valid"):
              "extra pixel at the bottom/right, so the first window starts at row 0 and column 0")
 def conv2d_forward_same_extra_pad_top_left(x, kernel, bias, stride=1, padding="valid"):
     x, kernel, bias = np.asarray(x), np.asarray(kernel), np.asarray(bias)
-    sh, sw = (stride, stride) if np.ndim(stride) == 0 else tuple(stride)
-    kh, kw = kernel.shape[:2]
-
-    def pads(n, k, s):
-        if str(padding).lower() == "valid":
-            return 0, 0
-        total = max((-(-n // s) - 1) * s + k - n, 0)
-        return total - total // 2, total // 2
-
-    xp = np.pad(x, ((0, 0), pads(x.shape[1], kh, sh), pads(x.shape[2], kw, sw), (0, 0)))
-    ho, wo = (xp.shape[1] - kh) // sh + 1, (xp.shape[2] - kw) // sw + 1
-    out = np.zeros((x.shape[0], ho, wo, kernel.shape[3]), np.result_type(x, kernel, bias, 1.0)) + bias
-    for i in range(kh):
-        for j in range(kw):
-            out += xp[:, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw, :] @ kernel[i, j]
-    return out, (x, kernel, bias)
+    # the right amounts of padding, but each axis's (before, after) swapped: the odd pixel goes first
+    pads = [p[::-1] for p in _mistake_conv_pads(x.shape, kernel.shape, stride, padding)]
+    return _mistake_conv2d(x, kernel, bias, stride, pads), (x, kernel, bias)
 
 
 @mistake("conv.conv2d_forward", looks_like='"same" padding split evenly, (k - 1) // 2 pixels on every side',
@@ -79,17 +55,10 @@ def conv2d_forward_same_extra_pad_top_left(x, kernel, bias, stride=1, padding="v
              "stride and the input size; at stride 2 on an even input that is one pixel, at the bottom/right")
 def conv2d_forward_same_pad_split_evenly(x, kernel, bias, stride=1, padding="valid"):
     x, kernel, bias = np.asarray(x), np.asarray(kernel), np.asarray(bias)
-    sh, sw = (stride, stride) if np.ndim(stride) == 0 else tuple(stride)
     kh, kw = kernel.shape[:2]
     same = str(padding).lower() == "same"
     ph, pw = ((kh - 1) // 2, (kw - 1) // 2) if same else (0, 0)
-    xp = np.pad(x, ((0, 0), (ph, ph), (pw, pw), (0, 0)))
-    ho, wo = (xp.shape[1] - kh) // sh + 1, (xp.shape[2] - kw) // sw + 1
-    out = np.zeros((x.shape[0], ho, wo, kernel.shape[3]), np.result_type(x, kernel, bias, 1.0)) + bias
-    for i in range(kh):
-        for j in range(kw):
-            out += xp[:, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw, :] @ kernel[i, j]
-    return out, (x, kernel, bias)
+    return _mistake_conv2d(x, kernel, bias, stride, ((ph, ph), (pw, pw))), (x, kernel, bias)
 
 
 @mistake("conv.conv2d_backward", same_signature=False,
@@ -98,28 +67,9 @@ def conv2d_forward_same_pad_split_evenly(x, kernel, bias, stride=1, padding="val
              "dout back onto the input must use each window's own kernel offset, not the mirrored one")
 def conv2d_backward_dx_kernel_not_rotated(dout, x, kernel, bias, stride=1, padding="valid"):
     """Arguments: (dout, x, kernel, bias, stride=1, padding="valid"); returns (dx, dkernel, dbias)."""
-    x, kernel, dout = np.asarray(x), np.asarray(kernel), np.asarray(dout)
-    sh, sw = (stride, stride) if np.ndim(stride) == 0 else tuple(stride)
-    kh, kw = kernel.shape[:2]
-    n, h, w, _ = x.shape
-
-    def pads(size, k, s):
-        if str(padding).lower() == "valid":
-            return 0, 0
-        total = max((-(-size // s) - 1) * s + k - size, 0)
-        return total // 2, total - total // 2
-
-    (top, bottom), (left, right) = pads(h, kh, sh), pads(w, kw, sw)
-    xp = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
-    ho, wo = dout.shape[1:3]
-    dxp = np.zeros(xp.shape, np.result_type(x, kernel, dout, 1.0))
-    dkernel = np.zeros(kernel.shape, dxp.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            rows, cols = slice(i, i + sh * (ho - 1) + 1, sh), slice(j, j + sw * (wo - 1) + 1, sw)
-            dxp[:, rows, cols, :] += dout @ kernel[kh - 1 - i, kw - 1 - j].T
-            dkernel[i, j] = np.tensordot(xp[:, rows, cols, :], dout, axes=([0, 1, 2], [0, 1, 2]))
-    return dxp[:, top:top + h, left:left + w, :], dkernel, dout.sum(axis=(0, 1, 2))
+    # dout is spread back through the mirrored kernel: offset (i, j) uses kernel[kh-1-i, kw-1-j]
+    # (dkernel and dbias do not depend on the kernel, so they stay right)
+    return _mistake_conv2d_backward(dout, x, np.asarray(kernel)[::-1, ::-1], stride, padding)
 
 
 @mistake("conv.conv2d_backward", same_signature=False,
@@ -129,28 +79,9 @@ def conv2d_backward_dx_kernel_not_rotated(dout, x, kernel, bias, stride=1, paddi
              "dkernel and dbias N times too small")
 def conv2d_backward_batch_averaged(dout, x, kernel, bias, stride=1, padding="valid"):
     """Arguments: (dout, x, kernel, bias, stride=1, padding="valid"); returns (dx, dkernel, dbias)."""
-    x, kernel, dout = np.asarray(x), np.asarray(kernel), np.asarray(dout)
-    sh, sw = (stride, stride) if np.ndim(stride) == 0 else tuple(stride)
-    kh, kw = kernel.shape[:2]
-    n, h, w, _ = x.shape
-
-    def pads(size, k, s):
-        if str(padding).lower() == "valid":
-            return 0, 0
-        total = max((-(-size // s) - 1) * s + k - size, 0)
-        return total // 2, total - total // 2
-
-    (top, bottom), (left, right) = pads(h, kh, sh), pads(w, kw, sw)
-    xp = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
-    ho, wo = dout.shape[1:3]
-    dxp = np.zeros(xp.shape, np.result_type(x, kernel, dout, 1.0))
-    dkernel = np.zeros(kernel.shape, dxp.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            rows, cols = slice(i, i + sh * (ho - 1) + 1, sh), slice(j, j + sw * (wo - 1) + 1, sw)
-            dxp[:, rows, cols, :] += dout @ kernel[i, j].T
-            dkernel[i, j] = np.tensordot(xp[:, rows, cols, :], dout, axes=([0, 1, 2], [0, 1, 2]))
-    return dxp[:, top:top + h, left:left + w, :], dkernel / n, dout.sum(axis=(0, 1, 2)) / n
+    dx, dkernel, dbias = _mistake_conv2d_backward(dout, x, kernel, stride, padding)
+    n = np.shape(x)[0]
+    return dx, dkernel / n, dbias / n
 
 
 @mistake("conv.conv2d_forward", looks_like="images reshaped to channels-first, x.reshape(N, C, H, W), instead of transposed",
@@ -161,71 +92,24 @@ def conv2d_forward_channels_first_by_reshape(x, kernel, bias, stride=1, padding=
     x, kernel, bias = np.asarray(x), np.asarray(kernel), np.asarray(bias)
     # channels-first by reshape (wrong), then back to channels-last by moving the axis
     xc = np.moveaxis(x.reshape(x.shape[0], x.shape[3], x.shape[1], x.shape[2]), 1, -1)
-    sh, sw = (stride, stride) if np.ndim(stride) == 0 else tuple(stride)
-    kh, kw = kernel.shape[:2]
-
-    def pads(n, k, s):
-        if str(padding).lower() == "valid":
-            return 0, 0
-        total = max((-(-n // s) - 1) * s + k - n, 0)
-        return total // 2, total - total // 2
-
-    xp = np.pad(xc, ((0, 0), pads(xc.shape[1], kh, sh), pads(xc.shape[2], kw, sw), (0, 0)))
-    ho, wo = (xp.shape[1] - kh) // sh + 1, (xp.shape[2] - kw) // sw + 1
-    out = np.zeros((x.shape[0], ho, wo, kernel.shape[3]), np.result_type(x, kernel, bias, 1.0)) + bias
-    for i in range(kh):
-        for j in range(kw):
-            out += xp[:, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw, :] @ kernel[i, j]
-    return out, (x, kernel, bias)
+    pads = _mistake_conv_pads(xc.shape, kernel.shape, stride, padding)
+    return _mistake_conv2d(xc, kernel, bias, stride, pads), (x, kernel, bias)
 
 
 @mistake("conv.maxpool2d_forward", looks_like="pooling windows that slide one pixel at a time",
          why="MaxPooling2D's stride defaults to the pool size (stride=None), so 2x2 windows do not overlap "
              "and halve the height and width")
 def maxpool2d_forward_stride_one(x, pool_size=2, stride=None, padding="valid"):
-    x = np.asarray(x)
-    ph, pw = (pool_size, pool_size) if np.ndim(pool_size) == 0 else tuple(pool_size)
-    s = 1 if stride is None else stride
-    sh, sw = (s, s) if np.ndim(s) == 0 else tuple(s)
-
-    def pads(n, k, st):
-        if str(padding).lower() == "valid":
-            return 0, 0
-        total = max((-(-n // st) - 1) * st + k - n, 0)
-        return total // 2, total - total // 2
-
-    xp = np.pad(x.astype(np.result_type(x, 1.0)), ((0, 0), pads(x.shape[1], ph, sh), pads(x.shape[2], pw, sw), (0, 0)),
-                constant_values=-np.inf)
-    ho, wo = (xp.shape[1] - ph) // sh + 1, (xp.shape[2] - pw) // sw + 1
-    out = np.full((x.shape[0], ho, wo, x.shape[3]), -np.inf, xp.dtype)
-    for i in range(ph):
-        for j in range(pw):
-            out = np.maximum(out, xp[:, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw, :])
-    return out, x
+    s = 1 if stride is None else stride  # the default stride taken as 1 (should be pool_size)
+    return _mistake_maxpool2d(x, pool_size, s, padding, fill=-np.inf), np.asarray(x)
 
 
 @mistake("conv.maxpool2d_forward", looks_like='"same" pooling that pads with zeros',
          why="padding for max pooling must never win a window, so TensorFlow pads with -inf; "
              "a zero pad replaces negative border maxima with 0")
 def maxpool2d_forward_same_zero_pad(x, pool_size=2, stride=None, padding="valid"):
-    x = np.asarray(x)
-    ph, pw = (pool_size, pool_size) if np.ndim(pool_size) == 0 else tuple(pool_size)
     s = pool_size if stride is None else stride
-    sh, sw = (s, s) if np.ndim(s) == 0 else tuple(s)
-
-    def pads(n, k, st):
-        if str(padding).lower() == "valid":
-            return 0, 0
-        total = max((-(-n // st) - 1) * st + k - n, 0)
-        return total // 2, total - total // 2
-
-    xp = np.pad(x.astype(np.result_type(x, 1.0)), ((0, 0), pads(x.shape[1], ph, sh), pads(x.shape[2], pw, sw), (0, 0)))
-    ho, wo = (xp.shape[1] - ph) // sh + 1, (xp.shape[2] - pw) // sw + 1
-    out = np.full((x.shape[0], ho, wo, x.shape[3]), -np.inf, xp.dtype)
-    for i in range(ph):
-        for j in range(pw):
-            out = np.maximum(out, xp[:, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw, :])
-    return out, x
+    return _mistake_maxpool2d(x, pool_size, s, padding, fill=0.0), np.asarray(x)  # zeros (should be -inf)
 
 
 @mistake("conv.maxpool2d_backward", same_signature=False,
@@ -234,29 +118,11 @@ def maxpool2d_forward_same_zero_pad(x, pool_size=2, stride=None, padding="valid"
              "TensorFlow picks the first maximum in row-major order (a mask x == max marks all ties)")
 def maxpool2d_backward_every_tied_maximum(dout, x, pool_size=2, stride=None, padding="valid"):
     """Arguments: (dout, x, pool_size=2, stride=None, padding="valid"); returns dx."""
-    x, dout = np.asarray(x), np.asarray(dout)
-    ph, pw = (pool_size, pool_size) if np.ndim(pool_size) == 0 else tuple(pool_size)
-    s = pool_size if stride is None else stride
-    sh, sw = (s, s) if np.ndim(s) == 0 else tuple(s)
-    n, h, w, _ = x.shape
-
-    def pads(size, k, st):
-        if str(padding).lower() == "valid":
-            return 0, 0
-        total = max((-(-size // st) - 1) * st + k - size, 0)
-        return total // 2, total - total // 2
-
-    (top, bottom), (left, right) = pads(h, ph, sh), pads(w, pw, sw)
-    xp = np.pad(x.astype(np.result_type(x, dout, 1.0)), ((0, 0), (top, bottom), (left, right), (0, 0)),
-                constant_values=-np.inf)
-    ho, wo = dout.shape[1:3]
-    spots = [(slice(i, i + sh * (ho - 1) + 1, sh), slice(j, j + sw * (wo - 1) + 1, sw))
-             for i in range(ph) for j in range(pw)]
-    top_value = np.max([xp[:, r, c, :] for r, c in spots], axis=0)
-    dxp = np.zeros(xp.shape, xp.dtype)
-    for r, c in spots:
-        dxp[:, r, c, :] += np.where(xp[:, r, c, :] == top_value, dout, 0.0)
-    return dxp[:, top:top + h, left:left + w, :]
+    xp, spots, crop = _mistake_pool_windows(dout, x, pool_size, stride, padding)
+    windows = np.stack([xp[:, r, c, :] for r, c in spots])
+    # every offset equal to its window's maximum gets the gradient, so tied maxima all do
+    routed = [np.where(w == windows.max(axis=0), dout, 0.0) for w in windows]
+    return _mistake_pool_scatter(xp, spots, crop, routed)
 
 
 @mistake("conv.maxpool2d_backward", same_signature=False,
@@ -265,30 +131,10 @@ def maxpool2d_backward_every_tied_maximum(dout, x, pool_size=2, stride=None, pad
              "(a strict > while scanning keeps the first; >= keeps the last)")
 def maxpool2d_backward_last_tied_maximum(dout, x, pool_size=2, stride=None, padding="valid"):
     """Arguments: (dout, x, pool_size=2, stride=None, padding="valid"); returns dx."""
-    x, dout = np.asarray(x), np.asarray(dout)
-    ph, pw = (pool_size, pool_size) if np.ndim(pool_size) == 0 else tuple(pool_size)
-    s = pool_size if stride is None else stride
-    sh, sw = (s, s) if np.ndim(s) == 0 else tuple(s)
-    n, h, w, _ = x.shape
-
-    def pads(size, k, st):
-        if str(padding).lower() == "valid":
-            return 0, 0
-        total = max((-(-size // st) - 1) * st + k - size, 0)
-        return total // 2, total - total // 2
-
-    (top, bottom), (left, right) = pads(h, ph, sh), pads(w, pw, sw)
-    xp = np.pad(x.astype(np.result_type(x, dout, 1.0)), ((0, 0), (top, bottom), (left, right), (0, 0)),
-                constant_values=-np.inf)
-    ho, wo = dout.shape[1:3]
-    spots = [(slice(i, i + sh * (ho - 1) + 1, sh), slice(j, j + sw * (wo - 1) + 1, sw))
-             for i in range(ph) for j in range(pw)]
+    xp, spots, crop = _mistake_pool_windows(dout, x, pool_size, stride, padding)
     windows = np.stack([xp[:, r, c, :] for r, c in spots])
-    last = len(spots) - 1 - np.argmax(windows[::-1], axis=0)
-    dxp = np.zeros(xp.shape, xp.dtype)
-    for k, (r, c) in enumerate(spots):
-        dxp[:, r, c, :] += np.where(last == k, dout, 0.0)
-    return dxp[:, top:top + h, left:left + w, :]
+    last = len(spots) - 1 - np.argmax(windows[::-1], axis=0)  # the last maximum (should be the first)
+    return _mistake_pool_scatter(xp, spots, crop, [np.where(last == k, dout, 0.0) for k in range(len(spots))])
 
 
 @mistake("conv.flatten_forward", looks_like="a channels-first (N, C, H, W) flatten",
@@ -305,17 +151,7 @@ def flatten_forward_channels_first(x):
              "order of the first Dense kernel in model.get_weights()")
 def cnn_forward_channels_first_flatten(x, weights):
     k1, b1, k2, b2, w3, b3, w4, b4 = (np.asarray(w) for w in weights)
-    a = np.asarray(x)
-    for kernel, bias in ((k1, b1), (k2, b2)):
-        kh, kw = kernel.shape[:2]
-        ho, wo = a.shape[1] - kh + 1, a.shape[2] - kw + 1
-        z = np.zeros((a.shape[0], ho, wo, kernel.shape[3]), np.result_type(a, kernel, 1.0)) + bias
-        for i in range(kh):
-            for j in range(kw):
-                z += a[:, i:i + ho, j:j + wo, :] @ kernel[i, j]
-        z = np.maximum(z, 0.0)
-        hp, wp = z.shape[1] // 2, z.shape[2] // 2
-        a = z[:, :2 * hp, :2 * wp].reshape(z.shape[0], hp, 2, wp, 2, z.shape[3]).max(axis=(2, 4))
+    a = _mistake_cnn_features(x, ((k1, b1), (k2, b2)))
     a = np.moveaxis(a, -1, 1).reshape(a.shape[0], -1)
     a = np.maximum(a @ w3 + b3, 0.0)
     logits = a @ w4 + b4
@@ -328,17 +164,7 @@ def cnn_forward_channels_first_flatten(x, weights):
              "distribution that sums to 1")
 def cnn_forward_without_softmax(x, weights):
     k1, b1, k2, b2, w3, b3, w4, b4 = (np.asarray(w) for w in weights)
-    a = np.asarray(x)
-    for kernel, bias in ((k1, b1), (k2, b2)):
-        kh, kw = kernel.shape[:2]
-        ho, wo = a.shape[1] - kh + 1, a.shape[2] - kw + 1
-        z = np.zeros((a.shape[0], ho, wo, kernel.shape[3]), np.result_type(a, kernel, 1.0)) + bias
-        for i in range(kh):
-            for j in range(kw):
-                z += a[:, i:i + ho, j:j + wo, :] @ kernel[i, j]
-        z = np.maximum(z, 0.0)
-        hp, wp = z.shape[1] // 2, z.shape[2] // 2
-        a = z[:, :2 * hp, :2 * wp].reshape(z.shape[0], hp, 2, wp, 2, z.shape[3]).max(axis=(2, 4))
+    a = _mistake_cnn_features(x, ((k1, b1), (k2, b2)))
     a = a.reshape(a.shape[0], -1)
     a = np.maximum(a @ w3 + b3, 0.0)
     return a @ w4 + b4

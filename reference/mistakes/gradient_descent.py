@@ -4,6 +4,7 @@ import math  # noqa: F401  (entries may use it)
 
 import numpy as np
 
+from reference.mistakes.helpers import _mistake_adam_moments, _mistake_old_velocities
 from reference.mistakes.registry import mistake
 
 
@@ -39,27 +40,18 @@ def gradient_descent_sgd_step_adds(params, grads, lr):
          why="Keras's velocity is v = momentum * v - lr * g and the step is w + v; adding "
              "+lr * g to the velocity walks uphill")
 def gradient_descent_momentum_sign_flipped(params, grads, velocity, lr=0.01, momentum=0.9):
-    velocity = {} if velocity is None else velocity
-    new_p, new_v = {}, {}
-    for k, p in params.items():
-        v = np.asarray(velocity.get(k, np.zeros_like(np.asarray(p, dtype=np.float64))))
-        v = momentum * v + lr * np.asarray(grads[k])
-        new_v[k] = v
-        new_p[k] = np.asarray(p) + v
-    return new_p, new_v
+    old = _mistake_old_velocities(params, velocity)
+    new_v = {k: momentum * v + lr * np.asarray(grads[k]) for k, v in old.items()}  # + lr * g (should be -)
+    return {k: np.asarray(p) + new_v[k] for k, p in params.items()}, new_v
 
 
 @mistake("gradient_descent.momentum_step", looks_like="momentum that steps with the old velocity",
          why="first update the velocity, v = momentum * v - lr * g, then step with the new "
              "one, w = w + v")
 def gradient_descent_momentum_old_velocity(params, grads, velocity, lr=0.01, momentum=0.9):
-    velocity = {} if velocity is None else velocity
-    new_p, new_v = {}, {}
-    for k, p in params.items():
-        v = np.asarray(velocity.get(k, np.zeros_like(np.asarray(p, dtype=np.float64))))
-        new_p[k] = np.asarray(p) + v
-        new_v[k] = momentum * v - lr * np.asarray(grads[k])
-    return new_p, new_v
+    old = _mistake_old_velocities(params, velocity)
+    new_p = {k: np.asarray(p) + old[k] for k, p in params.items()}  # the old velocity (should be the new)
+    return new_p, {k: momentum * v - lr * np.asarray(grads[k]) for k, v in old.items()}
 
 
 @mistake("gradient_descent.adam_step", looks_like="Adam without bias correction",
@@ -67,17 +59,10 @@ def gradient_descent_momentum_old_velocity(params, grads, velocity, lr=0.01, mom
              "step by sqrt(1 - beta_2**t) / (1 - beta_1**t), with t counting steps from 1")
 def gradient_descent_adam_without_bias_correction(params, grads, state, lr=0.001, beta_1=0.9,
                                                   beta_2=0.999, epsilon=1e-7):
-    if state is None:
-        state = {"t": 0, "m": {}, "v": {}}
-    new_p, new_m, new_v = {}, {}, {}
-    for k, p in params.items():
-        p = np.asarray(p, dtype=np.float64)
-        g = np.asarray(grads[k], dtype=np.float64)
-        m = beta_1 * np.asarray(state["m"].get(k, np.zeros_like(p))) + (1 - beta_1) * g
-        v = beta_2 * np.asarray(state["v"].get(k, np.zeros_like(p))) + (1 - beta_2) * g * g
-        new_p[k] = p - lr * m / (np.sqrt(v) + epsilon)
-        new_m[k], new_v[k] = m, v
-    return new_p, {"t": int(state["t"]) + 1, "m": new_m, "v": new_v}
+    t, ps, ms, vs = _mistake_adam_moments(params, grads, state, beta_1, beta_2)
+    # m and v used as they are (should be m / (1 - beta_1**t) and v / (1 - beta_2**t))
+    new_p = {k: p - lr * ms[k] / (np.sqrt(vs[k]) + epsilon) for k, p in ps.items()}
+    return new_p, {"t": t, "m": ms, "v": vs}
 
 
 @mistake("gradient_descent.adam_step", looks_like="Adam that divides by v instead of sqrt(v)",
@@ -85,19 +70,12 @@ def gradient_descent_adam_without_bias_correction(params, grads, state, lr=0.001
              "m_hat / (sqrt(v_hat) + epsilon), so that the step has the scale of lr")
 def gradient_descent_adam_without_sqrt(params, grads, state, lr=0.001, beta_1=0.9,
                                        beta_2=0.999, epsilon=1e-7):
-    if state is None:
-        state = {"t": 0, "m": {}, "v": {}}
-    t = int(state["t"]) + 1
-    new_p, new_m, new_v = {}, {}, {}
-    for k, p in params.items():
-        p = np.asarray(p, dtype=np.float64)
-        g = np.asarray(grads[k], dtype=np.float64)
-        m = beta_1 * np.asarray(state["m"].get(k, np.zeros_like(p))) + (1 - beta_1) * g
-        v = beta_2 * np.asarray(state["v"].get(k, np.zeros_like(p))) + (1 - beta_2) * g * g
-        m_hat, v_hat = m / (1 - beta_1**t), v / (1 - beta_2**t)
-        new_p[k] = p - lr * m_hat / (v_hat + epsilon)
-        new_m[k], new_v[k] = m, v
-    return new_p, {"t": t, "m": new_m, "v": new_v}
+    t, ps, ms, vs = _mistake_adam_moments(params, grads, state, beta_1, beta_2)
+    new_p = {}
+    for k, p in ps.items():
+        m_hat, v_hat = ms[k] / (1 - beta_1**t), vs[k] / (1 - beta_2**t)
+        new_p[k] = p - lr * m_hat / (v_hat + epsilon)  # v_hat itself (should be np.sqrt(v_hat))
+    return new_p, {"t": t, "m": ms, "v": vs}
 
 
 @mistake("gradient_descent.minibatches", looks_like="batches in the original order",

@@ -4,6 +4,8 @@ import math  # noqa: F401  (entries may use it)
 
 import numpy as np
 
+from reference.mistakes.helpers import (_mistake_lstm_cell, _mistake_lstm_layer, _mistake_lstm_step_back,
+                                        _mistake_lstm_tape, _mistake_recurrent_weight_grads)
 from reference.mistakes.registry import mistake
 
 
@@ -58,33 +60,23 @@ def lstm_step_forward_ifog_order(x_t, h_prev, c_prev, kernel, recurrent_kernel, 
          why="Keras stores the gate blocks as [i | f | c | o]: the third block is the tanh candidate "
              "and the fourth is the output gate")
 def lstm_forward_ifog_order(x, h0, c0, kernel, recurrent_kernel, bias):
-    x, kernel, recurrent_kernel = np.asarray(x), np.asarray(kernel), np.asarray(recurrent_kernel)
-    zeros = np.zeros((x.shape[0], recurrent_kernel.shape[0]))
-    h = zeros if h0 is None else np.asarray(h0)
-    c = zeros if c0 is None else np.asarray(c0)
-    hs = []
-    for t in range(x.shape[1]):
-        zi, zf, zo, zg = np.split(x[:, t] @ kernel + h @ recurrent_kernel + bias, 4, axis=-1)
+    def step(z, h, c):
+        zi, zf, zo, zg = np.split(z, 4, axis=-1)  # CS231n's order (Keras's is i, f, c, o)
         c = 1 / (1 + np.exp(-zf)) * c + 1 / (1 + np.exp(-zi)) * np.tanh(zg)
-        h = 1 / (1 + np.exp(-zo)) * np.tanh(c)
-        hs.append(h)
-    return np.stack(hs, axis=1), h, c, (x, h0, c0)
+        return 1 / (1 + np.exp(-zo)) * np.tanh(c), c
+
+    return _mistake_lstm_layer(x, h0, c0, kernel, recurrent_kernel, bias, step)
 
 
 @mistake("lstm.lstm_forward", looks_like="a layer whose hidden state is o * c without the tanh",
          why="the cell state is squashed before the output gate reads it: h = o * tanh(c)")
 def lstm_forward_h_without_tanh(x, h0, c0, kernel, recurrent_kernel, bias):
-    x, kernel, recurrent_kernel = np.asarray(x), np.asarray(kernel), np.asarray(recurrent_kernel)
-    zeros = np.zeros((x.shape[0], recurrent_kernel.shape[0]))
-    h = zeros if h0 is None else np.asarray(h0)
-    c = zeros if c0 is None else np.asarray(c0)
-    hs = []
-    for t in range(x.shape[1]):
-        zi, zf, zg, zo = np.split(x[:, t] @ kernel + h @ recurrent_kernel + bias, 4, axis=-1)
+    def step(z, h, c):
+        zi, zf, zg, zo = np.split(z, 4, axis=-1)
         c = 1 / (1 + np.exp(-zf)) * c + 1 / (1 + np.exp(-zi)) * np.tanh(zg)
-        h = 1 / (1 + np.exp(-zo)) * c
-        hs.append(h)
-    return np.stack(hs, axis=1), h, c, (x, h0, c0)
+        return 1 / (1 + np.exp(-zo)) * c, c  # o * c (should be o * tanh(c))
+
+    return _mistake_lstm_layer(x, h0, c0, kernel, recurrent_kernel, bias, step)
 
 
 @mistake("lstm.lstm_backward", same_signature=False,
@@ -95,27 +87,14 @@ def lstm_backward_assign_not_accumulate(dh_seq, x, h0, c0, kernel, recurrent_ker
     """Arguments: (dh_seq, x, h0, c0, kernel, recurrent_kernel, bias); returns
     (dx, dh0, dc0, dkernel, drecurrent_kernel, dbias)."""
     x, kernel, recurrent_kernel, dh_seq = (np.asarray(a) for a in (x, kernel, recurrent_kernel, dh_seq))
-    hs, cs, steps = [np.asarray(h0)], [np.asarray(c0)], []
-    for t in range(x.shape[1]):
-        zi, zf, zg, zo = np.split(x[:, t] @ kernel + hs[-1] @ recurrent_kernel + bias, 4, axis=-1)
-        i, f, g, o = 1 / (1 + np.exp(-zi)), 1 / (1 + np.exp(-zf)), np.tanh(zg), 1 / (1 + np.exp(-zo))
-        cs.append(f * cs[-1] + i * g)
-        hs.append(o * np.tanh(cs[-1]))
-        steps.append((i, f, g, o))
-    dx = np.zeros(x.shape)
-    dh_next, dc_next = np.zeros(hs[0].shape), np.zeros(cs[0].shape)
+    hs, cs, steps = _mistake_lstm_tape(x, h0, c0, kernel, recurrent_kernel, bias)
+    dzs, dh_next, dc_next = [None] * x.shape[1], np.zeros(hs[0].shape), np.zeros(cs[0].shape)
     for t in reversed(range(x.shape[1])):
-        i, f, g, o = steps[t]
-        tc = np.tanh(cs[t + 1])
-        dh = dh_seq[:, t] + dh_next
-        dc = dc_next + dh * o * (1 - tc ** 2)
-        dz = np.concatenate([dc * g * i * (1 - i), dc * cs[t] * f * (1 - f), dc * i * (1 - g ** 2),
-                             dh * tc * o * (1 - o)], axis=-1)
-        dx[:, t] = dz @ kernel.T
-        dkernel = x[:, t].T @ dz
-        drec = hs[t].T @ dz
-        dbias = dz.sum(axis=0)
-        dh_next, dc_next = dz @ recurrent_kernel.T, dc * f
+        dzs[t], dh_next, dc_next = _mistake_lstm_step_back(dh_seq[:, t] + dh_next, dc_next, cs[t], cs[t + 1],
+                                                           steps[t], recurrent_kernel)
+    dx, _, _, _ = _mistake_recurrent_weight_grads(x, hs, dzs, kernel, recurrent_kernel)
+    # the weight gradients assigned (=) at every step, so only the last one handled (t = 0) is left
+    dkernel, drec, dbias = x[:, 0].T @ dzs[0], hs[0].T @ dzs[0], dzs[0].sum(axis=0)
     return dx, dh_next, dc_next, dkernel, drec, dbias
 
 
@@ -127,29 +106,14 @@ def lstm_backward_no_cell_path(dh_seq, x, h0, c0, kernel, recurrent_kernel, bias
     """Arguments: (dh_seq, x, h0, c0, kernel, recurrent_kernel, bias); returns
     (dx, dh0, dc0, dkernel, drecurrent_kernel, dbias)."""
     x, kernel, recurrent_kernel, dh_seq = (np.asarray(a) for a in (x, kernel, recurrent_kernel, dh_seq))
-    hs, cs, steps = [np.asarray(h0)], [np.asarray(c0)], []
-    for t in range(x.shape[1]):
-        zi, zf, zg, zo = np.split(x[:, t] @ kernel + hs[-1] @ recurrent_kernel + bias, 4, axis=-1)
-        i, f, g, o = 1 / (1 + np.exp(-zi)), 1 / (1 + np.exp(-zf)), np.tanh(zg), 1 / (1 + np.exp(-zo))
-        cs.append(f * cs[-1] + i * g)
-        hs.append(o * np.tanh(cs[-1]))
-        steps.append((i, f, g, o))
-    dx = np.zeros(x.shape)
-    dkernel, drec, dbias = np.zeros(kernel.shape), np.zeros(recurrent_kernel.shape), np.zeros(kernel.shape[1])
-    dh_next, dc_prev = np.zeros(hs[0].shape), np.zeros(cs[0].shape)
+    hs, cs, steps = _mistake_lstm_tape(x, h0, c0, kernel, recurrent_kernel, bias)
+    dzs, dh_next, dc_next = [None] * x.shape[1], np.zeros(hs[0].shape), np.zeros(cs[0].shape)
     for t in reversed(range(x.shape[1])):
-        i, f, g, o = steps[t]
-        tc = np.tanh(cs[t + 1])
-        dh = dh_seq[:, t] + dh_next
-        dc = dh * o * (1 - tc ** 2)
-        dz = np.concatenate([dc * g * i * (1 - i), dc * cs[t] * f * (1 - f), dc * i * (1 - g ** 2),
-                             dh * tc * o * (1 - o)], axis=-1)
-        dx[:, t] = dz @ kernel.T
-        dkernel += x[:, t].T @ dz
-        drec += hs[t].T @ dz
-        dbias += dz.sum(axis=0)
-        dh_next, dc_prev = dz @ recurrent_kernel.T, dc * f
-    return dx, dh_next, dc_prev, dkernel, drec, dbias
+        # c_t is given nothing from c_{t+1} (should be dc_next)
+        dzs[t], dh_next, dc_next = _mistake_lstm_step_back(dh_seq[:, t] + dh_next, 0.0, cs[t], cs[t + 1],
+                                                           steps[t], recurrent_kernel)
+    dx, dkernel, drec, dbias = _mistake_recurrent_weight_grads(x, hs, dzs, kernel, recurrent_kernel)
+    return dx, dh_next, dc_next, dkernel, drec, dbias
 
 
 @mistake("lstm.lstm_cell_state", looks_like="c = c_prev + i * g, with the forget gate ignored",
@@ -182,33 +146,21 @@ def lstm_step_forward_forget_ignored(x_t, h_prev, c_prev, kernel, recurrent_kern
 @mistake("lstm.lstm_forward", looks_like="a layer with the forget gate ignored (c = c_prev + i * g)",
          why="the forget gate scales the old cell state at every step: c = f * c_prev + i * g")
 def lstm_forward_forget_ignored(x, h0, c0, kernel, recurrent_kernel, bias):
-    x, kernel, recurrent_kernel = np.asarray(x), np.asarray(kernel), np.asarray(recurrent_kernel)
-    zeros = np.zeros((x.shape[0], recurrent_kernel.shape[0]))
-    h = zeros if h0 is None else np.asarray(h0)
-    c = zeros if c0 is None else np.asarray(c0)
-    hs = []
-    for t in range(x.shape[1]):
-        zi, zf, zg, zo = np.split(x[:, t] @ kernel + h @ recurrent_kernel + bias, 4, axis=-1)
-        c = c + 1 / (1 + np.exp(-zi)) * np.tanh(zg)
-        h = 1 / (1 + np.exp(-zo)) * np.tanh(c)
-        hs.append(h)
-    return np.stack(hs, axis=1), h, c, (x, h0, c0)
+    def step(z, h, c):
+        zi, zf, zg, zo = np.split(z, 4, axis=-1)
+        c = c + 1 / (1 + np.exp(-zi)) * np.tanh(zg)  # no forget gate (should be f * c + i * g)
+        return 1 / (1 + np.exp(-zo)) * np.tanh(c), c
+
+    return _mistake_lstm_layer(x, h0, c0, kernel, recurrent_kernel, bias, step)
 
 
 @mistake("lstm.lstm_forward", looks_like="a layer that ignores the initial states and starts from zeros",
          why="the first step's previous states are h0 and c0, the initial states you are given "
              "(Keras's initial_state=[h0, c0]); zeros are only the default when none are passed")
 def lstm_forward_initial_state_ignored(x, h0, c0, kernel, recurrent_kernel, bias):
-    x, kernel, recurrent_kernel = np.asarray(x), np.asarray(kernel), np.asarray(recurrent_kernel)
-    h = np.zeros((x.shape[0], recurrent_kernel.shape[0]))
-    c = np.zeros((x.shape[0], recurrent_kernel.shape[0]))
-    hs = []
-    for t in range(x.shape[1]):
-        zi, zf, zg, zo = np.split(x[:, t] @ kernel + h @ recurrent_kernel + bias, 4, axis=-1)
-        c = 1 / (1 + np.exp(-zf)) * c + 1 / (1 + np.exp(-zi)) * np.tanh(zg)
-        h = 1 / (1 + np.exp(-zo)) * np.tanh(c)
-        hs.append(h)
-    return np.stack(hs, axis=1), h, c, (x, h0, c0)
+    # the layer starts from zeros whatever h0 and c0 are (None means zeros)
+    h_seq, h, c, _ = _mistake_lstm_layer(x, None, None, kernel, recurrent_kernel, bias, _mistake_lstm_cell)
+    return h_seq, h, c, (np.asarray(x), h0, c0)
 
 
 @mistake("lstm.lstm_backward", same_signature=False,
@@ -219,26 +171,11 @@ def lstm_backward_no_hidden_path(dh_seq, x, h0, c0, kernel, recurrent_kernel, bi
     """Arguments: (dh_seq, x, h0, c0, kernel, recurrent_kernel, bias); returns
     (dx, dh0, dc0, dkernel, drecurrent_kernel, dbias)."""
     x, kernel, recurrent_kernel, dh_seq = (np.asarray(a) for a in (x, kernel, recurrent_kernel, dh_seq))
-    hs, cs, steps = [np.asarray(h0)], [np.asarray(c0)], []
-    for t in range(x.shape[1]):
-        zi, zf, zg, zo = np.split(x[:, t] @ kernel + hs[-1] @ recurrent_kernel + bias, 4, axis=-1)
-        i, f, g, o = 1 / (1 + np.exp(-zi)), 1 / (1 + np.exp(-zf)), np.tanh(zg), 1 / (1 + np.exp(-zo))
-        cs.append(f * cs[-1] + i * g)
-        hs.append(o * np.tanh(cs[-1]))
-        steps.append((i, f, g, o))
-    dx = np.zeros(x.shape)
-    dkernel, drec, dbias = np.zeros(kernel.shape), np.zeros(recurrent_kernel.shape), np.zeros(kernel.shape[1])
-    dh_prev, dc_next = np.zeros(hs[0].shape), np.zeros(cs[0].shape)
+    hs, cs, steps = _mistake_lstm_tape(x, h0, c0, kernel, recurrent_kernel, bias)
+    dzs, dh_next, dc_next = [None] * x.shape[1], np.zeros(hs[0].shape), np.zeros(cs[0].shape)
     for t in reversed(range(x.shape[1])):
-        i, f, g, o = steps[t]
-        tc = np.tanh(cs[t + 1])
-        dh = dh_seq[:, t]
-        dc = dc_next + dh * o * (1 - tc ** 2)
-        dz = np.concatenate([dc * g * i * (1 - i), dc * cs[t] * f * (1 - f), dc * i * (1 - g ** 2),
-                             dh * tc * o * (1 - o)], axis=-1)
-        dx[:, t] = dz @ kernel.T
-        dkernel += x[:, t].T @ dz
-        drec += hs[t].T @ dz
-        dbias += dz.sum(axis=0)
-        dh_prev, dc_next = dz @ recurrent_kernel.T, dc * f
-    return dx, dh_prev, dc_next, dkernel, drec, dbias
+        # h_t is given only dh_seq[:, t], nothing from step t + 1 (should add dh_next)
+        dzs[t], dh_next, dc_next = _mistake_lstm_step_back(dh_seq[:, t], dc_next, cs[t], cs[t + 1],
+                                                           steps[t], recurrent_kernel)
+    dx, dkernel, drec, dbias = _mistake_recurrent_weight_grads(x, hs, dzs, kernel, recurrent_kernel)
+    return dx, dh_next, dc_next, dkernel, drec, dbias

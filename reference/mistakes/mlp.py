@@ -50,10 +50,14 @@ def mlp_regressor_score_uncentred(y_true, y_pred):
     return float(np.mean(1 - np.sum((y - p) ** 2, axis=0) / np.sum(y**2, axis=0)))
 
 
-@mistake("mlp.MLPClassifier.loss_curve_", same_signature=False,
-         looks_like="one loss per mini-batch instead of one per epoch",
-         why="loss_curve_[e] is the mean loss over all samples in epoch e (each batch's loss "
-             "weighted by its size), so it has max_iter entries")
+# Both estimators' loss_curve_ mistake, in the same words.
+LOSS_PER_BATCH = dict(
+    looks_like="one loss per mini-batch instead of one per epoch",
+    why="loss_curve_[e] is the mean loss over all samples in epoch e (each batch's loss "
+        "weighted by its size), so it has max_iter entries")
+
+
+@mistake("mlp.MLPClassifier.loss_curve_", same_signature=False, **LOSS_PER_BATCH)
 def mlp_loss_curve_per_batch(n_samples, batch_size, max_iter):
     """Takes (n_samples, batch_size, max_iter) of the fit; returns the length of loss_curve_
     this mistake gives."""
@@ -70,10 +74,7 @@ def mlp_regressor_predict_column(y_pred):
     return np.asarray(y_pred).reshape(-1, 1)
 
 
-@mistake("mlp.MLPRegressor.loss_curve_", same_signature=False,
-         looks_like="one loss per mini-batch instead of one per epoch",
-         why="loss_curve_[e] is the mean loss over all samples in epoch e (each batch's loss "
-             "weighted by its size), so it has max_iter entries")
+@mistake("mlp.MLPRegressor.loss_curve_", same_signature=False, **LOSS_PER_BATCH)
 def mlp_regressor_loss_curve_per_batch(n_samples, batch_size, max_iter):
     """Takes (n_samples, batch_size, max_iter) of the fit; returns the length of loss_curve_
     this mistake gives."""

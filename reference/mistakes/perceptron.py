@@ -4,6 +4,7 @@ import math  # noqa: F401  (entries may use it)
 
 import numpy as np
 
+from reference.mistakes.helpers import _mistake_perceptron_epochs
 from reference.mistakes.registry import mistake
 
 
@@ -49,80 +50,41 @@ def perceptron_predict_sigmoid(x, w, b):
          why="Rosenblatt's rule adds lr * (y - y_hat) * x: a sample predicted 0 whose target "
              "is 1 must pull w towards x, not push it away")
 def perceptron_train_wrong_sign(X, y, lr=0.1, epochs=100):
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y).reshape(-1)
-    w, b, errors = np.zeros(X.shape[1]), 0.0, []
-    for _ in range(int(epochs)):
-        wrong = 0
-        for xi, yi in zip(X, y):
-            delta = int(yi) - (1 if xi @ w + b >= 0 else 0)
-            if delta != 0:
-                wrong += 1
-                w = w - lr * delta * xi
-                b = b - lr * delta
-        errors.append(wrong)
-        if wrong == 0:
-            break
-    return w, np.float64(b), np.asarray(errors, dtype=np.int64)
+    def update(w, b, delta, xi):
+        return w - lr * delta * xi, b - lr * delta  # subtracts (should add)
+
+    return _mistake_perceptron_epochs(X, y, np.zeros(np.shape(X)[1]), 0.0, epochs, update, stop_early=True)
 
 
 @mistake("perceptron.perceptron_train", looks_like="training that never updates the bias",
          why="the bias is a weight too (w0 on a constant input 1) and moves by lr * (y - y_hat) "
              "on every mistake; without it the decision line must pass through the origin")
 def perceptron_train_fixed_bias(X, y, lr=0.1, epochs=100):
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y).reshape(-1)
-    w, errors = np.zeros(X.shape[1]), []
-    for _ in range(int(epochs)):
-        wrong = 0
-        for xi, yi in zip(X, y):
-            delta = int(yi) - (1 if xi @ w >= 0 else 0)
-            if delta != 0:
-                wrong += 1
-                w = w + lr * delta * xi
-        errors.append(wrong)
-        if wrong == 0:
-            break
-    return w, np.float64(0.0), np.asarray(errors, dtype=np.int64)
+    def update(w, b, delta, xi):
+        return w + lr * delta * xi, b  # the bias never moves from 0 (should add lr * delta)
+
+    return _mistake_perceptron_epochs(X, y, np.zeros(np.shape(X)[1]), 0.0, epochs, update, stop_early=True)
 
 
 @mistake("perceptron.perceptron_train", looks_like="training that never stops early",
          why="once an epoch makes no mistake the weights can no longer change, so training "
              "stops after that epoch and `errors` ends with its 0")
 def perceptron_train_no_early_stop(X, y, lr=0.1, epochs=100):
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y).reshape(-1)
-    w, b, errors = np.zeros(X.shape[1]), 0.0, []
-    for _ in range(int(epochs)):
-        wrong = 0
-        for xi, yi in zip(X, y):
-            delta = int(yi) - (1 if xi @ w + b >= 0 else 0)
-            if delta != 0:
-                wrong += 1
-                w = w + lr * delta * xi
-                b = b + lr * delta
-        errors.append(wrong)
-    return w, np.float64(b), np.asarray(errors, dtype=np.int64)
+    def update(w, b, delta, xi):
+        return w + lr * delta * xi, b + lr * delta
+
+    # every epoch runs, even after one without a mistake
+    return _mistake_perceptron_epochs(X, y, np.zeros(np.shape(X)[1]), 0.0, epochs, update, stop_early=False)
 
 
 @mistake("perceptron.perceptron_train", looks_like="training that starts from weights of 1",
          why="Rosenblatt's rule here starts from zero weights and a zero bias")
 def perceptron_train_starts_at_one(X, y, lr=0.1, epochs=100):
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y).reshape(-1)
-    w, b, errors = np.ones(X.shape[1]), 0.0, []
-    for _ in range(int(epochs)):
-        wrong = 0
-        for xi, yi in zip(X, y):
-            delta = int(yi) - (1 if xi @ w + b >= 0 else 0)
-            if delta != 0:
-                wrong += 1
-                w = w + lr * delta * xi
-                b = b + lr * delta
-        errors.append(wrong)
-        if wrong == 0:
-            break
-    return w, np.float64(b), np.asarray(errors, dtype=np.int64)
+    def update(w, b, delta, xi):
+        return w + lr * delta * xi, b + lr * delta
+
+    # the weights start at 1 (should be 0)
+    return _mistake_perceptron_epochs(X, y, np.ones(np.shape(X)[1]), 0.0, epochs, update, stop_early=True)
 
 
 @mistake("perceptron.neuron", looks_like="the activation applied before the bias is added",

@@ -4,6 +4,7 @@ import math  # noqa: F401  (entries may use it)
 
 import numpy as np
 
+from reference.mistakes.helpers import _mistake_recurrent_weight_grads, _mistake_rnn_dzs, _mistake_rnn_states
 from reference.mistakes.registry import mistake
 
 
@@ -57,21 +58,11 @@ def rnn_backward_truncated(dh_seq, x, h0, kernel, recurrent_kernel, bias):
     """Arguments: (dh_seq, x, h0, kernel, recurrent_kernel, bias); returns
     (dx, dh0, dkernel, drecurrent_kernel, dbias)."""
     x, kernel, recurrent_kernel, dh_seq = (np.asarray(a) for a in (x, kernel, recurrent_kernel, dh_seq))
-    h = np.asarray(h0)
-    dkernel, drec, dbias = np.zeros(kernel.shape), np.zeros(recurrent_kernel.shape), np.zeros(kernel.shape[1])
-    dx = np.zeros(x.shape)
-    dh0 = None
-    for t in range(x.shape[1]):
-        h_new = np.tanh(x[:, t] @ kernel + h @ recurrent_kernel + bias)
-        dz = dh_seq[:, t] * (1.0 - h_new ** 2)
-        dx[:, t] = dz @ kernel.T
-        dkernel += x[:, t].T @ dz
-        drec += h.T @ dz
-        dbias += dz.sum(axis=0)
-        if t == 0:
-            dh0 = dz @ recurrent_kernel.T
-        h = h_new
-    return dx, dh0, dkernel, drec, dbias
+    hs = _mistake_rnn_states(x, h0, kernel, recurrent_kernel, bias)
+    # each step gets only its own dh_seq[:, t], nothing from step t + 1 (should add dh_next)
+    dzs = [dh_seq[:, t] * (1.0 - hs[t + 1] ** 2) for t in range(x.shape[1])]
+    dx, dkernel, drec, dbias = _mistake_recurrent_weight_grads(x, hs, dzs, kernel, recurrent_kernel)
+    return dx, dzs[0] @ recurrent_kernel.T, dkernel, drec, dbias
 
 
 @mistake("rnn.rnn_backward", same_signature=False,
@@ -82,19 +73,11 @@ def rnn_backward_assign_not_accumulate(dh_seq, x, h0, kernel, recurrent_kernel, 
     """Arguments: (dh_seq, x, h0, kernel, recurrent_kernel, bias); returns
     (dx, dh0, dkernel, drecurrent_kernel, dbias)."""
     x, kernel, recurrent_kernel, dh_seq = (np.asarray(a) for a in (x, kernel, recurrent_kernel, dh_seq))
-    hs = [np.asarray(h0)]
-    for t in range(x.shape[1]):
-        hs.append(np.tanh(x[:, t] @ kernel + hs[-1] @ recurrent_kernel + bias))
-    dx = np.zeros(x.shape)
-    dh_next = np.zeros(hs[0].shape)
-    for t in reversed(range(x.shape[1])):
-        dz = (dh_seq[:, t] + dh_next) * (1.0 - hs[t + 1] ** 2)
-        dx[:, t] = dz @ kernel.T
-        dkernel = x[:, t].T @ dz
-        drec = hs[t].T @ dz
-        dbias = dz.sum(axis=0)
-        dh_next = dz @ recurrent_kernel.T
-    return dx, dh_next, dkernel, drec, dbias
+    hs = _mistake_rnn_states(x, h0, kernel, recurrent_kernel, bias)
+    dzs, dh0 = _mistake_rnn_dzs(dh_seq, hs, recurrent_kernel)
+    dx, _, _, _ = _mistake_recurrent_weight_grads(x, hs, dzs, kernel, recurrent_kernel)
+    # the weight gradients assigned (=) at every step, so only the last one handled (t = 0) is left
+    return dx, dh0, x[:, 0].T @ dzs[0], hs[0].T @ dzs[0], dzs[0].sum(axis=0)
 
 
 @mistake("rnn.rnn_step_forward", looks_like="a step that multiplies h_prev by the transposed recurrent kernel",
@@ -109,26 +92,19 @@ def rnn_step_forward_recurrent_transposed(x_t, h_prev, kernel, recurrent_kernel,
          why="the first step's previous state is h0, the initial state you are given "
              "(Keras's initial_state); zeros are only Keras's default when none is passed")
 def rnn_forward_h0_ignored(x, h0, kernel, recurrent_kernel, bias):
-    x, kernel, recurrent_kernel = np.asarray(x), np.asarray(kernel), np.asarray(recurrent_kernel)
-    h = np.zeros((x.shape[0], recurrent_kernel.shape[0]))
-    hs = []
-    for t in range(x.shape[1]):
-        h = np.tanh(x[:, t] @ kernel + h @ recurrent_kernel + bias)
-        hs.append(h)
-    return np.stack(hs, axis=1), (x, h0)
+    x = np.asarray(x)
+    hs = _mistake_rnn_states(x, np.zeros((x.shape[0], np.shape(recurrent_kernel)[0])), kernel, recurrent_kernel, bias)
+    return np.stack(hs[1:], axis=1), (x, h0)  # started from zeros (should be h0)
 
 
 @mistake("rnn.rnn_forward", looks_like="hidden states stacked time-major, (T, N, H)",
          why="sequences are batch first: h_seq[:, t] is step t of every sequence, shape (N, T, H) "
              "as Keras's return_sequences=True (np.stack(states, axis=1))")
 def rnn_forward_time_major(x, h0, kernel, recurrent_kernel, bias):
-    x, kernel, recurrent_kernel = np.asarray(x), np.asarray(kernel), np.asarray(recurrent_kernel)
-    h = np.zeros((x.shape[0], recurrent_kernel.shape[0])) if h0 is None else np.asarray(h0)
-    hs = []
-    for t in range(x.shape[1]):
-        h = np.tanh(x[:, t] @ kernel + h @ recurrent_kernel + bias)
-        hs.append(h)
-    return np.stack(hs, axis=0), (x, h0)
+    x = np.asarray(x)
+    h_start = np.zeros((x.shape[0], np.shape(recurrent_kernel)[0])) if h0 is None else h0
+    hs = _mistake_rnn_states(x, h_start, kernel, recurrent_kernel, bias)
+    return np.stack(hs[1:], axis=0), (x, h0)  # time-major (should be axis=1)
 
 
 @mistake("rnn.rnn_backward", same_signature=False,
@@ -139,17 +115,7 @@ def rnn_backward_h0_ignored(dh_seq, x, h0, kernel, recurrent_kernel, bias):
     """Arguments: (dh_seq, x, h0, kernel, recurrent_kernel, bias); returns
     (dx, dh0, dkernel, drecurrent_kernel, dbias)."""
     x, kernel, recurrent_kernel, dh_seq = (np.asarray(a) for a in (x, kernel, recurrent_kernel, dh_seq))
-    hs = [np.zeros((x.shape[0], recurrent_kernel.shape[0]))]
-    for t in range(x.shape[1]):
-        hs.append(np.tanh(x[:, t] @ kernel + hs[-1] @ recurrent_kernel + bias))
-    dx = np.zeros(x.shape)
-    dkernel, drec, dbias = np.zeros(kernel.shape), np.zeros(recurrent_kernel.shape), np.zeros(kernel.shape[1])
-    dh_next = np.zeros(hs[0].shape)
-    for t in reversed(range(x.shape[1])):
-        dz = (dh_seq[:, t] + dh_next) * (1.0 - hs[t + 1] ** 2)
-        dx[:, t] = dz @ kernel.T
-        dkernel += x[:, t].T @ dz
-        drec += hs[t].T @ dz
-        dbias += dz.sum(axis=0)
-        dh_next = dz @ recurrent_kernel.T
-    return dx, dh_next, dkernel, drec, dbias
+    hs = _mistake_rnn_states(x, np.zeros((x.shape[0], recurrent_kernel.shape[0])), kernel, recurrent_kernel, bias)
+    dzs, dh0 = _mistake_rnn_dzs(dh_seq, hs, recurrent_kernel)  # through states that began at zeros, not h0
+    dx, dkernel, drec, dbias = _mistake_recurrent_weight_grads(x, hs, dzs, kernel, recurrent_kernel)
+    return dx, dh0, dkernel, drec, dbias

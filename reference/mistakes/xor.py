@@ -4,6 +4,7 @@ import math  # noqa: F401  (entries may use it)
 
 import numpy as np
 
+from reference.mistakes.helpers import _mistake_xor_pass, _mistake_xor_update
 from reference.mistakes.registry import mistake
 
 
@@ -18,49 +19,37 @@ def xor_forward_linear_output(X, params):
          why="this exercise minimises J = 1/2 (y - y_hat)^2 averaged over the batch, whose "
              "gradient is -(y - y_hat) / N; mse has no 1/2 and doubles both loss and step")
 def xor_train_step_mse(params, X, Y, lr):
-    X = np.asarray(X, dtype=np.float64)
-    Y = np.asarray(Y, dtype=np.float64).reshape(-1, 1)
-    h = 1 / (1 + np.exp(-(X @ params["W1"] + params["b1"])))
-    y_hat = 1 / (1 + np.exp(-(h @ params["W2"] + params["b2"])))
+    X, Y, h, y_hat = _mistake_xor_pass(params, X, Y)
     n = X.shape[0]
     loss = float(np.mean((Y - y_hat) ** 2))
     d2 = -2 * (Y - y_hat) / n * y_hat * (1 - y_hat)
     d1 = (d2 @ params["W2"].T) * h * (1 - h)
-    return {"W1": params["W1"] - lr * X.T @ d1, "b1": params["b1"] - lr * d1.sum(axis=0),
-            "W2": params["W2"] - lr * h.T @ d2, "b2": params["b2"] - lr * d2.sum(axis=0)}, loss
+    return _mistake_xor_update(params, X, h, d1, d2, lr), loss
 
 
 @mistake("xor.xor_train_step", looks_like="backprop without the output sigmoid's derivative",
          why="the output error delta = -(y - y_hat) / N must be multiplied by the sigmoid's "
              "derivative y_hat (1 - y_hat) before it reaches W2 and the hidden layer")
 def xor_train_step_no_output_derivative(params, X, Y, lr):
-    X = np.asarray(X, dtype=np.float64)
-    Y = np.asarray(Y, dtype=np.float64).reshape(-1, 1)
-    h = 1 / (1 + np.exp(-(X @ params["W1"] + params["b1"])))
-    y_hat = 1 / (1 + np.exp(-(h @ params["W2"] + params["b2"])))
+    X, Y, h, y_hat = _mistake_xor_pass(params, X, Y)
     n = X.shape[0]
     loss = float(0.5 * np.sum((Y - y_hat) ** 2) / n)
     d2 = -(Y - y_hat) / n
     d1 = (d2 @ params["W2"].T) * h * (1 - h)
-    return {"W1": params["W1"] - lr * X.T @ d1, "b1": params["b1"] - lr * d1.sum(axis=0),
-            "W2": params["W2"] - lr * h.T @ d2, "b2": params["b2"] - lr * d2.sum(axis=0)}, loss
+    return _mistake_xor_update(params, X, h, d1, d2, lr), loss
 
 
 @mistake("xor.xor_train_step", looks_like="backprop through the already-updated W2",
          why="all gradients are computed from the same forward pass before any weight moves; "
              "the hidden layer's error uses the old W2")
 def xor_train_step_uses_updated_W2(params, X, Y, lr):
-    X = np.asarray(X, dtype=np.float64)
-    Y = np.asarray(Y, dtype=np.float64).reshape(-1, 1)
-    h = 1 / (1 + np.exp(-(X @ params["W1"] + params["b1"])))
-    y_hat = 1 / (1 + np.exp(-(h @ params["W2"] + params["b2"])))
+    X, Y, h, y_hat = _mistake_xor_pass(params, X, Y)
     n = X.shape[0]
     loss = float(0.5 * np.sum((Y - y_hat) ** 2) / n)
     d2 = -(Y - y_hat) / n * y_hat * (1 - y_hat)
     W2 = params["W2"] - lr * h.T @ d2
-    d1 = (d2 @ W2.T) * h * (1 - h)
-    return {"W1": params["W1"] - lr * X.T @ d1, "b1": params["b1"] - lr * d1.sum(axis=0),
-            "W2": W2, "b2": params["b2"] - lr * d2.sum(axis=0)}, loss
+    d1 = (d2 @ W2.T) * h * (1 - h)  # the updated W2 (should be params["W2"])
+    return _mistake_xor_update(params, X, h, d1, d2, lr), loss
 
 
 @mistake("xor.xor_predict", looks_like="thresholding the sigmoid output at 0",
@@ -76,31 +65,23 @@ def xor_predict_threshold_zero(X, params):
          why="the error reaching a hidden neuron, delta2 @ W2.T, must be multiplied by that "
              "neuron's own sigmoid derivative h (1 - h) before it gives dW1 and db1")
 def xor_train_step_no_hidden_derivative(params, X, Y, lr):
-    X = np.asarray(X, dtype=np.float64)
-    Y = np.asarray(Y, dtype=np.float64).reshape(-1, 1)
-    h = 1 / (1 + np.exp(-(X @ params["W1"] + params["b1"])))
-    y_hat = 1 / (1 + np.exp(-(h @ params["W2"] + params["b2"])))
+    X, Y, h, y_hat = _mistake_xor_pass(params, X, Y)
     n = X.shape[0]
     loss = float(0.5 * np.sum((Y - y_hat) ** 2) / n)
     d2 = -(Y - y_hat) / n * y_hat * (1 - y_hat)
     d1 = d2 @ params["W2"].T
-    return {"W1": params["W1"] - lr * X.T @ d1, "b1": params["b1"] - lr * d1.sum(axis=0),
-            "W2": params["W2"] - lr * h.T @ d2, "b2": params["b2"] - lr * d2.sum(axis=0)}, loss
+    return _mistake_xor_update(params, X, h, d1, d2, lr), loss
 
 
 @mistake("xor.xor_train_step", looks_like="a step on the summed, not averaged, loss",
          why="J averages the half squared error over the N samples, so its gradient carries a "
              "1/N: delta = -(y - y_hat) / N, and the loss is divided by N too")
 def xor_train_step_summed(params, X, Y, lr):
-    X = np.asarray(X, dtype=np.float64)
-    Y = np.asarray(Y, dtype=np.float64).reshape(-1, 1)
-    h = 1 / (1 + np.exp(-(X @ params["W1"] + params["b1"])))
-    y_hat = 1 / (1 + np.exp(-(h @ params["W2"] + params["b2"])))
+    X, Y, h, y_hat = _mistake_xor_pass(params, X, Y)
     loss = float(0.5 * np.sum((Y - y_hat) ** 2))
     d2 = -(Y - y_hat) * y_hat * (1 - y_hat)
     d1 = (d2 @ params["W2"].T) * h * (1 - h)
-    return {"W1": params["W1"] - lr * X.T @ d1, "b1": params["b1"] - lr * d1.sum(axis=0),
-            "W2": params["W2"] - lr * h.T @ d2, "b2": params["b2"] - lr * d2.sum(axis=0)}, loss
+    return _mistake_xor_update(params, X, h, d1, d2, lr), loss
 
 
 @mistake("xor.xor_forward", looks_like="a network without the hidden sigmoid",
