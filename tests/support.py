@@ -4,7 +4,10 @@ from pathlib import Path
 
 
 ROOT = Path(__file__).resolve().parents[1]
-MODULES = ("activations", "losses")
+# Assignments 1 and 2 whole: `nnlab grade` grades every assignment a submission touches, whole,
+# so a submission of activations and losses alone would be missing perceptron and
+# gradient_descent.
+MODULES = ("perceptron", "activations", "losses", "gradient_descent")
 
 
 def solution_with(module, extra):
