@@ -100,14 +100,16 @@ def keras_note(case: BaselineCase, output: str) -> str:
 
 
 def check_recorded(learner_fn: Any, case: BaselineCase, *, exact_dtype: bool = False,
-                   no_warnings: bool = False) -> Any:
+                   no_warnings: bool = False, alternatives: dict | None = None,
+                   accepted_as: str = "") -> Any:
     """Call the learner's function as the recorded case called Keras and compare with Keras.
 
     `learner_fn` is a learner function proxy (`learner.losses.mse`); its name is the target the
     case must call directly. Fails (GradingFailure) with the learner's feedback when the value
     differs beyond `recorded_tolerance` (naming a catalogued mistake that reproduces it), when an
     argument was modified in place, and, when asked, on another exact dtype or a NumPy warning.
-    Returns the learner's value.
+    Returns the learner's value. `alternatives` ({name: function}) are other equally correct
+    conventions, judged on the same inputs (see `check_call`).
     """
     qualname = learner_fn.qualname
     call = recorded_call(case, qualname)
@@ -121,7 +123,10 @@ def check_recorded(learner_fn: Any, case: BaselineCase, *, exact_dtype: bool = F
     learner_fn.comparator.judge_call(
         qualname, describe_call(qualname, reference_fn, call.args, call.kwargs), result, expected,
         mistakes=candidates, rtol=tol.rtol, atol=tol.atol, exact_dtype=exact_dtype,
-        no_warnings=no_warnings, note=keras_note(case, call.output))
+        no_warnings=no_warnings, note=keras_note(case, call.output),
+        alternatives={name: (lambda fn=fn: fn(*copy.deepcopy(call.args), **copy.deepcopy(call.kwargs)))
+                      for name, fn in (alternatives or {}).items()},
+        accepted_as=accepted_as)
     return result.value
 
 

@@ -190,7 +190,8 @@ def grade_batch(paths: list[Path] | list[Entry], course: Course, out_dir: Path, 
             finish(result, False)
             continue
         previous = earlier.get(entry.learner)
-        if not force and previous is not None and _unchanged(previous, submission, course, assignment):
+        if not force and previous is not None and _unchanged(previous, submission, course, assignment,
+                                                              functions):
             finish(previous, True)
             continue
         todo.append(submission)
@@ -267,12 +268,12 @@ def _safe_folder_name(learner: str) -> bool:
 
 
 def _unchanged(earlier: SubmissionResult, submission: Submission, course: Course,
-               assignment: str | None) -> bool:
+               assignment: str | None, functions: set[str] | None) -> bool:
     from nnlab.grading.runner import choose_modules, grading_digest
 
     if earlier.status != "graded":
         return False
-    modules = choose_modules(course, submission, assignment)
+    modules = choose_modules(course, submission, assignment, functions=functions)
     return earlier.digest == grading_digest(submission.digest(), course, modules) and \
         earlier.modules == modules
 

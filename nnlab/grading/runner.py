@@ -28,13 +28,17 @@ from nnlab.intake.review import merge_flags, outcome_flags, review_flags
 
 
 def choose_modules(course: Course, submission: Submission, assignment: str | None,
-                   modules: Iterable[str] | None = None) -> list[str]:
+                   modules: Iterable[str] | None = None,
+                   functions: Iterable[str] | None = None) -> list[str]:
     """The modules to grade: `modules` when given (a check of some modules, not an
-    assignment's grade: verify, the project's tests); else an assignment's (submitted or not);
+    assignment's grade: verify, the project's tests), or those of `functions` ("module.function"
+    names); else an assignment's (submitted or not);
     else every assignment the submission touches, whole, so a module left out scores zero and
     counts in the maximum. Modules without a grader file are not graded (the batch names them
     at start-up)."""
     graded = course.graded_modules()
+    if modules is None and functions is not None:
+        modules = {f.split(".", 1)[0] for f in functions}
     if modules is not None:
         return [m for m in graded if m in set(modules)]
     if assignment:
@@ -63,9 +67,7 @@ def grade_submission(path: Path | str | Submission, course: Course, *, assignmen
     else:
         submission = read_submission(path, course.modules, learner)
     # 2. Choose the modules to grade.
-    if functions is not None and modules is None:
-        modules = {f.split(".", 1)[0] for f in functions}
-    modules = choose_modules(course, submission, assignment, modules)
+    modules = choose_modules(course, submission, assignment, modules, functions)
     result = SubmissionResult(learner=submission.learner, modules=modules,
                               ignored_files=submission.ignored,
                               digest=grading_digest(submission.digest(), course, modules),

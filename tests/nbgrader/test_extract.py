@@ -53,7 +53,7 @@ def test_solution_cells_taken_other_cells_from_release(tmp_path, lab, course):
     (tmp_path / "sub").mkdir()
     path = _write(tmp_path / "sub", learner, "release.ipynb")
     sources = module_sources(path, release=release)
-    assert set(sources) == {"losses"}
+    assert set(sources) == {"losses", "gradient_descent"}
     assert "pwned" not in sources["losses"]
     assert "np.mean" in sources["losses"] or "np.sum" in sources["losses"]
     compile(sources["losses"], "losses.py", "exec")
@@ -119,7 +119,7 @@ def test_read_submission_builds_modules_from_notebooks(tmp_path, lab, course):
     folder.mkdir()
     _write(folder, solved)
     submission = read_submission(folder, course.modules)
-    assert list(submission.files) == ["losses.py"]
+    assert sorted(submission.files) == ["gradient_descent.py", "losses.py"]
     assert b"def mse(" in submission.files["losses.py"]
     single = read_submission(folder / "a2.ipynb", course.modules, learner="self-check")
     assert single.files == submission.files

@@ -121,5 +121,6 @@ def test_a_real_learner_exception_reaches_feedback_md_verbatim(course, tmp_path)
     outside = outside_fences(markdown)
     assert not any("someone_else" in l or "(1/1) passed" in l for l in outside)
     # One exception, raised on every relu test, is said once.
-    assert "2 tests failed with the same problem" in markdown
+    relu_tests = sum(t.function == "activations.relu" for t in result.tests)
+    assert relu_tests >= 2 and f"{relu_tests} tests failed with the same problem" in markdown
     assert markdown.count("raised ValueError") == 1
