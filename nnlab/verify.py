@@ -61,6 +61,15 @@ def oracle_verdicts(tests: list[TestResult]) -> Iterator[Verdict]:
                       + ("" if keras > 0 else "; no test compares with a recorded Keras output"))
 
 
+def _grade_folder_copy(course: Course, folder: str, modules: list[str], tmp: Path):
+    """Grade a copy of the course's `folder` (solutions/ or exercises/), those modules only."""
+    copy = tmp / folder
+    copy.mkdir()
+    for module in modules:
+        shutil.copy(course.root / folder / f"{module}.py", copy / f"{module}.py")
+    return grade_submission(copy, course, learner=folder, warn_seed=False, modules=modules)
+
+
 def iter_mistakes(course: Course, modules: list[str]):
     """The catalogued mistakes of `modules` that can be grafted onto a solution (same-signature
     and backward-pass entries), inside `course.importable()`."""
@@ -87,24 +96,14 @@ def _verdicts(course: Course, modules: list[str] | None) -> Iterator[Verdict]:
                       else "; ".join(disagreements[:5]))
     modules = [m for m in (modules or course.graded_modules()) if m in course.graded_modules()]
     with tempfile.TemporaryDirectory(prefix="nnlab-verify-") as tmp:
-        solutions = Path(tmp) / "solutions"
-        solutions.mkdir()
-        for module in modules:
-            shutil.copy(course.root / "solutions" / f"{module}.py", solutions / f"{module}.py")
-        result = grade_submission(solutions, course, learner="solutions", warn_seed=False,
-                                  modules=modules)
+        result = _grade_folder_copy(course, "solutions", modules, Path(tmp))
         lost = [t for t in result.tests if not t.passed]
         yield Verdict("solutions score full marks", not lost and not result.error and bool(result.tests),
                       result.error or (f"{result.score:g}/{result.max_score:g}" + "".join(
                           f"\n  {t.name}: {t.output}" for t in lost[:5])))
         yield from oracle_verdicts(result.tests)
 
-        stubs = Path(tmp) / "exercises"
-        stubs.mkdir()
-        for module in modules:
-            shutil.copy(course.root / "exercises" / f"{module}.py", stubs / f"{module}.py")
-        result = grade_submission(stubs, course, learner="exercises", warn_seed=False,
-                                  modules=modules)
+        result = _grade_folder_copy(course, "exercises", modules, Path(tmp))
         scored = [t for t in result.tests if t.passed or t.outcome != "not_implemented"]
         yield Verdict("stubs score zero, each test 'not implemented yet'",
                       not scored and not result.error and result.score == 0,
