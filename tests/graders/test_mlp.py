@@ -57,7 +57,7 @@ def test_dan_loses_points_and_each_misconception_is_named(course, tmp_path):
     assert len(lost) == len(expected), sorted(lost)  # his sound training keeps its points
 
 
-def test_too_slow_training_is_told_in_one_line_and_costs_only_that_fit(tmp_path, monkeypatch):
+def test_too_slow_training_is_told_in_one_line_and_costs_only_the_classifier(tmp_path, monkeypatch):
     (tmp_path / "course").mkdir()
     root = copy_course(tmp_path / "course")
     grader = root / "graders" / "test_mlp.py"
@@ -86,9 +86,14 @@ MLPClassifier.fit = _slow_fit
                     "trained the same way",
                     "mlp.MLPClassifier: predict_proba gives probabilities, rows summing to 1",
                     "mlp.MLPClassifier: loss_curve_ holds one mean loss per epoch and falls"}
-    assert set(lost) == digits_tests
-    for output in lost.values():
-        assert "\n" not in output and "took over 3 s" in output and "vectorised" in output
+    # The digits fit runs out of time; once a function has (the same limit applying), later fits
+    # fail at once with that reason instead of each costing the limit again (issue 12's bound
+    # on a hanging learner). Every lost test says so in one line.
+    assert digits_tests <= set(lost)
+    assert all(name.startswith("mlp.MLPClassifier") for name in lost)
+    for name in digits_tests:
+        assert "\n" not in lost[name] and "took over 3 s" in lost[name] and "vectorised" in lost[name]
+    assert all("\n" not in output and " s" in output for output in lost.values())
 
 
 def test_fit_must_leave_X_alone_and_random_state_must_reproduce(course, tmp_path):

@@ -62,7 +62,9 @@ def _one_hot(rng, n, k):
 def _activation_inputs(rng, name):
     x = _mixed(rng, (5, 6))
     if name == "softmax":
-        return (x,), {"axis": 0}
+        # a middle axis of a 3-d array: neither the first nor the last, so a softmax pinned to
+        # either shows
+        return (_mixed(rng, (3, 4, 5)),), {"axis": 1}
     if name in ("elu", "elu_grad"):
         return (x,), {"alpha": 0.5}
     return (x,), {}
@@ -263,6 +265,15 @@ def _sample_case(target):
     if target == "mlp.MLPRegressor.score":
         X, y, reg = _fitted("regressor")
         return (y, reg.predict(X)), reg.score(X, y)
+    if target == "perceptron.neuron":
+        args = (rng.normal(size=(4, 3)), rng.normal(size=3), 0.5, np.tanh)
+        return args, pc.neuron(*args)
+    if target in ("mlp.MLPClassifier.loss_curve_", "mlp.MLPRegressor.loss_curve_"):
+        # (n_samples, batch_size, max_iter) of a fit: one loss per epoch
+        return (100, 32, 7), 7
+    if target == "mlp.MLPRegressor.predict":
+        X, y, reg = _fitted("regressor")
+        return (reg.predict(X),), reg.predict(X)
     raise KeyError(target)
 
 
@@ -646,9 +657,13 @@ def test_grafting_refuses_what_a_learner_module_could_not_hold():
     entry = Mistake("activations.linear", "linear_scaled", "a test", "a test", uses_a_constant)
     with pytest.raises(ValueError, match="_SCALE"):
         entry.graft_source()
-    backward = next(m for m in MISTAKES if not m.same_signature)
-    with pytest.raises(ValueError, match="same-signature"):
-        backward.graft_source()
+    # a backward pass grafts (it wraps its forward); an entry of a method or of a value a
+    # learner's module cannot define alone does not
+    backward = next(m for m in MISTAKES if m.forward is not None)
+    assert f"def {backward.function}(" in backward.graft_source()
+    score = next(m for m in MISTAKES if m.target == "mlp.MLPClassifier.score")
+    with pytest.raises(ValueError, match="cannot be grafted"):
+        score.graft_source()
     entry = next(m for m in MISTAKES if m.name == "softmax_ignores_axis")
     clashing = "import numpy as np\n\n\ndef _mistake_softmax(z, axis=-1):\n    return z\n"
     with pytest.raises(ValueError, match="_mistake_softmax"):
