@@ -230,9 +230,14 @@ def enter_namespaces(config):
     check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "make / private")
     size = f"{config['tmpfs_mb']}m"
     new_root = "/tmp"  # any folder will do as a mount point: nothing of the host's /tmp shows
+    # Hold every source open first: the tmpfs hides the host's /tmp, and a Python or NumPy
+    # installed under /tmp (a clone in a temporary folder) must still be bound from there.
+    sources = [(os.open(source, os.O_PATH | os.O_CLOEXEC), os.path.isdir(source), target)
+               for source, target in config["binds"]]
     mount("tmpfs", new_root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=4m")
-    for source, target in config["binds"]:
-        bind_readonly(source, new_root + target, os.path.isdir(source))
+    for fd, is_dir, target in sources:
+        bind_readonly(f"/proc/self/fd/{fd}", new_root + target, is_dir)
+        os.close(fd)
     os.makedirs(new_root + "/dev", 0o755)
     mount("tmpfs", new_root + "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k")
     for device in DEVICES:
