@@ -15,12 +15,19 @@ otter-grader into a separate virtualenv; it is not an nnlab dependency).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import json
+import os
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = ("activations", "losses")
@@ -35,36 +42,107 @@ def make_class(folder: Path, n: int) -> Path:
     return folder
 
 
-def run(args: list[str]) -> float:
+def run(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (the process and its sandboxed workers) of `nnlab ARGS`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "nnlab", *args], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
-def breakdown(learner: Path, out: Path) -> dict[str, float]:
+def pytest_floor(folder: Path, tests: int) -> dict[str, float]:
+    """What any grader built on pytest pays, whatever its graders do (the best of 3 runs):
+    a Python that imports NumPy and pytest, as a whole process; and pytest running `tests`
+    empty tests in this process, with the plugins nnlab grades with."""
+    from nnlab.grading.runner import UNUSED_PYTEST_PLUGINS
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "test_empty.py").write_text(
+        f"import pytest\n\n@pytest.mark.parametrize('i', range({tests}))\ndef test_empty(i):\n    pass\n")
+    imports = []
+    for _ in range(3):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import numpy, pytest"], check=True)
+        imports.append(time.perf_counter() - started)
+    args = [str(folder / "test_empty.py"), "-q", "--disable-plugin-autoload", "-c", os.devnull,
+            "--import-mode=importlib", *[a for n in UNUSED_PYTEST_PLUGINS for a in ("-p", f"no:{n}")]]
+    runs = []
+    for _ in range(3):
+        started = time.perf_counter()
+        with contextlib.redirect_stdout(io.StringIO()):
+            pytest.main(args)
+        runs.append(time.perf_counter() - started)
+        sys.modules.pop("test_empty", None)
+    return {"python + import numpy, pytest (a process)": min(imports),
+            f"pytest running {tests} empty tests (in process)": min(runs)}
+
+
+def breakdown(learner: Path, out: Path, repeats: int = 5) -> dict[str, float]:
+    """One learner graded in this process, phase by phase: the first grading (cold, as in a
+    whole `nnlab grade` process) and the mean of `repeats` more (warm, as in a batch's pool
+    process). Workers start in the background while pytest collects the graders, so the
+    first learner call of a test may wait for its worker: that wait counts in "learner calls"."""
     sys.path.insert(0, str(ROOT))
     t0 = time.perf_counter()
     from nnlab.course import load_course
+    from nnlab.grading import learner as learner_module
     from nnlab.grading import runner
-    from nnlab.grading.learner import LearnerProxy
     from nnlab.grading.results import write_submission_result
     from nnlab.intake import Entry, load
 
-    t1 = time.perf_counter()
-    course = load_course(ROOT)
-    submission = load(Entry(learner.name, learner, "folder"), course.modules)
-    t2 = time.perf_counter()
-    modules = runner.choose_modules(course, submission, None)
-    with LearnerProxy(submission, course.limits, None, [], str(course.root)) as proxy:
-        proxy.start(modules)
-    t3 = time.perf_counter()
-    result = runner.grade_submission(submission, course, warn_seed=False)
-    t4 = time.perf_counter()
-    write_submission_result(out, result)
-    t5 = time.perf_counter()
-    return {"importing nnlab": t1 - t0, "course + reading": t2 - t1, "starting workers": t3 - t2,
-            "grading (workers + graders + learner calls)": t4 - t3, "writing": t5 - t4}
+    imported = time.perf_counter() - t0
+    phases: dict[str, float] = {}
+
+    def add(what: str, seconds: float) -> None:
+        phases[what] = phases.get(what, 0.0) + seconds
+
+    class Clock:  # a pytest plugin: collection and running, as pytest sees them
+        def pytest_sessionstart(self, session):
+            self.started = time.perf_counter()
+
+        def pytest_collection_finish(self, session):
+            self.collected = time.perf_counter()
+            add("pytest start + collecting graders", self.collected - self.started)
+
+        def pytest_sessionfinish(self, session):
+            add("running graders (without learner calls)", time.perf_counter() - self.collected)
+
+    plain_main, plain_call = runner.pytest.main, learner_module.LearnerProxy.call_function
+
+    def timed_call(self, *args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return plain_call(self, *args, **kwargs)
+        finally:
+            add("learner calls (incl. waiting for a worker)", time.perf_counter() - started)
+
+    runner.pytest.main = lambda args, plugins: plain_main(args, plugins=[*plugins, Clock()])
+    learner_module.LearnerProxy.call_function = timed_call
+    rows: list[dict[str, float]] = []
+    try:
+        for _ in range(1 + repeats):
+            phases.clear()
+            t1 = time.perf_counter()
+            course = load_course(ROOT)
+            submission = load(Entry(learner.name, learner, "folder"), course.modules)
+            add("course + reading", time.perf_counter() - t1)
+            t2 = time.perf_counter()
+            result = runner.grade_submission(submission, course, warn_seed=False)
+            add("grading in all", time.perf_counter() - t2)
+            t3 = time.perf_counter()
+            write_submission_result(out, result)
+            add("writing results + feedback", time.perf_counter() - t3)
+            rows.append(dict(phases))
+    finally:
+        runner.pytest.main, learner_module.LearnerProxy.call_function = plain_main, plain_call
+    for row in rows:
+        row["running graders (without learner calls)"] -= row.get("learner calls (incl. waiting for a worker)", 0.0)
+    cold = {"importing nnlab": imported, **rows[0]}
+    warm = {k: sum(r.get(k, 0.0) for r in rows[1:]) / repeats for k in rows[0]}
+    return {**{f"cold: {k}": v for k, v in cold.items()}, **{f"warm: {k}": v for k, v in warm.items()}}
 
 
 def main() -> None:
@@ -78,13 +156,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         klass = make_class(scratch / "class", args.learners)
-        seconds = run(["grade", str(klass), "--out", str(scratch / "out"), "--jobs", str(args.jobs)])
+        seconds, cpu = run(["grade", str(klass), "--out", str(scratch / "out"), "--jobs", str(args.jobs)])
         print(f"class of {args.learners}, --jobs {args.jobs}: {seconds:.1f} s, "
-              f"{60 * args.learners / seconds:.0f} learners/minute")
-        one = run(["grade", str(klass / "learner000"), "--out", str(scratch / "one"), "--jobs", "1"])
-        print(f"one learner as a whole process: {one:.2f} s")
+              f"{60 * args.learners / seconds:.0f} learners/minute; CPU {cpu / args.learners:.2f} s "
+              f"a learner")
+        one, one_cpu = run(["grade", str(klass / "learner000"), "--out", str(scratch / "one"),
+                            "--jobs", "1"])
+        tests = len(json.loads((scratch / "one" / "learner000" / "results.json").read_text())["tests"])
+        print(f"one learner as a whole process: {one:.2f} s ({one_cpu:.2f} s CPU), {tests} tests")
         for what, s in breakdown(klass / "learner001", scratch / "parts").items():
-            print(f"  {what:45s} {s:6.2f} s")
+            print(f"  {what:58s} {s:6.3f} s")
+        print("the floor of any pytest-based grader:")
+        for what, s in pytest_floor(scratch / "floor", tests).items():
+            print(f"  {what:58s} {s:6.3f} s")
         sys.path.insert(0, str(Path(__file__).parent))
         import notebook_tools as tools
 

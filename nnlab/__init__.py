@@ -49,7 +49,7 @@ def check(path="exercises", target=None, course=None):
 
 
 def build(course=None, check=False):
-    from nnlab.authoring import build_exercises
+    from nnlab.authoring.exercises import build_exercises
 
     return build_exercises(course or load_course(), check=check)
 

@@ -47,7 +47,7 @@ def build(check: bool = typer.Option(False, "--check", help="write nothing; exit
                                      "generated file that is out of date"),
           course: Optional[Path] = CourseOption) -> None:
     """Generate exercises/ (stubs, public checks, notebooks) from solutions/."""
-    from nnlab.authoring import BuildError, build_exercises  # jupytext is slow to import: only here
+    from nnlab.authoring.exercises import BuildError, build_exercises  # jupytext is slow to import: only here
 
     try:
         loaded = load_course(course)

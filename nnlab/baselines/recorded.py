@@ -6,6 +6,7 @@ recordings wherever the course runs.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -79,8 +80,21 @@ class BaselineCase:
 
 
 def load_family(folder: Path, family: str) -> list[BaselineCase]:
-    """The cases of one family file, in recording order (sorted by name)."""
+    """The cases of one family file, in recording order (sorted by name).
+
+    Read once per process while the file is unchanged: a batch grades many learners in one
+    process, and graders load their families at import, once per learner. The cases are shared
+    (their arrays are read-only; `case[name]` gives a copy)."""
     path = family_path(folder, family)
+    try:
+        stat = path.stat()
+    except OSError:
+        return list(_read_family(path, family, None))  # read_npz says what is wrong
+    return list(_read_family(path.resolve(), family, (stat.st_mtime_ns, stat.st_size, stat.st_ino)))
+
+
+@functools.lru_cache(maxsize=64)
+def _read_family(path: Path, family: str, version: tuple | None) -> tuple[BaselineCase, ...]:
     arrays = read_npz(path)
     if CASES_KEY not in arrays:
         raise BaselineError(f"{path} has no {CASES_KEY} entry")
@@ -110,7 +124,7 @@ def load_family(folder: Path, family: str) -> list[BaselineCase]:
                     raise BaselineError(f"{path}: {case}/{name} has shape {have[name].shape}, "
                                         f"the case says {tuple(shape)}")
         cases.append(BaselineCase(family, case, config, have))
-    return cases
+    return tuple(cases)
 
 
 def load_baselines(folder: Path | str, families: Iterable[str] | None = None

@@ -67,8 +67,15 @@ def recorded_cases(target: str, *, dtype: Any = None, folder: Path | str | None 
     the grader's mistake, and should fail loudly while the course is being written).
     """
     folder = Path(folder) if folder is not None else baselines_folder()
+    wanted = None if dtype is None else np.dtype(dtype).str
+    return list(_cases_calling(str(folder.resolve()), target, wanted))
+
+
+@functools.lru_cache(maxsize=256)
+def _cases_calling(folder: str, target: str, dtype: str | None) -> tuple[BaselineCase, ...]:
+    """recorded_cases, worked out once per process: a batch asks the same for every learner."""
     found = []
-    for case in _all_cases(str(folder.resolve())):
+    for case in _all_cases(folder):
         if target not in targets(case) or (dtype is not None and case.dtype != np.dtype(dtype)):
             continue
         try:
@@ -79,7 +86,7 @@ def recorded_cases(target: str, *, dtype: Any = None, folder: Path | str | None 
     if not found:
         wanted = f" in {np.dtype(dtype)}" if dtype is not None else ""
         raise BaselineError(f"no recorded case in {folder} calls {target}{wanted}")
-    return found
+    return tuple(found)
 
 
 def recorded_tolerance(comparator: Comparator, case: BaselineCase, target: str) -> Tolerance:

@@ -13,7 +13,7 @@ with the tolerances of this course's course.yml, and nothing module-level is con
 from __future__ import annotations
 
 import dataclasses
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable
 
 from nnlab.course import Limits
@@ -31,6 +31,7 @@ class LearnerProxy:
         self._submission = submission
         self._limits = limits
         self._workers: dict[str, Worker] = {}
+        self._starting: dict[str, Future] = {}  # workers still starting in the background
         self.comparator = comparator
         self.stdout: list[str] = []  # learner prints during the current test
         self.seconds_per_call: float | None = None  # a test's own limit, when it sets one
@@ -46,19 +47,38 @@ class LearnerProxy:
         return ModuleProxy(self, module)
 
     # -- workers ---------------------------------------------------------------------------
-    def start(self, modules: list[str]) -> None:
-        """Start the workers of `modules` side by side (each start waits on an import)."""
+    def start(self, modules: list[str], wait: bool = True) -> None:
+        """Start the workers of `modules` side by side (each start waits on an import).
+
+        With `wait=False` they start in the background: the grading goes on collecting the
+        graders meanwhile (about as long as a start), and a test waits only for its own module.
+        """
         wanted = [m for m in modules if f"{m}.py" in self._submission.files
-                  and m not in self._submission.problems and m not in self._workers]
-        with ThreadPoolExecutor(max_workers=max(1, len(wanted))) as pool:
-            for module, worker in zip(wanted, pool.map(self._new_worker, wanted)):
-                self._workers[module] = worker
+                  and m not in self._submission.problems and m not in self._workers
+                  and m not in self._starting]
+        if not wanted:
+            return
+        pool = ThreadPoolExecutor(max_workers=len(wanted), thread_name_prefix="nnlab-start")
+        for module in wanted:
+            self._starting[module] = pool.submit(self._new_worker, module)
+        pool.shutdown(wait=False)
+        if wait:
+            self._settle_starts()
+
+    def _settle_starts(self) -> None:
+        """Wait for every background start (a start that raised raises here)."""
+        while self._starting:
+            module, future = next(iter(self._starting.items()))
+            del self._starting[module]
+            self._workers[module] = future.result()
 
     def worker(self, module: str) -> Worker:
         if module in self._submission.problems:
             raise LearnerFailure(Outcome.IMPORT_ERROR, self._submission.problems[module])
         if f"{module}.py" not in self._submission.files:
             raise LearnerFailure(Outcome.MISSING, f"{module}.py is not in this submission.")
+        if module in self._starting:
+            self._workers[module] = self._starting.pop(module).result()
         if module not in self._workers:
             self._workers[module] = self._new_worker(module)
         return self._workers[module]
@@ -70,9 +90,16 @@ class LearnerProxy:
 
     @property
     def isolation(self) -> dict:
+        self._settle_starts()
         return next((w.isolation for w in self._workers.values() if w.isolation), {})
 
     def close(self) -> None:
+        for future in self._starting.values():  # a start still running is stopped once done
+            try:
+                self._workers[f"starting {id(future)}"] = future.result()
+            except Exception:  # it never started; nothing to stop
+                pass
+        self._starting.clear()
         for worker in self._workers.values():
             worker.stop()
         self._workers.clear()

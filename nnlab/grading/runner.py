@@ -81,7 +81,7 @@ def grade_submission(path: Path | str | Submission, course: Course, *, assignmen
         plugin = GradingPlugin(proxy, submission.learner, course.secret_seed(warn=warn_seed),
                                functions)
         with course.importable(), proxy:
-            proxy.start(modules)
+            proxy.start(modules, wait=False)  # while pytest collects the graders
             result.error = run_graders(course, modules, plugin)
             result.isolation = proxy.isolation
         # 5. Collect the outcomes.
@@ -98,29 +98,73 @@ def grade_submission(path: Path | str | Submission, course: Course, *, assignmen
     return result
 
 
+# pytest's own plugins that graders do not use. Each costs time on every test of every learner
+# (unraisableexception alone runs two full garbage collections per session): together about
+# 0.18 s of a learner's 0.69 s (benchmarks/README.md, "A class").
+UNUSED_PYTEST_PLUGINS = ("cacheprovider", "unraisableexception", "threadexception", "faulthandler",
+                         "logging", "junitxml", "doctest", "pastebin", "stepwise", "setuponly",
+                         "setupplan", "legacypath", "tmpdir", "monkeypatch", "recwarn", "unittest")
+
+
 def run_graders(course: Course, modules: list[str], plugin: GradingPlugin) -> str:
     """Run graders/test_<module>.py with the plugin, in this process; "" or a grader problem."""
     files = [str(course.root / "graders" / f"test_{m}.py") for m in modules]
-    args = [*files, "-q", "--no-header", "-p", "no:cacheprovider", "--disable-plugin-autoload",
+    unused = [arg for name in UNUSED_PYTEST_PLUGINS for arg in ("-p", f"no:{name}")]
+    args = [*files, "-q", "--no-header", *unused, "--disable-plugin-autoload",
             "--import-mode=importlib", "--rootdir", str(course.root / "graders"),
             "-c", os.devnull, "--tb=no", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     chatter = io.StringIO()
+    graders = str(course.root / "graders") + os.sep
+    _forget_stale_graders(graders)
     try:
         with contextlib.redirect_stdout(chatter), np.errstate(all="ignore"):
             exit_code = pytest.main(args, plugins=[plugin])
     finally:
-        # pytest keeps imported test modules in sys.modules by a name made from their file
-        # ("test_activations"); forget them, or the next grading in this process (another
-        # course's copy, say) would run these instead of its own.
-        graders = str(course.root / "graders") + os.sep
-        for name in [n for n, m in list(sys.modules.items())
-                     if (getattr(m, "__file__", None) or "").startswith(graders)]:
-            del sys.modules[name]
+        _keep_graders(graders)
     if plugin.collection_errors:
         return "grader problem: " + "; ".join(plugin.collection_errors)[:2000]
     if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         return f"grader problem: pytest exited with {exit_code!r}: {chatter.getvalue()[-1500:]}"
     return ""
+
+
+# Grader modules pytest imported, kept in sys.modules for the next learner graded in this process
+# (a batch's pool process grades many): importing and assertion-rewriting them again would cost
+# every learner about 0.03 s. name -> (file, its mtime and size when kept).
+_KEPT_GRADERS: dict[str, tuple[str, tuple[int, int]]] = {}
+
+
+def _stamp(file: str) -> tuple[int, int]:
+    try:
+        stat = os.stat(file)
+    except OSError:
+        return (-1, -1)
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+def _forget_stale_graders(graders: str) -> None:
+    """Forget kept grader modules of another course folder, or whose file has changed since.
+
+    pytest keeps test modules in sys.modules by a name made from their file
+    ("test_activations") and reuses a module of that name: another course copy's would
+    otherwise run instead of this course's own."""
+    # All or none: a kept test module holds on to the helpers it imported (graders/public/...).
+    if any(not file.startswith(graders) or _stamp(file) != stamp
+           for file, stamp in _KEPT_GRADERS.values()):
+        for name in _KEPT_GRADERS:
+            sys.modules.pop(name, None)
+        _KEPT_GRADERS.clear()
+    for name, module in list(sys.modules.items()):  # imported some other way: not ours to reuse
+        file = getattr(module, "__file__", None) or ""
+        if file.startswith(graders) and name not in _KEPT_GRADERS:
+            del sys.modules[name]
+
+
+def _keep_graders(graders: str) -> None:
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None) or ""
+        if file.startswith(graders) and name not in _KEPT_GRADERS:
+            _KEPT_GRADERS[name] = (file, _stamp(file))
 
 
 def __getattr__(name: str):
