@@ -103,7 +103,8 @@ def grade_submission(path: Path | str | Submission, course: Course, *, assignmen
 # 0.18 s of a learner's 0.69 s (benchmarks/README.md, "A class").
 UNUSED_PYTEST_PLUGINS = ("cacheprovider", "unraisableexception", "threadexception", "faulthandler",
                          "logging", "junitxml", "doctest", "pastebin", "stepwise", "setuponly",
-                         "setupplan", "legacypath", "tmpdir", "monkeypatch", "recwarn", "unittest")
+                         "setupplan", "legacypath", "tmpdir", "monkeypatch", "recwarn", "unittest",
+                         "debugging")
 
 
 def run_graders(course: Course, modules: list[str], plugin: GradingPlugin) -> str:
