@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from nnlab.grading.baseline_checks import keras_note
 from nnlab.grading.calls import numerical_gradient, recorded_tolerance
 
 
@@ -60,6 +61,7 @@ def bptt_tests(module, *, layer, recorded, sequence_gradient, grads, wrt, numeri
     def test_backward_keras(learner, ref):
         args, dh_seq, case = recorded("f64_long")
         sequence_gradient(learner, ref, args, dh_seq, expected=tuple(case[name] for name in grads),
+                          note=keras_note(case, "gradients"),
                           **recorded_tolerance(learner.comparator, case))
 
     @pytest.mark.oracle("keras")
@@ -67,7 +69,8 @@ def bptt_tests(module, *, layer, recorded, sequence_gradient, grads, wrt, numeri
     def test_backward_float32(learner, ref):
         args, dh_seq, case = recorded("f32")
         sequence_gradient(learner, ref, args, dh_seq, expected=tuple(case[name] for name in grads),
-                          exact_dtype=True, **recorded_tolerance(learner.comparator, case))
+                          exact_dtype=True, note=keras_note(case, "gradients"),
+                          **recorded_tolerance(learner.comparator, case))
 
     # The titles (first docstring lines) the graders report; {grad} names each parametrized case.
     test_backward_numeric.__doc__ = f"{target}: {{grad}} over {t} steps, checked numerically"

@@ -67,13 +67,19 @@ def pair(value, what, n=2, names="(out, cache)"):
     return value
 
 
-def learner_forward(fn, ref_fn, *args, exact_dtype=False, no_warnings=False):
-    """Call a learner forward, compare its output with the reference's, return (out, cache)."""
+def learner_forward(fn, ref_fn, *args, exact_dtype=False, no_warnings=False, backward=""):
+    """Call a learner forward, compare its output with the reference's, return (out, cache).
+
+    `backward` names the backward pass a test is about to judge on this cache: a wrong forward
+    output then says that the backward could not be judged, and why."""
     what = f"{fn.qualname}({', '.join(shape_of(a) for a in args)})"
     result = fn.call(*args)
     out, cache = pair(result.value, what)
     expected = ref_fn(*copy.deepcopy(args))[0]
-    expect_close(out, expected, what=f"out, from {what},", exact_dtype=exact_dtype)
+    note = (f"{backward} is judged on the cache of your {fn.name}, whose output is already wrong "
+            f"on this call (see {fn.name}'s own tests): fix {fn.name} first.") if backward else ""
+    expect_close(out, expected, what=f"out, from {what},", exact_dtype=exact_dtype,
+                 comparator=fn.comparator, note=note)
     unchanged(result, what)
     if no_warnings and result.warnings:
         raise GradingFailure(f"{what} returned the right values but NumPy warned: "
@@ -130,7 +136,7 @@ def dense_case(rng, dtype=np.float64, small=False):
 
 def check_dense_backward(learner, ref, x, W, b, dout, names, exact_dtype=False):
     _, cache = learner_forward(learner.backprop.dense_forward, ref.backprop.dense_forward,
-                               x, W, b, exact_dtype=exact_dtype)
+                               x, W, b, exact_dtype=exact_dtype, backward="dense_backward")
     what = (f"backprop.dense_backward(dout: {shape_of(dout)}, the cache of your "
             f"dense_forward(x: {shape_of(x)}, W: {shape_of(W)}, b: {shape_of(b)}))")
     result = learner.backprop.dense_backward.call(dout, cache)
@@ -201,7 +207,8 @@ def test_dense_backward_numerical(learner, rng):
 
 def check_activation_backward(learner, ref, z, name, da, exact_dtype=False):
     _, cache = learner_forward(learner.backprop.activation_forward,
-                               ref.backprop.activation_forward, z, name, exact_dtype=exact_dtype)
+                               ref.backprop.activation_forward, z, name, exact_dtype=exact_dtype,
+                               backward="activation_backward")
     what = (f"backprop.activation_backward(da: {shape_of(da)}, the cache of your "
             f"activation_forward(z: {shape_of(z)}, {name!r}))")
     result = learner.backprop.activation_backward.call(da, cache)
@@ -388,7 +395,8 @@ def learner_mlp_backward(learner, ref, X, params, dout, hidden, output, exact_dt
     """(the learner's grads dict, a description of the call) after their mlp_forward."""
     what_forward = f"mlp_forward(X: {shape_of(X)}, params, hidden={hidden!r}, output={output!r})"
     _, caches = learner_forward(learner.backprop.mlp_forward, ref.backprop.mlp_forward,
-                                X, params, hidden, output, exact_dtype=exact_dtype)
+                                X, params, hidden, output, exact_dtype=exact_dtype,
+                                backward="mlp_backward")
     what = f"backprop.mlp_backward(dout: {shape_of(dout)}, the caches of your {what_forward})"
     result = learner.backprop.mlp_backward.call(dout, caches)
     grads = result.value
@@ -691,7 +699,8 @@ def test_dense_forward_keras(learner, ref, case):
     """backprop.dense_forward: a recorded Keras Dense layer without activation"""
     check_forward(learner.backprop.dense_forward, ref.backprop.dense_forward,
                   case["x"], case["kernel"], case["bias"], expected=case["out"],
-                  exact_dtype=case.dtype == np.float32, **recorded_tolerance(learner.comparator, case))
+                  exact_dtype=case.dtype == np.float32, note=keras_note(case, "out"),
+                  **recorded_tolerance(learner.comparator, case))
 
 
 @pytest.mark.oracle("keras")
@@ -720,7 +729,8 @@ def test_activation_forward_keras(learner, ref):
     for case in KERAS_ACTIVATED:
         check_forward(learner.backprop.activation_forward, ref.backprop.activation_forward,
                       keras_pre_activation(ref, case), case.settings["activation"],
-                      expected=case["out"], **recorded_tolerance(learner.comparator, case))
+                      expected=case["out"], note=keras_note(case, "out"),
+                      **recorded_tolerance(learner.comparator, case))
 
 
 @pytest.mark.oracle("keras")
@@ -731,7 +741,8 @@ def test_activation_backward_keras(learner, ref):
         name, dout = case.settings["activation"], case["dout"]
         z = keras_pre_activation(ref, case)
         _, cache = learner_forward(learner.backprop.activation_forward,
-                                   ref.backprop.activation_forward, z, name)
+                                   ref.backprop.activation_forward, z, name,
+                                   backward="activation_backward")
         what = (f"backprop.activation_backward(da: {shape_of(dout)}, the cache of your "
                 f"activation_forward(z: {shape_of(z)}, {name!r})), its dz pushed through the "
                 f"reference's dense_backward,")
@@ -761,7 +772,7 @@ def test_mlp_forward_keras(learner, ref, case):
     s = case.settings
     params = {key: case[key] for key in case.config["inputs"] if key[0] in "Wb"}
     check_forward(learner.backprop.mlp_forward, ref.backprop.mlp_forward, case["x"], params,
-                  s["hidden"], s["output"], expected=case["out"],
+                  s["hidden"], s["output"], expected=case["out"], note=keras_note(case, "out"),
                   **recorded_tolerance(learner.comparator, case))
 
 

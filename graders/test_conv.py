@@ -24,6 +24,7 @@ import pytest
 
 from nnlab.baselines import load_baselines
 from nnlab.grading import GradingFailure, check_backward, check_call, check_forward
+from nnlab.grading.baseline_checks import keras_note
 from nnlab.grading.calls import numerical_gradient, recorded_tolerance
 
 BASELINES = load_baselines(Path(__file__).resolve().parent / "baselines",
@@ -162,7 +163,7 @@ def test_conv2d_forward_keras(learner, ref, case):
     s = case.settings
     check_forward(learner.conv.conv2d_forward, ref.conv.conv2d_forward, case["x"], case["kernel"],
                   case["bias"], stride=pair(s["stride"]), padding=s["padding"],
-                  expected=case["out"],
+                  expected=case["out"], note=keras_note(case, "out"),
                   **recorded_tolerance(learner.comparator, case))
 
 
@@ -233,7 +234,7 @@ def test_conv2d_backward_keras(learner, ref, grad):
         s = case.settings
         conv_gradient(learner, ref, grad, (case["x"], case["kernel"], case["bias"]),
                       {"stride": pair(s["stride"]), "padding": s["padding"]}, case["dout"],
-                      expected=case[grad], exact_dtype=True,
+                      expected=case[grad], exact_dtype=True, note=keras_note(case, grad),
                       **recorded_tolerance(learner.comparator, case))
 
 
@@ -284,7 +285,8 @@ def test_maxpool2d_forward_keras(learner, ref):
         s = case.settings
         check_forward(learner.conv.maxpool2d_forward, ref.conv.maxpool2d_forward, case["x"],
                       pair(s["pool_size"]), pair(s["stride"]), s["padding"], expected=case["out"],
-                      exact_dtype=True, **recorded_tolerance(learner.comparator, case))
+                      exact_dtype=True, note=keras_note(case, "out"),
+                      **recorded_tolerance(learner.comparator, case))
 
 
 @pytest.mark.points(1)
@@ -335,7 +337,7 @@ def test_maxpool2d_backward_keras(learner, ref):
         s = case.settings
         args = (case["x"], pair(s["pool_size"]), pair(s["stride"]), s["padding"])
         pool_gradient(learner, ref, args, case["dout"], expected=case["dx"], exact_dtype=True,
-                      **recorded_tolerance(learner.comparator, case))
+                      note=keras_note(case, "dx"), **recorded_tolerance(learner.comparator, case))
 
 
 @pytest.mark.points(1)
@@ -364,7 +366,7 @@ def test_flatten_forward_keras(learner, ref):
     """conv.flatten_forward: the recorded Keras Flatten outputs"""
     for case in FLATTEN_CASES:
         check_forward(learner.conv.flatten_forward, ref.conv.flatten_forward, case["x"],
-                      expected=case["out"], exact_dtype=True,
+                      expected=case["out"], exact_dtype=True, note=keras_note(case, "out"),
                       **recorded_tolerance(learner.comparator, case))
 
 
@@ -400,7 +402,7 @@ def cnn_weights(case=CNN_CASE, dtype=np.float64):
 def test_cnn_forward_keras(learner, ref):
     """conv.cnn_forward: the lecture's network with recorded Keras weights and outputs"""
     check_call(learner.conv.cnn_forward, ref.conv.cnn_forward, CNN_CASE["x"], cnn_weights(),
-               expected=CNN_CASE["probs"])
+               expected=CNN_CASE["probs"], note=keras_note(CNN_CASE, "out"))
 
 
 @pytest.mark.points(2)

@@ -28,6 +28,7 @@ import pytest
 from graders.bptt import bptt_tests
 from nnlab.baselines import load_baselines
 from nnlab.grading import check_backward, check_call, check_forward
+from nnlab.grading.baseline_checks import keras_note
 from nnlab.grading.calls import numerical_gradient, recorded_tolerance
 from reference import lstm as reference_lstm
 from reference.mistakes import mistakes_for
@@ -244,7 +245,7 @@ def test_step_forward_keras(learner, ref):
     """lstm.lstm_step_forward: Keras's LSTM, recorded (one step from given states)"""
     (x, *rest), _, case = recorded("f64_one_step")
     step_forward(learner, ref, (x[:, 0], *rest), expected=(case["h_T"], case["c_T"]),
-                 **recorded_tolerance(learner.comparator, case))
+                 note=keras_note(case, "out"), **recorded_tolerance(learner.comparator, case))
 
 
 @pytest.mark.points(1)
@@ -294,7 +295,8 @@ def test_step_backward_keras(learner, ref):
     expected = (case["dx"][:, 0], case["dh0"], case["dc0"], case["dkernel"],
                 case["drecurrent_kernel"], case["dbias"])
     step_gradient(learner, ref, (x[:, 0], *rest), dh_seq[:, 0], np.zeros_like(dh_seq[:, 0]),
-                  expected=expected, **recorded_tolerance(learner.comparator, case))
+                  expected=expected, note=keras_note(case, "gradients"),
+                  **recorded_tolerance(learner.comparator, case))
 
 
 @pytest.mark.points(1)
@@ -329,7 +331,7 @@ def test_forward_keras(learner, ref, name):
     """lstm.lstm_forward: Keras's LSTM(return_sequences=True, return_state=True), recorded"""
     args, _, case = recorded(name)
     sequence_forward(learner, ref, args, expected=(case["h_seq"], case["h_T"], case["c_T"]),
-                     **recorded_tolerance(learner.comparator, case))
+                     note=keras_note(case, "out"), **recorded_tolerance(learner.comparator, case))
 
 
 @pytest.mark.oracle("keras")
@@ -338,7 +340,8 @@ def test_forward_float32(learner, ref):
     """lstm.lstm_forward: float32 stays float32 (Keras's recorded float32 LSTM)"""
     args, _, case = recorded("f32")
     sequence_forward(learner, ref, args, expected=(case["h_seq"], case["h_T"], case["c_T"]),
-                     exact_dtype=True, **recorded_tolerance(learner.comparator, case))
+                     exact_dtype=True, note=keras_note(case, "out"),
+                     **recorded_tolerance(learner.comparator, case))
 
 
 # ------------------------------------------------------------------------------------------

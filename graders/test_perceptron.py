@@ -206,7 +206,8 @@ def test_weighted_sum_keras(learner, ref, case):
     """perceptron.weighted_sum: a recorded Keras Dense layer without activation (x @ kernel + bias)"""
     check_call(learner.perceptron.weighted_sum, ref.perceptron.weighted_sum,
                case["x"], case["kernel"], case["bias"], expected=case["out"],
-               exact_dtype=case.dtype == np.float32, **recorded_tolerance(learner.comparator, case))
+               exact_dtype=case.dtype == np.float32, note=keras_note(case, "out"),
+               **recorded_tolerance(learner.comparator, case))
 
 
 @pytest.mark.oracle("keras")

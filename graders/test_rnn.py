@@ -24,6 +24,7 @@ import pytest
 from graders.bptt import bptt_tests
 from nnlab.baselines import load_baselines
 from nnlab.grading import check_backward, check_forward
+from nnlab.grading.baseline_checks import keras_note
 from nnlab.grading.calls import numerical_gradient, recorded_tolerance
 from reference.mistakes import mistakes_for
 
@@ -139,7 +140,7 @@ def test_step_forward_keras(learner, ref):
     """rnn.rnn_step_forward: Keras's SimpleRNN, recorded (one step from a given state)"""
     (x, h0, kernel, recurrent, bias), _, case = recorded("f64_one_step")
     step_forward(learner, ref, (x[:, 0], h0, kernel, recurrent, bias), expected=case["h_seq"][:, 0],
-                 **recorded_tolerance(learner.comparator, case))
+                 note=keras_note(case, "out"), **recorded_tolerance(learner.comparator, case))
 
 
 @pytest.mark.points(1)
@@ -212,7 +213,7 @@ def test_forward_sequence(learner, ref, rng):
 def test_forward_keras(learner, ref, name):
     """rnn.rnn_forward: Keras's SimpleRNN(return_sequences=True), recorded"""
     args, _, case = recorded(name)
-    sequence_forward(learner, ref, args, expected=case["h_seq"],
+    sequence_forward(learner, ref, args, expected=case["h_seq"], note=keras_note(case, "out"),
                      **recorded_tolerance(learner.comparator, case))
 
 
@@ -222,7 +223,7 @@ def test_forward_float32(learner, ref):
     """rnn.rnn_forward: float32 stays float32 (Keras's recorded float32 SimpleRNN)"""
     args, _, case = recorded("f32")
     sequence_forward(learner, ref, args, expected=case["h_seq"], exact_dtype=True,
-                     **recorded_tolerance(learner.comparator, case))
+                     note=keras_note(case, "out"), **recorded_tolerance(learner.comparator, case))
 
 
 # ------------------------------------------------------------------------------------------

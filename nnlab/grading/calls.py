@@ -93,7 +93,7 @@ def _judge_parts(comparator: Comparator, qualname: str, what: str, result: CallR
 def check_call(learner_fn: Any, ref_fn: Callable, *args: Any, expected: Any = None,
                rtol: float | None = None, atol: float | None = None, exact_dtype: bool = False,
                no_warnings: bool = False, alternatives: dict[str, Callable] | None = None,
-               accepted_as: str = "", **kwargs: Any) -> Any:
+               accepted_as: str = "", note: str = "", **kwargs: Any) -> Any:
     """Call a learner function and compare with its reference on the same arguments (or with
     `expected`, a recorded Keras value).
 
@@ -105,7 +105,8 @@ def check_call(learner_fn: Any, ref_fn: Callable, *args: Any, expected: Any = No
     `alternatives` accepts other equally correct conventions: {name: function with the
     reference's signature}, e.g. `alternatives={"the textbook gradient -y_true / (N p)":
     textbook_grad}, accepted_as="Keras 3's gradient"`; the learner passes by matching any of
-    them and the comparator notes which (see `Comparator.judge_call`).
+    them and the comparator notes which (see `Comparator.judge_call`). `note` is added to the
+    feedback on a failure (where `expected` came from, say: `keras_note(case, "out")`).
     """
     qualname = learner_fn.qualname
     if expected is None:
@@ -117,7 +118,8 @@ def check_call(learner_fn: Any, ref_fn: Callable, *args: Any, expected: Any = No
         qualname, describe_call(qualname, ref_fn, args, kwargs), result, expected,
         mistakes=_candidates(qualname, (), lambda value: value, args, kwargs), rtol=rtol,
         atol=atol, exact_dtype=exact_dtype, no_warnings=no_warnings, alternatives=others,
-        accepted_as=accepted_as, inputs=bound_arguments(ref_fn, args, kwargs))
+        accepted_as=accepted_as, inputs=bound_arguments(ref_fn, args, kwargs),
+        note=note)
     return result.value
 
 
@@ -141,14 +143,14 @@ def _forward_value(value: Any, width: int, what: str) -> tuple:
 def check_forward(learner_fn: Any, ref_fn: Callable, *args: Any, expected: Any = None,
                   output_names: Sequence[str] = (), variants: Sequence[Variant] = (),
                   rtol: float | None = None, atol: float | None = None,
-                  exact_dtype: bool = False, **kwargs: Any) -> tuple:
+                  exact_dtype: bool = False, note: str = "", **kwargs: Any) -> tuple:
     """Judge a forward pass that returns `(*outputs, cache)` against the reference's outputs.
 
     `expected` replaces the reference's outputs (a recorded Keras output: one array, or a tuple
     when the forward has several outputs). `output_names` ("h_seq", "h_T", "c_T") names the
     outputs in the feedback; with several, each is judged in turn under its name. `variants`
-    are wrong functions beyond the catalogue (see `Variant`) tried for a diagnosis. Returns the
-    learner's whole tuple, cache last.
+    are wrong functions beyond the catalogue (see `Variant`) tried for a diagnosis; `note` is
+    added to the feedback on a failure. Returns the learner's whole tuple, cache last.
     """
     qualname = learner_fn.qualname
     reference = ref_fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))
@@ -165,7 +167,7 @@ def check_forward(learner_fn: Any, ref_fn: Callable, *args: Any, expected: Any =
     judged = CallResult(outputs_of(value), result.mutated, result.warnings, result.stdout)
     _judge_parts(learner_fn.comparator, qualname, what, judged, expected,
                  _candidates(qualname, variants, outputs_of, args, kwargs), parts,
-                 rtol=rtol, atol=atol, exact_dtype=exact_dtype)
+                 rtol=rtol, atol=atol, exact_dtype=exact_dtype, note=note)
     return value
 
 
