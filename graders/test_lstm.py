@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from graders.bptt import bptt_tests
+from graders.recurrent import bptt_tests, keras_forward_tests
 from nnlab.baselines import load_baselines
 from nnlab.grading import check_backward, check_call, check_forward
 from nnlab.grading.baseline_checks import keras_note
@@ -324,24 +324,10 @@ def test_forward_sequence(learner, ref, rng):
     sequence_forward(learner, ref, layer(rng))
 
 
-@pytest.mark.oracle("keras")
-@pytest.mark.points(1)
-@pytest.mark.parametrize("name", ["f64", "f64_long"], ids=["5 steps", "12 steps"])
-def test_forward_keras(learner, ref, name):
-    """lstm.lstm_forward: Keras's LSTM(return_sequences=True, return_state=True), recorded"""
-    args, _, case = recorded(name)
-    sequence_forward(learner, ref, args, expected=(case["h_seq"], case["h_T"], case["c_T"]),
-                     note=keras_note(case, "out"), **recorded_tolerance(learner.comparator, case))
-
-
-@pytest.mark.oracle("keras")
-@pytest.mark.points(1)
-def test_forward_float32(learner, ref):
-    """lstm.lstm_forward: float32 stays float32 (Keras's recorded float32 LSTM)"""
-    args, _, case = recorded("f32")
-    sequence_forward(learner, ref, args, expected=(case["h_seq"], case["h_T"], case["c_T"]),
-                     exact_dtype=True, note=keras_note(case, "out"),
-                     **recorded_tolerance(learner.comparator, case))
+# The recorded Keras forward tests rnn and lstm share (graders/recurrent.py), bound here.
+test_forward_keras, test_forward_float32 = keras_forward_tests(
+    "lstm", recorded=recorded, sequence_forward=sequence_forward, outputs=("h_seq", "h_T", "c_T"),
+    keras="LSTM(return_sequences=True, return_state=True)", layer="LSTM")
 
 
 # ------------------------------------------------------------------------------------------
@@ -349,7 +335,7 @@ def test_forward_float32(learner, ref):
 # ------------------------------------------------------------------------------------------
 
 
-# The five tests rnn and lstm share (graders/bptt.py), bound here so their node ids are this file's.
+# The five BPTT tests rnn and lstm share (graders/recurrent.py), bound here so their node ids are this file's.
 (test_backward_numeric, test_backward_last_step_only, test_backward_one_step, test_backward_keras,
  test_backward_float32) = bptt_tests("lstm", layer=layer, recorded=recorded,
                                      sequence_gradient=sequence_gradient, grads=GRADS, wrt=WRT,

@@ -1,10 +1,10 @@
-"""Backpropagation through time, judged the same way for rnn.rnn_backward and
-lstm.lstm_backward: numerically per gradient, with a loss on the last state only, at T = 1, and
-against Keras's recorded gradients (float64 over 12 steps, and float32).
+"""Tests rnn and lstm share, judged the same way for both: the recorded Keras forward passes
+(float64 over 5 and 12 steps, and float32), and backpropagation through time (numerically per
+gradient, with a loss on the last state only, at T = 1, and against Keras's recorded gradients).
 
-`bptt_tests` builds the five tests from a grader module's own helpers; test_rnn.py and
-test_lstm.py bind them under the same names as before, so each test keeps its node id (hence its
-per-learner rng), its title and its points.
+`keras_forward_tests` and `bptt_tests` build the tests from a grader module's own helpers;
+test_rnn.py and test_lstm.py bind them under the same names as before, so each test keeps its
+node id (hence its per-learner rng), its title and its points.
 """
 
 from __future__ import annotations
@@ -14,6 +14,38 @@ import pytest
 
 from nnlab.grading.baseline_checks import keras_note
 from nnlab.grading.calls import numerical_gradient, recorded_tolerance
+
+
+def keras_forward_tests(module, *, recorded, sequence_forward, outputs, keras, layer):
+    """(test_forward_keras, test_forward_float32) for `{module}.{module}_forward`.
+
+    recorded(name) gives (args, dh_seq, case) of a recorded Keras case; sequence_forward(learner,
+    ref, args, **how) judges the learner's forward pass; outputs names the recorded outputs it
+    returns before its cache ("h_seq", or "h_seq", "h_T", "c_T"); keras is the recorded Keras
+    call and layer the Keras layer's name, for the titles."""
+    target = f"{module}.{module}_forward"
+
+    def expected(case):
+        return case[outputs[0]] if len(outputs) == 1 else tuple(case[name] for name in outputs)
+
+    @pytest.mark.oracle("keras")
+    @pytest.mark.points(1)
+    @pytest.mark.parametrize("name", ["f64", "f64_long"], ids=["5 steps", "12 steps"])
+    def test_forward_keras(learner, ref, name):
+        args, _, case = recorded(name)
+        sequence_forward(learner, ref, args, expected=expected(case), note=keras_note(case, "out"),
+                         **recorded_tolerance(learner.comparator, case))
+
+    @pytest.mark.oracle("keras")
+    @pytest.mark.points(1)
+    def test_forward_float32(learner, ref):
+        args, _, case = recorded("f32")
+        sequence_forward(learner, ref, args, expected=expected(case), exact_dtype=True,
+                         note=keras_note(case, "out"), **recorded_tolerance(learner.comparator, case))
+
+    test_forward_keras.__doc__ = f"{target}: Keras's {keras}, recorded"
+    test_forward_float32.__doc__ = f"{target}: float32 stays float32 (Keras's recorded float32 {layer})"
+    return test_forward_keras, test_forward_float32
 
 
 def bptt_tests(module, *, layer, recorded, sequence_gradient, grads, wrt, numeric, n, t, h):
