@@ -52,10 +52,17 @@ def baselines_folder() -> Path:
     return Path(reference.__file__).resolve().parent.parent / "graders" / "baselines"
 
 
-@functools.lru_cache(maxsize=8)
-def _all_cases(folder: str) -> tuple[BaselineCase, ...]:
-    present = [f for f in FAMILIES if family_path(Path(folder), f).is_file()]
-    return tuple(case for cases in load_baselines(folder, present).values() for case in cases)
+def _family_versions(folder: Path) -> tuple[tuple[str, int, int, int], ...]:
+    """(family, mtime, size, inode) of each recorded family file in `folder`: what the cases
+    found there depend on, so a re-recorded file is read again, as `load_family` does."""
+    versions = []
+    for family in FAMILIES:
+        try:
+            stat = family_path(folder, family).stat()
+        except FileNotFoundError:
+            continue
+        versions.append((family, stat.st_mtime_ns, stat.st_size, stat.st_ino))
+    return tuple(versions)
 
 
 def recorded_cases(target: str, *, dtype: Any = None, folder: Path | str | None = None
@@ -66,16 +73,19 @@ def recorded_cases(target: str, *, dtype: Any = None, folder: Path | str | None 
     Raises BaselineError when none does (a grader asking for Keras cases that do not exist is
     the grader's mistake, and should fail loudly while the course is being written).
     """
-    folder = Path(folder) if folder is not None else baselines_folder()
+    folder = (Path(folder) if folder is not None else baselines_folder()).resolve()
     wanted = None if dtype is None else np.dtype(dtype).str
-    return list(_cases_calling(str(folder.resolve()), target, wanted))
+    return list(_cases_calling(str(folder), _family_versions(folder), target, wanted))
 
 
 @functools.lru_cache(maxsize=256)
-def _cases_calling(folder: str, target: str, dtype: str | None) -> tuple[BaselineCase, ...]:
-    """recorded_cases, worked out once per process: a batch asks the same for every learner."""
+def _cases_calling(folder: str, versions: tuple, target: str, dtype: str | None
+                   ) -> tuple[BaselineCase, ...]:
+    """recorded_cases, worked out once per process while the family files are unchanged: a
+    batch asks the same for every learner."""
     found = []
-    for case in _all_cases(folder):
+    families = load_baselines(folder, [family for family, *_ in versions])
+    for case in (case for cases in families.values() for case in cases):
         if target not in targets(case) or (dtype is not None and case.dtype != np.dtype(dtype)):
             continue
         try:

@@ -67,10 +67,8 @@ class LearnerProxy:
 
     def _settle_starts(self) -> None:
         """Wait for every background start (a start that raised raises here)."""
-        while self._starting:
-            module, future = next(iter(self._starting.items()))
-            del self._starting[module]
-            self._workers[module] = future.result()
+        for module in list(self._starting):
+            self._workers[module] = self._starting.pop(module).result()
 
     def worker(self, module: str) -> Worker:
         if module in self._submission.problems:
@@ -96,7 +94,7 @@ class LearnerProxy:
     def close(self) -> None:
         for future in self._starting.values():  # a start still running is stopped once done
             try:
-                self._workers[f"starting {id(future)}"] = future.result()
+                future.result().stop()
             except Exception:  # it never started; nothing to stop
                 pass
         self._starting.clear()

@@ -131,16 +131,22 @@ def run_graders(course: Course, modules: list[str], plugin: GradingPlugin) -> st
 
 # Grader modules pytest imported, kept in sys.modules for the next learner graded in this process
 # (a batch's pool process grades many): importing and assertion-rewriting them again would cost
-# every learner about 0.03 s. name -> (file, its mtime and size when kept).
-_KEPT_GRADERS: dict[str, tuple[str, tuple[int, int]]] = {}
+# every learner about 0.03 s. name -> (file, its mtime, size and inode when kept).
+_KEPT_GRADERS: dict[str, tuple[str, tuple[int, int, int]]] = {}
 
 
-def _stamp(file: str) -> tuple[int, int]:
+def _stamp(file: str) -> tuple[int, int, int]:
     try:
         stat = os.stat(file)
     except OSError:
-        return (-1, -1)
-    return (stat.st_mtime_ns, stat.st_size)
+        return (-1, -1, -1)
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)  # an atomic replace changes the inode
+
+
+def _grader_modules(graders: str) -> list[tuple[str, str]]:
+    """(name, file) of every module in sys.modules loaded from the `graders` folder."""
+    found = [(name, getattr(module, "__file__", None) or "") for name, module in list(sys.modules.items())]
+    return [(name, file) for name, file in found if file.startswith(graders)]
 
 
 def _forget_stale_graders(graders: str) -> None:
@@ -155,17 +161,14 @@ def _forget_stale_graders(graders: str) -> None:
         for name in _KEPT_GRADERS:
             sys.modules.pop(name, None)
         _KEPT_GRADERS.clear()
-    for name, module in list(sys.modules.items()):  # imported some other way: not ours to reuse
-        file = getattr(module, "__file__", None) or ""
-        if file.startswith(graders) and name not in _KEPT_GRADERS:
+    for name, _ in _grader_modules(graders):  # imported some other way: not ours to reuse
+        if name not in _KEPT_GRADERS:
             del sys.modules[name]
 
 
 def _keep_graders(graders: str) -> None:
-    for name, module in list(sys.modules.items()):
-        file = getattr(module, "__file__", None) or ""
-        if file.startswith(graders) and name not in _KEPT_GRADERS:
-            _KEPT_GRADERS[name] = (file, _stamp(file))
+    for name, file in _grader_modules(graders):
+        _KEPT_GRADERS.setdefault(name, (file, _stamp(file)))
 
 
 def __getattr__(name: str):

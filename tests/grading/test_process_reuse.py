@@ -9,8 +9,10 @@ import sys
 
 import numpy as np
 
+from nnlab.baselines import recorded_call
 from nnlab.baselines.recorded import load_family
 from nnlab.baselines.store import read_npz, write_npz
+from nnlab.grading.baseline_checks import recorded_cases
 from nnlab.grading.compare import Comparator
 from nnlab.grading.learner import LearnerProxy
 from nnlab.grading.runner import grade_submission
@@ -84,6 +86,21 @@ def test_a_recorded_family_is_read_once_and_again_when_its_file_changes(tmp_path
     os.utime(copy, ns=(1, 1))  # a rewrite within the same clock tick still counts as a change
     changed = load_family(tmp_path, "activations")
     assert np.array_equal(changed[0][output], case[output] + 1.0)
+
+
+def test_the_cases_that_call_a_function_follow_a_re_recorded_file(tmp_path):
+    copy = tmp_path / "activations.npz"
+    copy.write_bytes((ROOT / "graders" / "baselines" / "activations.npz").read_bytes())
+    case = recorded_cases("activations.sigmoid", folder=tmp_path)[0]
+    output = recorded_call(case, "activations.sigmoid").output
+    assert recorded_cases("activations.sigmoid", folder=tmp_path)[0] is case  # worked out once
+
+    arrays = read_npz(copy)
+    arrays[f"{case.name}/{output}"] = arrays[f"{case.name}/{output}"] + 1.0
+    write_npz(copy, arrays)
+    os.utime(copy, ns=(1, 1))
+    again = next(c for c in recorded_cases("activations.sigmoid", folder=tmp_path) if c.name == case.name)
+    assert np.array_equal(again[output], case[output] + 1.0)
 
 
 def test_workers_started_in_the_background_are_stopped_though_no_test_used_them(course):
