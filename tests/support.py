@@ -43,6 +43,25 @@ def copy_course(destination, names=("course.yml", "solutions", "graders", "refer
     return destination
 
 
+def learner_folder(folder, module, source):
+    """A new learner `folder` holding `source` (text) as `module`.py."""
+    folder = Path(folder)
+    folder.mkdir()
+    (folder / f"{module}.py").write_text(source, encoding="utf-8")
+    return folder
+
+
+def grade_cleanly(folder, course, functions=None):
+    """Grade exactly the modules in `folder` (see `submitted`); the grading itself must go
+    through (no refusal, no grader error), whatever the learner scores."""
+    from nnlab.grading.runner import grade_submission
+
+    result = grade_submission(folder, course, warn_seed=False, modules=submitted(folder),
+                              functions=functions)
+    assert not result.error and not result.grader_errors, (result.error, result.grader_errors)
+    return result
+
+
 def submitted(folder):
     """The modules a test's submission folder holds: grade exactly those, not the whole
     assignments they belong to (what `nnlab grade` does for a learner)."""

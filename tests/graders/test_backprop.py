@@ -6,18 +6,12 @@ np.random works inside the sandbox)."""
 
 import pytest
 
-from nnlab.grading.runner import grade_submission
 from reference.mistakes import MISTAKES
-from tests.support import ROOT, solution_with, submitted
+from tests.support import ROOT, grade_cleanly, learner_folder, solution_with
 
 
 def grade(course, tmp_path, source, functions=None, name="learner"):
-    folder = tmp_path / name
-    folder.mkdir()
-    (folder / "backprop.py").write_text(source)
-    result = grade_submission(folder, course, warn_seed=False, modules=submitted(folder), functions=functions)
-    assert not result.error and not result.grader_errors, (result.error, result.grader_errors)
-    return result
+    return grade_cleanly(learner_folder(tmp_path / name, "backprop", source), course, functions)
 
 
 def failed(result):

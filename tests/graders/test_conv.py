@@ -10,9 +10,8 @@ import time
 
 import pytest
 
-from nnlab.grading.runner import grade_submission
 from reference.mistakes import mistakes_for
-from tests.support import ROOT, submitted
+from tests.support import ROOT, grade_cleanly, learner_folder
 
 SOLUTION = (ROOT / "solutions" / "conv.py").read_text()
 LOOPS = (ROOT / "tests" / "graders" / "loop_conv.py").read_text()
@@ -20,12 +19,9 @@ FAY = (ROOT / "examples" / "class" / "fay" / "conv.py").read_text()
 
 
 def grade(course, tmp_path, source, name="learner", functions=None):
-    folder = tmp_path / name
-    folder.mkdir()
-    (folder / "conv.py").write_text(source)
+    folder = learner_folder(tmp_path / name, "conv", source)
     started = time.perf_counter()
-    result = grade_submission(folder, course, warn_seed=False, modules=submitted(folder), functions=functions)
-    assert not result.error and not result.grader_errors, (result.error, result.grader_errors)
+    result = grade_cleanly(folder, course, functions)
     return result, time.perf_counter() - started
 
 

@@ -4,27 +4,19 @@ misconceptions, each named on the function where she made it."""
 
 import pytest
 
-from nnlab.grading.runner import grade_submission
 from reference.mistakes import mistakes_for
-from tests.support import ROOT, solution_with, submitted
+from tests.support import ROOT, grade_cleanly, learner_folder, solution_with
 
 
 def grade(make_submission, course, learner, base):
-    folder = make_submission(learner, base=base, modules=("lstm",))
-    result = grade_submission(folder, course, warn_seed=False, modules=submitted(folder))
-    assert not result.error and not result.grader_errors, result.error or result.grader_errors
-    return result
+    return grade_cleanly(make_submission(learner, base=base, modules=("lstm",)), course)
 
 
 @pytest.fixture(scope="module")
 def fay(tmp_path_factory, course):
     """fay's lstm.py, graded once for every test here."""
-    folder = tmp_path_factory.mktemp("class") / "fay"
-    folder.mkdir()
-    (folder / "lstm.py").write_text((ROOT / "examples/class/fay/lstm.py").read_text())
-    result = grade_submission(folder, course, warn_seed=False, modules=submitted(folder))
-    assert not result.error and not result.grader_errors, result.error or result.grader_errors
-    return result
+    source = (ROOT / "examples/class/fay/lstm.py").read_text(encoding="utf-8")
+    return grade_cleanly(learner_folder(tmp_path_factory.mktemp("class") / "fay", "lstm", source), course)
 
 
 def message(target, name):
@@ -99,11 +91,8 @@ def lstm_backward(dh_seq, cache):
 @pytest.mark.parametrize("mistake", sorted(WRONG_BPTT))
 def test_each_bptt_misconception_loses_points_and_is_named(course, tmp_path, mistake):
     dh, dc = WRONG_BPTT[mistake]
-    folder = tmp_path / "learner"
-    folder.mkdir()
-    (folder / "lstm.py").write_text(solution_with("lstm", BPTT_TEMPLATE.format(dh=dh, dc=dc)))
-    result = grade_submission(folder, course, warn_seed=False, modules=submitted(folder), functions={"lstm.lstm_backward"})
-    assert not result.error and not result.grader_errors
+    folder = learner_folder(tmp_path / "learner", "lstm", solution_with("lstm", BPTT_TEMPLATE.format(dh=dh, dc=dc)))
+    result = grade_cleanly(folder, course, {"lstm.lstm_backward"})
     lost = [t for t in result.tests if not t.passed]
     assert lost, f"{mistake} kept every point"
     named = message("lstm.lstm_backward", mistake)

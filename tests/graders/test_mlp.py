@@ -8,17 +8,12 @@ import sys
 import pytest
 
 from nnlab.course import load_course
-from nnlab.grading.runner import grade_submission
 from reference.mistakes import MISTAKES
-from tests.support import ROOT, copy_course, solution_with, submitted
+from tests.support import ROOT, copy_course, grade_cleanly, learner_folder, solution_with
 
 
 def grade(course, folder, source, functions=None):
-    folder.mkdir()
-    (folder / "mlp.py").write_text(source)
-    result = grade_submission(folder, course, warn_seed=False, modules=submitted(folder), functions=functions)
-    assert not result.error and not result.grader_errors, (result.error, result.grader_errors)
-    return result
+    return grade_cleanly(learner_folder(folder, "mlp", source), course, functions)
 
 
 def failed(result):

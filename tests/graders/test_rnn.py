@@ -4,27 +4,19 @@ misconceptions, each named on the function where she made it."""
 
 import pytest
 
-from nnlab.grading.runner import grade_submission
 from reference.mistakes import mistakes_for
-from tests.support import ROOT, solution_with, submitted
+from tests.support import ROOT, grade_cleanly, learner_folder, solution_with
 
 
 def grade(make_submission, course, learner, base):
-    folder = make_submission(learner, base=base, modules=("rnn",))
-    result = grade_submission(folder, course, warn_seed=False, modules=submitted(folder))
-    assert not result.error and not result.grader_errors, result.error or result.grader_errors
-    return result
+    return grade_cleanly(make_submission(learner, base=base, modules=("rnn",)), course)
 
 
 @pytest.fixture(scope="module")
 def fay(tmp_path_factory, course):
     """fay's rnn.py, graded once for every test here."""
-    folder = tmp_path_factory.mktemp("class") / "fay"
-    folder.mkdir()
-    (folder / "rnn.py").write_text((ROOT / "examples/class/fay/rnn.py").read_text())
-    result = grade_submission(folder, course, warn_seed=False, modules=submitted(folder))
-    assert not result.error and not result.grader_errors, result.error or result.grader_errors
-    return result
+    source = (ROOT / "examples/class/fay/rnn.py").read_text(encoding="utf-8")
+    return grade_cleanly(learner_folder(tmp_path_factory.mktemp("class") / "fay", "rnn", source), course)
 
 
 def message(target, name):
@@ -95,11 +87,8 @@ def test_each_bptt_misconception_loses_points_and_is_named(course, tmp_path, mis
     accumulate = ("dkernel, drecurrent_kernel, dbias = dk, drk, db" if "assign" in mistake
                   else "dkernel += dk; drecurrent_kernel += drk; dbias += db")
     code = BPTT_TEMPLATE.format(upstream=WRONG_BPTT[mistake], accumulate=accumulate)
-    folder = tmp_path / "learner"
-    folder.mkdir()
-    (folder / "rnn.py").write_text(solution_with("rnn", code))
-    result = grade_submission(folder, course, warn_seed=False, modules=submitted(folder), functions={"rnn.rnn_backward"})
-    assert not result.error and not result.grader_errors
+    folder = learner_folder(tmp_path / "learner", "rnn", solution_with("rnn", code))
+    result = grade_cleanly(folder, course, {"rnn.rnn_backward"})
     lost = [t for t in result.tests if not t.passed]
     assert lost, f"{mistake} kept every point"
     named = message("rnn.rnn_backward", mistake)

@@ -1,25 +1,17 @@
 """The xor grader: the solution and cleo keep full marks with both figures drawn, typical
 mistakes lose points and are named, and a network that cannot learn fails the training test."""
 
-import shutil
-
 import pytest
 
-from nnlab.grading.runner import grade_submission
-from tests.support import ROOT, solution_with, submitted
+from tests.support import ROOT, grade_cleanly, learner_folder, solution_with
 
 MODULE = "xor"
 
 
 def grade(folder, course, source=None, base=ROOT / "solutions", functions=None):
-    folder.mkdir()
     if source is None:
-        shutil.copy(base / f"{MODULE}.py", folder / f"{MODULE}.py")
-    else:
-        (folder / f"{MODULE}.py").write_text(source)
-    result = grade_submission(folder, course, warn_seed=False, modules=submitted(folder), functions=functions)
-    assert not result.error and not result.grader_errors, result.error or result.grader_errors
-    return result
+        source = (base / f"{MODULE}.py").read_text(encoding="utf-8")
+    return grade_cleanly(learner_folder(folder, MODULE, source), course, functions)
 
 
 @pytest.mark.parametrize("learner, base", [("solution", ROOT / "solutions"),
