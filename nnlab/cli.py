@@ -321,6 +321,46 @@ def grade(paths: list[Path] = typer.Argument(..., help="the class: folders of mo
 
 
 @app.command()
+def similar(paths: list[Path] = typer.Argument(..., help="the class: folders, zips, notebooks or "
+                                             "an nbgrader submitted/ tree, as `nnlab grade` takes"),
+            threshold: Optional[float] = typer.Option(None, "--threshold", min=0.01, max=1.0,
+                                                      help="the share of own code in common to "
+                                                      "list a pair (default: course.yml's)"),
+            course: Optional[Path] = CourseOption) -> None:
+    """List learners whose code is too alike to be independent (flags only; scores stay)."""
+    from nnlab.similarity import similar_submissions
+
+    try:
+        loaded = load_course(course)
+        if threshold is not None:
+            settings = loaded.similarity.model_copy(update={"threshold": threshold})
+            loaded = loaded.model_copy(update={"similarity": settings})
+        report, notes = similar_submissions(paths, loaded)
+    except (CourseError, SubmissionError) as error:
+        fail(str(error))
+    for note in notes:
+        console.print(Text(note), style="dim")
+    compared = ", ".join(f"{module} {count}" for module, count in report.compared.items() if count)
+    console.print(Text(f"Compared, per module, the learners with code of their own: {compared or 'none'}."))
+    if not report.pairs:
+        console.print(Text(f"No pair shares {report.threshold:.0%} or more of its own code."))
+        return
+    table = Table(title=f"Similar submissions (share of own code in common >= {report.threshold:.0%})",
+                  box=box.SIMPLE_HEAD)
+    table.add_column("group")
+    table.add_column("learners")
+    table.add_column("modules (share in common)")
+    for number, group in enumerate(report.groups, 1):
+        for pair in group.pairs:
+            table.add_row(str(number), Text(" ~ ".join(pair.learners)),
+                          ", ".join(f"{m.module} {m.share:.0%}" for m in pair.matches))
+    console.print(table)
+    console.print(Text(f"{len(report.pairs)} pair(s) in {len(report.groups)} group(s). "
+                       f"Flags only: no score changes. Shares count what each learner wrote "
+                       f"beyond the stub, the class's common fragments left out."))
+
+
+@app.command()
 def verify(course: Optional[Path] = CourseOption,
            module: Optional[list[str]] = typer.Option(None, "--module", "-m",
                                                       help="only these modules")) -> None:

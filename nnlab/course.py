@@ -85,6 +85,20 @@ class Tolerances(_Strict):
     float32: Tolerance = Tolerance(rtol=1e-4, atol=1e-6)
 
 
+class Similarity(_Strict):
+    """How alike two learners' code of a module must be to be listed (`nnlab similar`)."""
+
+    # The default sits in the gap tests/similarity/ measures on generated classes: planted
+    # disguised copies share 0.86 or more, independently written learners 0.72 at most.
+    threshold: float = Field(0.8, gt=0, le=1)
+    # Learners with less code of their own than this (characters of normalised code, the stub
+    # and the class's common fragments not counted) are not compared.
+    min_characters: int = Field(60, ge=1)
+    # Fragments written by more than this share of the learners compared (and by more than
+    # four) are the exercise's idioms and count for nothing.
+    common_fraction: float = Field(0.2, gt=0, le=1)
+
+
 class Assignment(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
     title: str
@@ -106,6 +120,7 @@ class Course(_Strict):
     secret_seed_env: str = Field("NNLAB_SECRET_SEED", pattern=r"^[A-Z_][A-Z0-9_]*$")
     limits: Limits = Limits()
     tolerances: Tolerances = Tolerances()
+    similarity: Similarity = Similarity()
     assignments: list[Assignment] = Field(min_length=1)
     # Where course.yml was found; every other course folder is relative to it.
     root: Path = Field(default=Path("."), exclude=True)
