@@ -422,6 +422,15 @@ nbgrader_app = typer.Typer(no_args_is_help=True, help="nnlab as an nbgrader cour
 app.add_typer(nbgrader_app, name="nbgrader")
 
 
+@nbgrader_app.callback()
+def nbgrader_environment() -> None:
+    """nnlab as an nbgrader course. (nbgrader runs `alembic` from PATH: this environment's bin
+    folder is put first for it, activated or not.)"""
+    from nnlab.nbgrader import use_course_environment
+
+    use_course_environment()
+
+
 @nbgrader_app.command("build")
 def nbgrader_build(folder: Path = typer.Argument(..., help="the nbgrader course folder to write"),
                    timeout: int = typer.Option(120, "--timeout", help="seconds one notebook cell may run"),
