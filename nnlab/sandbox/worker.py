@@ -35,6 +35,7 @@ from typing import Any
 from nnlab.course import Limits
 from nnlab.outcome import LearnerFailure, Outcome
 from nnlab.sandbox import levels, protocol
+from nnlab.sandbox.cgroup import MemoryCgroup
 from nnlab.sandbox.protocol import ProtocolError
 from nnlab.sandbox.worker_main import kill_uid  # the supervisor's own (standard library only)
 
@@ -115,6 +116,7 @@ class Worker:
         self.level: levels.Level | None = None
         self._tmp: str | None = None
         self._lease: levels.UidLease | None = None
+        self._cgroup: MemoryCgroup | None = None
         self._output = bytearray()
         self._dropped = 0
         self._out: int | None = None  # the worker's stdout+stderr, read while waiting for replies
@@ -152,6 +154,11 @@ class Worker:
         mount_fds: list[int] = []
         try:
             argv, extra = self._command(config, env, mount_fds)
+            # The worker and all its children share one memory bound, where the machine offers
+            # a cgroup (RLIMIT_AS alone is per process: each child would get its own).
+            self._cgroup = MemoryCgroup.create(self.limits.worker_memory_mb, uid)
+            if self._cgroup is not None:
+                argv = self._cgroup.wrap(argv)
             self.process = _launch(
                 argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                 pass_fds=(req_r, rep_w, files_fd, *mount_fds), env=env, cwd="/",
@@ -165,6 +172,12 @@ class Worker:
         self._output.clear()
         self._dropped = 0
         self.isolation = self._facts(uid)
+        processes = self.limits.worker_processes if uid is not None or self.level.name != "rlimits" else None
+        self.isolation["memory"] = (
+            f"{self.limits.worker_memory_mb} MB for the worker and its children together (a "
+            f"memory cgroup)" if self._cgroup is not None else
+            f"{self.limits.worker_memory_mb} MB per process (RLIMIT_AS; no memory cgroup here)"
+            + (f", at most {processes} processes (RLIMIT_NPROC)" if processes else ""))
         try:
             header, _ = self._receive(self.limits.seconds_per_import, "starting the sandbox", CONTROL_REPLY)
         except LearnerFailure as failure:
@@ -284,6 +297,9 @@ class Worker:
                 process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 pass
+        if self._cgroup is not None:
+            self._cgroup.remove()
+            self._cgroup = None
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None

@@ -192,3 +192,44 @@ def test_honest_code_that_silences_warnings_at_import_is_not_tampering(monkeypat
         assert nested.mutated == ["x"] and nested.mutated_at == ["x"]
         assert worker.call("keep", (np.ones(3),)).mutated == []
         assert worker.tampered == []
+
+
+# -- memory across a worker's children (issue 21, item 5) ---------------------------------------
+
+FORKING = b"""
+import os, time
+import numpy as np
+
+def children_holding(count, mb):
+    pids = []
+    for _ in range(count):
+        pid = os.fork()
+        if pid == 0:
+            hoard = np.ones(mb * 1024 * 1024 // 8)  # touched: really resident
+            time.sleep(1.5)  # all of them at once
+            os._exit(0 if hoard.sum() > 0 else 1)
+        pids.append(pid)
+    return sum(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0 for pid in pids)
+"""
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_a_workers_children_share_one_memory_bound(monkeypatch, level):
+    """Each child stays under RLIMIT_AS (512 MB) with 300 MB; four of them are 1.2 GB, over the
+    worker's 512 MB. Where a memory cgroup is offered, they cannot all hold it."""
+    from nnlab.sandbox.cgroup import MemoryCgroup
+
+    probe = MemoryCgroup.create(512)
+    if probe is None:
+        pytest.skip("no memory cgroup on this machine: RLIMIT_AS x RLIMIT_NPROC is the bound")
+    probe.remove()
+    monkeypatch.setenv(levels.FORCE_ENV, level)
+    with Worker("learner", {"learner.py": FORKING}, Limits(seconds_per_test=30, worker_memory_mb=512)) as worker:
+        assert worker.call("children_holding", (1, 50)).value == 1  # honest forking works
+        assert "children together (a memory cgroup)" in worker.isolation["memory"]
+        try:
+            held = worker.call("children_holding", (4, 300)).value
+        except LearnerFailure as failure:  # the worker itself was the one the kernel ended
+            assert failure.outcome == "crash", failure.message
+        else:
+            assert held < 4, "four children held 1.2 GB in a worker bounded to 512 MB"
