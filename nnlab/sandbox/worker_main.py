@@ -419,45 +419,49 @@ def seal_points(server):
     the import guard. (What the parent can measure itself, the arguments' data, it does: see
     `Worker._call`.)"""
     points = []
+    # The getters below use these, never a global or builtin name learner code could rebind
+    # (a fake `vars` must not be able to show the originals).
+    _vars, _getattr, _type, _frozenset, _modules = vars, getattr, type, frozenset, sys.modules
 
     def watch(label, get):
         points.append((label, get))
 
     def watch_function(label, function):
-        watch(f"{label}.__code__", lambda: getattr(function, "__code__", None))
-        watch(f"{label}.__defaults__", lambda: getattr(function, "__defaults__", None))
-        watch(f"{label}.__kwdefaults__", lambda: getattr(function, "__kwdefaults__", None))
+        watch(f"{label}.__code__", lambda: _getattr(function, "__code__", None))
+        watch(f"{label}.__defaults__", lambda: _getattr(function, "__defaults__", None))
+        watch(f"{label}.__kwdefaults__", lambda: _getattr(function, "__kwdefaults__", None))
 
     here = globals()
     for name, value in list(here.items()):
-        if inspect.isfunction(value) or inspect.isclass(value) and value.__module__ == here["__name__"]:
+        if inspect.isfunction(value) or inspect.ismodule(value) or \
+                inspect.isclass(value) and value.__module__ == here["__name__"]:
             watch(name, lambda name=name: here.get(name))
         if inspect.isfunction(value):
             watch_function(name, value)
         if inspect.isclass(value) and value.__module__ == here["__name__"]:
             for attr, member in list(vars(value).items()):
-                watch(f"{name}.{attr}", lambda cls=value, attr=attr: vars(cls).get(attr))
+                watch(f"{name}.{attr}", lambda cls=value, attr=attr: _vars(cls).get(attr))
                 if inspect.isfunction(member):
                     watch_function(f"{name}.{attr}", member)
-    watch("the server's class", lambda: type(server))
-    state = dict(vars(server))
+    watch("the server's class", lambda: _type(server))
+    state = dict(_vars(server))
     for attr in state:
         if attr not in ("handles", "next_handle", "reply_limit"):
-            watch(f"server.{attr}", lambda attr=attr: vars(server).get(attr))
+            watch(f"server.{attr}", lambda attr=attr: _vars(server).get(attr))
     # An instance attribute would shadow a method (`server.call = ...`): none may appear.
     names = frozenset(state)
-    watch("the server's attributes", lambda: names if frozenset(vars(server)) == names else None)
+    watch("the server's attributes", lambda: names if _frozenset(_vars(server)) == names else None)
     protocol = server.p
     for name, value in list(vars(protocol).items()):
         if inspect.isfunction(value) or inspect.isclass(value):
-            watch(f"protocol.{name}", lambda name=name: vars(protocol).get(name))
+            watch(f"protocol.{name}", lambda name=name: _vars(protocol).get(name))
         if inspect.isfunction(value):
             watch_function(f"protocol.{name}", value)
     for module in ("warnings", "numpy", "json", "json.encoder", "os", "struct", "io", "inspect",
                    "traceback", "importlib", "socket", "mmap", "builtins", "sys", "_nnlab_protocol",
                    "__main__", here["__name__"]):
-        watch(f"sys.modules[{module!r}]", lambda module=module, value=sys.modules.get(module):
-              value if sys.modules.get(module) is value else None)
+        watch(f"sys.modules[{module!r}]", lambda module=module, value=_modules.get(module):
+              value if _modules.get(module) is value else None)
     np = server.np
     watched = {"warnings": ("catch_warnings", "simplefilter", "filterwarnings", "showwarning",
                             "_showwarnmsg", "_showwarnmsg_impl", "formatwarning", "warn",
@@ -471,17 +475,20 @@ def seal_points(server):
         for attr in attrs:
             owner = np if module == "numpy" else sys.modules[module]
             if hasattr(owner, attr):
-                watch(f"{module}.{attr}", lambda owner=owner, attr=attr: getattr(owner, attr, None))
+                watch(f"{module}.{attr}", lambda owner=owner, attr=attr: _getattr(owner, attr, None))
     for cls, attrs in ((warnings.catch_warnings, ("__init__", "__enter__", "__exit__")),
                        (np.errstate, ("__init__", "__enter__", "__exit__")),
                        (json.JSONEncoder, ("encode", "iterencode", "default"))):
         for attr in attrs:
-            watch(f"{cls.__name__}.{attr}", lambda cls=cls, attr=attr: vars(cls).get(attr))
+            watch(f"{cls.__name__}.{attr}", lambda cls=cls, attr=attr: _vars(cls).get(attr))
     builtins = sys.modules["builtins"]
     for name in list(vars(builtins)):
-        watch(f"builtins.{name}", lambda name=name: vars(builtins).get(name))
+        watch(f"builtins.{name}", lambda name=name: _vars(builtins).get(name))
     guard = sys.meta_path[0] if sys.meta_path else None
-    watch("the import guard", lambda: guard if sys.meta_path and sys.meta_path[0] is guard else None)
+    meta_path = sys.meta_path
+    watch("the import guard", lambda: guard if meta_path and meta_path[0] is guard else None)
+    watch("sys.meta_path", lambda: meta_path if _getattr(_modules.get("sys"), "meta_path", None) is meta_path
+          else None)
     return points
 
 
