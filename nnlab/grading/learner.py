@@ -103,8 +103,14 @@ class LearnerProxy:
 
     @property
     def isolation(self) -> dict:
+        """The sandbox facts for results.json, with what learner code tampered with, by module."""
         self._settle_starts()
-        return next((w.isolation for w in self._workers.values() if w.isolation), {})
+        facts = dict(next((w.isolation for w in self._workers.values() if w.isolation), {}))
+        facts.pop("tampered", None)
+        tampered = {module: w.tampered for module, w in self._workers.items() if w.tampered}
+        if tampered:
+            facts["tampered"] = tampered
+        return facts
 
     def close(self) -> None:
         for future in self._starting.values():  # a start still running is stopped once done

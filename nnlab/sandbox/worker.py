@@ -400,6 +400,7 @@ class Worker:
         stdout = self._take_output()
         if isinstance(reply.get("tampered"), list):
             self.tampered = [str(label)[:120] for label in reply["tampered"]][:10]
+            self.isolation["tampered"] = self.tampered
             self.stop()
             self.import_failure = LearnerFailure(Outcome.FAILED, _tampered_message(self.module, self.tampered),
                                                  stdout)
@@ -584,9 +585,12 @@ def _argument_name(at: int | str, params: list) -> str:
     return name if isinstance(name, str) and name.isidentifier() else f"argument {at + 1}"
 
 
+TAMPERED = "learner code changed the grading sandbox's own code"
+
+
 def _tampered_message(module: str, labels: list[str]) -> str:
-    return (f"learner code changed the grading sandbox's own code ({', '.join(labels[:5])}); that "
-            f"is not allowed, so no further test of {module}.py is graded.")
+    return (f"{TAMPERED} ({', '.join(labels[:5])}); that is not allowed, so no further test of "
+            f"{module}.py is graded.")
 
 
 def _import_message(module: str, failure: LearnerFailure) -> str:

@@ -98,6 +98,9 @@ def test_the_rewrap_attack_gains_nothing(tmp_path, monkeypatch, fast_course, lev
     assert all("changed the grading sandbox's own code" in t.output and "Server.call" in t.output
                for t in rewrapped.tests if not t.passed)
     assert rewrapped.score == 0  # caught at import: no test of the module is graded
+    assert "Server.call" in rewrapped.isolation["tampered"]["activations"]
+    assert any(f.startswith("tampered with the grading sandbox") for f in rewrapped.flags)
+    assert "tampered" not in plain.isolation and not any("tampered" in f for f in plain.flags)
 
 
 @pytest.mark.parametrize("level", LEVELS)
