@@ -194,6 +194,8 @@ class Worker:
             self._request({"op": "import", "module": self.module}, [],
                           self.limits.seconds_per_import, f"importing {self.module}.py", CONTROL_REPLY)
         except LearnerFailure as failure:
+            if self.tampered:  # (the import itself rewrote the worker: said as such)
+                return
             self.import_failure = LearnerFailure(Outcome.IMPORT_ERROR, _import_message(self.module, failure),
                                                  failure.stdout)
 
