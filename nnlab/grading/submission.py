@@ -70,7 +70,7 @@ def read_submission(path: Path | str, modules: list[str], learner: str | None = 
         raise SubmissionError(f"{path}: no such folder")
     if not path.is_dir():
         raise SubmissionError(f"{path}: a submission must be a folder of <module>.py files")
-    learner = learner or unicodedata.normalize("NFC", path.resolve().name)
+    learner = unicodedata.normalize("NFC", learner or path.resolve().name)
     if not usable_learner_id(learner):
         raise SubmissionError(f"{path}: {learner!r} is not usable as a learner id ({LEARNER_ID_RULE})")
     allowed = {f"{m}.py" for m in modules}
