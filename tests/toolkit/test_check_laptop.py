@@ -93,3 +93,12 @@ def test_a_detached_grandchild_is_adopted_and_ended():
                           timeout=60, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["1", "1", "0"]
+
+
+def test_the_warning_says_what_the_code_can_reach_without_root(monkeypatch):
+    from nnlab.cli import check_isolation_warning
+
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    text = check_isolation_warning(levels.probe(WEAK))
+    assert "runs as you" in text and "~/.ssh" in text and "bubblewrap" in text
+    assert all(len(line) <= 79 for line in text.splitlines())
