@@ -73,13 +73,31 @@ def check(target: Optional[str] = typer.Argument(None, help="MODULE or MODULE.FU
                                     "(default: ./exercises, or the current folder)"),
           verbose: bool = typer.Option(False, "--verbose", "-v", help="show every failing case "
                                        "in full, not one per problem"),
+          trust: bool = typer.Option(False, "--trust", help="check code outside the current folder "
+                                     "even where it cannot be isolated (it runs as you)"),
           course: Optional[Path] = CourseOption) -> None:
     """Run the public checks on your own work, with a diagnosis for each failure."""
     from nnlab.course import Limits, Tolerances, find_course_file
+    from nnlab.sandbox import levels, orphans
     from nnlab.selfcheck import CheckError, run_checks
 
     if path is None:
         path = Path("exercises") if Path("exercises").is_dir() else Path(".")
+    # On a learner's own machine the sandbox may not isolate anything: say so, loudly, once, and
+    # run only the learner's own folder unless told otherwise.
+    try:
+        level = levels.choose(warn=False)
+    except levels.SandboxUnavailable as error:
+        fail(str(error))
+    if not level.filesystem_isolated:
+        levels.warn_once(check_isolation_warning(level))
+        inside = path.resolve() == Path.cwd().resolve() or Path.cwd().resolve() in path.resolve().parents
+        if not inside and not trust:
+            fail(f"--path {path}: outside the current folder, and this machine cannot isolate "
+                 f"the code nnlab check runs (see the warning above); check your own exercise "
+                 f"folder from inside it, or pass --trust if you trust every file in {path}")
+        if os.geteuid() != 0:
+            orphans.adopt_orphans()  # what learner code detaches comes back here, to be ended
     limits, tolerances = Limits(), Tolerances()
     try:
         # The course's limits and tolerances when a course.yml is at hand (a learner's copy of
@@ -94,10 +112,25 @@ def check(target: Optional[str] = typer.Argument(None, help="MODULE or MODULE.FU
         results = run_checks(path, target, limits=limits, tolerances=tolerances)
     except (CheckError, SubmissionError, CourseError) as error:
         fail(str(error))
+    finally:
+        if not level.filesystem_isolated and os.geteuid() != 0:
+            orphans.end_adopted()
     for line in render_checks(results, str(path), width=console.width, verbose=verbose):
         # Text objects: nothing in a learner's message, a case label or a diagnosis is ever
         # read as rich markup; lines are already wrapped to the width, so no_wrap keeps them.
         console.print(line, no_wrap=True, overflow="fold", highlight=False)
+
+
+def check_isolation_warning(level) -> str:
+    """The one warning `nnlab check` prints where it cannot isolate the code it runs."""
+    who = ("under a private uid, but it can read every file that uid can read" if os.geteuid() == 0
+           else "as you: it can read and change your files (~/.ssh included), use your network "
+           "access and start processes")
+    return textwrap.fill(
+        f"nnlab check: WARNING: this machine cannot isolate the code it checks (sandbox level "
+        f"{level.name}: {level.reason}). That code runs {who}. Check only code you wrote "
+        f"yourself. To isolate it, install bubblewrap (apt-get install bubblewrap) or allow "
+        f"unprivileged user namespaces.", width=79, break_on_hyphens=False)
 
 
 _STATUS = {"pass": ("pass", "green"), "fail": ("FAIL", "red"), "todo": ("not implemented yet", "yellow"),
@@ -463,6 +496,15 @@ def gradescope_build(out: Path = typer.Option(Path("autograder.zip"), "--out", h
 
 nbgrader_app = typer.Typer(no_args_is_help=True, help="nnlab as an nbgrader course.")
 app.add_typer(nbgrader_app, name="nbgrader")
+
+
+@nbgrader_app.callback()
+def nbgrader_environment() -> None:
+    """nnlab as an nbgrader course. (nbgrader runs `alembic` from PATH: this environment's bin
+    folder is put first for it, activated or not.)"""
+    from nnlab.nbgrader import use_course_environment
+
+    use_course_environment()
 
 
 @nbgrader_app.command("build")

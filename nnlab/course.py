@@ -56,6 +56,8 @@ class Limits(_Strict):
     worker_open_files: int = Field(64, ge=16)
     output_kb: int = Field(8, ge=1, le=1024)
     worker_processes: int = Field(8, ge=1, le=256)  # RLIMIT_NPROC under a private uid
+    # The wall clock one submission may take in all; past it its remaining tests fail at once.
+    seconds_per_submission: float = Field(600.0, gt=0, le=86400)
     modules: dict[str, ModuleLimits] = Field(default_factory=dict)
 
     @field_validator("modules")

@@ -128,8 +128,14 @@ def _write(out_dir: Path, result: SubmissionResult) -> None:
         raise BatchError(f"{out_dir / result.learner}: cannot write results ({error})") from None
 
 
-def _warm() -> None:
-    """Pool initializer: import the grading machinery once per process, not per learner."""
+def _warm(grader: int | None = None) -> None:
+    """Pool initializer: die with the grader that started this process (the kernel sends
+    SIGKILL when it ends, however it ends; its workers die with this process in turn), then
+    import the grading machinery once per process, not per learner."""
+    if grader is not None:
+        from nnlab.sandbox.worker_main import die_with_parent
+
+        die_with_parent(parent=grader)
     import nnlab.grading.runner  # noqa: F401
 
 
@@ -219,7 +225,7 @@ def write_class_csv(out_dir: Path, course: Course) -> Path:
 
 def _run_pool(todo, course, assignment, out_dir, functions, jobs, finish) -> None:
     with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=get_context("spawn"),
-                             initializer=_warm) as pool:
+                             initializer=_warm, initargs=(os.getpid(),)) as pool:
         futures = {pool.submit(_grade_and_write, s, course, assignment, str(out_dir), functions): s
                    for s in todo}
         for future in as_completed(futures):

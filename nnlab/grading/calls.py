@@ -224,9 +224,11 @@ def check_backward(learner_forward: Any, learner_backward: Any, ref_forward: Cal
         raise GradingFailure(f"{what} should return {width} gradients{shown}, got "
                              f"{describe_value(grads)}.")
 
+    # The backward may change its cache (by position, or by the reference's name for it):
+    # positions come from the parent's own measure, so a learner cannot rename its way out.
     cache = _cache_name(ref_backward, len(upstream))
-    mutated = forward.mutated + [name for name in result.mutated
-                                 if name not in (cache, f"argument {len(upstream) + 1}")]
+    mutated = forward.mutated + [name for name, at in zip(result.mutated, result.mutated_at)
+                                 if at not in (len(upstream), cache)]
 
     if grad is None and width is not None and len(grad_names) == width:
         parts, pick = list(enumerate(grad_names)), (lambda values: values)

@@ -2,8 +2,9 @@
 
 Flags never change a score: they point a person at a submission. From the hand-in: a planted
 file (`conftest.py`, `sitecustomize.py`, ...), imports beyond what the course allows, calls that
-try to end or signal a process. From the grading: timeouts, crashes (an exit or a kill) and
-replies that could not cross the sandbox boundary (spoofed return objects).
+try to end or signal a process. From the grading: timeouts, crashes (an exit or a kill),
+replies that could not cross the sandbox boundary (spoofed return objects) and learner code
+that rewrote the worker's own code (its seal broke).
 """
 
 from __future__ import annotations
@@ -57,9 +58,13 @@ def review_flags(submission, modules: list[str] | None = None) -> list[str]:
 
 
 def outcome_flags(tests) -> list[str]:
+    from nnlab.sandbox.worker import TAMPERED
+
     counts: dict[str, int] = {}
     for test in tests:
         flag = OUTCOME_FLAGS.get(test.outcome)
+        if TAMPERED in test.output:  # the worker's seal broke: learner code rewrote the sandbox
+            flag = "tampered with the grading sandbox"
         if flag:
             counts[flag] = counts.get(flag, 0) + 1
     return [f"{flag} in {n} test(s)" for flag, n in counts.items()]
