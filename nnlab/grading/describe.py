@@ -241,6 +241,8 @@ class _Describer:
             (0.5, "exactly half the expected values", "an extra factor 1/2, or a factor 2 "
              "(the derivative of a square) is missing"),
             (-2.0, "exactly -2 times the expected values", "a sign is flipped and a factor 2 is off"),
+            (100.0, "exactly 100 times the expected values", "a percentage where the course "
+             "expects a fraction between 0 and 1"),
             (-0.5, "exactly -1/2 times the expected values", "a sign is flipped and a factor 2 is off"),
         ]
         n = self.batch_size()

@@ -62,7 +62,7 @@ def graded(course, tmp_path_factory):
 def test_the_measurement_has_its_size():
     mutants = [m for module in MODULES for m in _data(module).MUTANTS]
     rewrites = [r for module in MODULES for r in _data(module).REWRITES]
-    assert len(mutants) >= 40 and len(rewrites) >= 15
+    assert len(mutants) >= 40 and len(rewrites) >= 15 and "mlp" in MODULES
     for module in MODULES:
         assert len(_data(module).MUTANTS) >= 3, module
 
@@ -83,6 +83,16 @@ def test_every_mutant_loses_points(graded, module):
     mutants, _ = graded[module]
     kept = [m["name"] for m, caught, _, _ in mutants if not caught]
     assert not kept, f"{module}: these wrong modules kept full marks: {kept}"
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_no_mutant_is_given_a_wrong_catalogue_name(graded, module):
+    """A catalogued mistake is named only when it matches the whole output: 'update on every
+    sample' is not 'the update with the wrong sign', though their error counts agree."""
+    mutants, _ = graded[module]
+    misnamed = [m["name"] for m, _, _, feedback in mutants
+                if m.get("forbid") and re.search(m["forbid"], feedback)]
+    assert not misnamed, f"{module}: {misnamed}"
 
 
 @pytest.mark.parametrize("module", MODULES)

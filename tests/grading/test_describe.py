@@ -143,3 +143,27 @@ def test_the_comparator_adds_the_description_only_where_no_mistake_is_named():
         Comparator().expect_close(-expected, expected, what="losses.mse_grad(y_true, y_pred)",
                                   mistakes=[(Named(), lambda: -expected)])
     assert DIAGNOSIS in str(failure.value) and PATTERN not in str(failure.value)
+
+
+def test_a_catalogued_mistake_is_named_only_when_it_matches_the_whole_output():
+    """whole_output_candidates: judged on the errors array alone, a mistake whose errors agree
+    but whose weights differ is not named; one that reproduces (w, b, errors) is."""
+    from nnlab.grading.calls import whole_output_candidates
+    from nnlab.grading.compare import diagnose
+
+    class Named:
+        def __init__(self, words):
+            self.words = words
+
+        def message(self):
+            return self.words
+
+    learner = (np.array([0.5, -0.5]), 0.25, np.array([3, 2, 2]))
+    expected_errors = np.array([3, 1, 0])
+    same_errors_other_weights = (np.array([-0.5, 0.5]), -0.25, np.array([3, 2, 2]))
+    everything_the_same = (np.array([0.5, -0.5]), 0.25, np.array([3, 2, 2]))
+    part = lambda whole: whole[2]  # noqa: E731
+    for wrong, named in ((same_errors_other_weights, None), (everything_the_same, "the one")):
+        candidates = whole_output_candidates([(Named("the one"), lambda wrong=wrong: wrong)],
+                                             learner, part, TOL)
+        assert diagnose(learner[2], expected_errors, candidates, TOL) == named

@@ -2,7 +2,7 @@
 
 MUTANTS = [
     dict(name="perceptron_train updates on every sample", function="perceptron_train",
-         described=r"What differs", forbid=r"wrong sign",
+         described=r"on every sample|whatever the prediction", forbid=r"wrong sign",
          code='''
 def perceptron_train(X, y, lr=0.1, epochs=100):
     X = np.asarray(X)
