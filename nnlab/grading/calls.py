@@ -263,8 +263,9 @@ def check_backward(learner_forward: Any, learner_backward: Any, ref_forward: Cal
     candidates = whole_output_candidates(candidates, grads, pick,
                                          comparator.tolerance_for(reference, rtol, atol))
     judged = CallResult(pick(grads), mutated, result.warnings, result.stdout)
-    inputs = {**dict(zip(_upstream_names(ref_backward, len(upstream)), upstream)),
-              **bound_arguments(ref_forward, args, kwargs)}
+    # the forward's arguments: a gradient has the shape of one of them, so the feedback can say
+    # what the input was where the gradient is wrong (the upstream gradients are not per entry)
+    inputs = bound_arguments(ref_forward, args, kwargs)
     _judge_parts(comparator, qualname, what, judged, expected, candidates, parts, rtol=rtol,
                  atol=atol, exact_dtype=exact_dtype, inputs=inputs,
                  note="\n  Note: ".join(n for n in (forward_note, note) if n))
