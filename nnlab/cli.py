@@ -134,7 +134,7 @@ def check_isolation_warning(level) -> str:
 
 
 _STATUS = {"pass": ("pass", "green"), "fail": ("FAIL", "red"), "todo": ("not implemented yet", "yellow"),
-           "import": ("not checked", "red")}
+           "import": ("not checked", "red"), "skipped": ("not checked here", "yellow")}
 
 
 def _wrapped(text: str, width: int, indent: str, style: str = "") -> list:
@@ -159,6 +159,8 @@ def render_checks(results: list, where: str, width: int = 80, verbose: bool = Fa
     every case with `verbose`), then the totals."""
     from rich.text import Text
 
+    from nnlab.selfcheck import fix_first_note
+
     lines = [Text(f"Public checks on {where}", style="bold")]
     modules = list(dict.fromkeys(r.module for r in results))
     name_width = min(max((len(r.qualname) for r in results), default=10), max(20, width - 30))
@@ -180,6 +182,13 @@ def render_checks(results: list, where: str, width: int = 80, verbose: bool = Fa
             line = Text(f"  {result.qualname:<{name_width}} {result.passed:>2}/{result.total:<2} ")
             line.append(label, style=style)
             lines.append(line)
+    skipped = [r for r in results if r.status == "skipped"]
+    if skipped:  # every function the public checks cannot hold, named with the reason
+        lines.append(Text(""))
+        lines += _wrapped("Not checked here (no public case):", width, "")
+        for why in dict.fromkeys(r.not_checked for r in skipped):
+            names = ", ".join(r.qualname for r in skipped if r.not_checked == why)
+            lines += _wrapped(f"{names}: {why}.", width, "  ", "yellow")
     if missing:
         count = sum(r.module in missing for r in results)
         lines += _wrapped(f"Not found: {', '.join(m + '.py' for m in missing)} ({count} "
@@ -194,6 +203,8 @@ def render_checks(results: list, where: str, width: int = 80, verbose: bool = Fa
         lines.append(Text(""))
         lines.append(Text(f"{result.qualname}: {failing} of {result.total} checks fail",
                           style="bold red"))
+        if result.fix_first:  # its failure may follow from another function's
+            lines += _wrapped(fix_first_note(result).capitalize() + ".", width, "  ", "yellow")
         for group in result.groups:
             if group.outcome is Outcome.NOT_IMPLEMENTED:
                 lines.append(Text(f"  not implemented yet: {'; '.join(group.cases)}", style="yellow"))
@@ -214,15 +225,21 @@ def render_checks(results: list, where: str, width: int = 80, verbose: bool = Fa
     done = sum(r.status == "pass" for r in results)
     todo = sum(r.status == "todo" for r in results)
     unchecked = sum(r.status == "import" for r in results)
+    checked = len(results) - len(skipped)
     lines.append(Text(""))
-    summary = (f"{done} of {len(results)} functions pass their public checks"
+    summary = (f"{done} of {checked} functions pass their public checks"
                f"{f', {todo} not implemented yet' if todo else ''}"
-               f"{f', {unchecked} not checked' if unchecked else ''}."
+               f"{f', {unchecked} not checked' if unchecked else ''}"
+               f"{f'; {len(skipped)} more {_has(len(skipped))} no public case (named above)' if skipped else ''}."
                + (" The hidden graders test more cases than these."
-                  if done and done + todo + unchecked == len(results) else "")
+                  if done and done + todo + unchecked == checked else "")
                + (" --verbose shows every failing case in full." if hidden else ""))
     lines += [Text(line) for line in textwrap.wrap(summary, width=max(20, width))]
     return lines
+
+
+def _has(count: int) -> str:
+    return "has" if count == 1 else "have"
 
 
 def _first(results: list, module: str):

@@ -24,7 +24,7 @@ from nnlab.grading.learner import LearnerProxy
 from nnlab.grading.plugin import GradingPlugin
 from nnlab.grading.results import SubmissionResult, write_submission_result
 from nnlab.grading.submission import Submission, read_submission
-from nnlab.intake.review import merge_flags, outcome_flags, review_flags
+from nnlab.intake.review import merge_flags, outcome_flags, released_imports, review_flags
 
 
 def choose_modules(course: Course, submission: Submission, assignment: str | None,
@@ -71,7 +71,8 @@ def grade_submission(path: Path | str | Submission, course: Course, *, assignmen
     result = SubmissionResult(learner=submission.learner, modules=modules,
                               ignored_files=submission.ignored,
                               digest=grading_digest(submission.digest(), course, modules),
-                              flags=review_flags(submission, modules))
+                              flags=review_flags(submission, modules,
+                                                 released_imports(course.root / "exercises")))
     if not modules:
         looked_for = ", ".join(f"{m}.py" for m in course.graded_modules())
         result.error = f"no gradable module files in {path} (looked for {looked_for})"
