@@ -411,6 +411,47 @@ def similar(paths: list[Path] = typer.Argument(..., help="the class: folders, zi
 
 
 @app.command()
+def questions(learner: str = typer.Argument(..., help="the learner id (their numbers follow from it)"),
+              assignment: Optional[str] = typer.Option(None, "--assignment", help="only this "
+                                                       "assignment's questions"),
+              answers: Optional[Path] = typer.Option(None, "--answers", help="an answers.yml "
+                                                     "(question id: answer) to judge"),
+              course: Optional[Path] = CourseOption) -> None:
+    """A learner's concept questions with their numbers, or their answers judged."""
+    from nnlab.questions import judge_answers, learner_variants, read_answers
+
+    try:
+        loaded = load_course(course)
+        modules = None
+        if assignment is not None:
+            found = [a for a in loaded.assignments if a.id == assignment]
+            if not found:
+                raise CourseError(f"no assignment {assignment!r} in course.yml "
+                                  f"(it has {', '.join(a.id for a in loaded.assignments)})")
+            modules = list(found[0].modules)
+        if answers is None:
+            for question, variant in learner_variants(loaded, learner, modules):
+                console.print(Text(f"{question.id}  ({variant.kind}, {question.points:g} point)", style="bold"))
+                console.print(Text(variant.text + (f"  Choices: {', '.join(variant.choices)}"
+                                                   if variant.choices else "")))
+                console.print()
+            return
+        judged = judge_answers(loaded, learner, read_answers(answers), modules)
+    except (CourseError, ValueError, OSError) as error:
+        fail(str(error))
+    for item in judged:
+        mark = "pass" if item.correct else "fail"
+        console.print(Text.assemble((f"{mark:<5}", "green" if item.correct else "red"),
+                                    f"{item.id}  {item.points:g}/{item.max_points:g}  ",
+                                    (item.message, "")))
+        if item.misconception:
+            console.print(Text(f"      Diagnosis: {item.misconception}."))
+        console.print(Text(f"      {item.explanation}", style="dim"))
+    total = sum(item.points for item in judged)
+    console.print(Text(f"{total:g} of {sum(i.max_points for i in judged):g} points."))
+
+
+@app.command()
 def verify(course: Optional[Path] = CourseOption,
            module: Optional[list[str]] = typer.Option(None, "--module", "-m",
                                                       help="only these modules")) -> None:

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 CURRICULUM_MODULES = ("perceptron", "activations", "losses", "gradient_descent", "backprop",
                       "xor", "mlp", "conv", "rnn", "lstm")
 # The course folder's own Python packages, imported from the course root while grading.
-COURSE_PACKAGES = ("reference", "graders")
+COURSE_PACKAGES = ("reference", "graders", "questions")
 DEVELOPMENT_SEED = "nnlab-development-seed-do-not-use-for-grading"
 
 
@@ -101,6 +101,12 @@ class Similarity(_Strict):
     common_fraction: float = Field(0.2, gt=0, le=1)
 
 
+class Questions(_Strict):
+    """Concept questions (questions/): the public salt each learner's numbers are drawn with."""
+
+    salt: str = Field("nnlab-questions", min_length=1)
+
+
 class Assignment(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
     title: str
@@ -123,6 +129,7 @@ class Course(_Strict):
     limits: Limits = Limits()
     tolerances: Tolerances = Tolerances()
     similarity: Similarity = Similarity()
+    questions: Questions = Questions()
     assignments: list[Assignment] = Field(min_length=1)
     # Where course.yml was found; every other course folder is relative to it.
     root: Path = Field(default=Path("."), exclude=True)
