@@ -3,7 +3,9 @@
 The level is what every worker of a grading run starts at (`nnlab.sandbox.levels.choose()`) and
 what each results.json records under `extra_data.sandbox`. The live check starts one worker at
 that level with an honest module that uses np.random, secrets and hashlib at import time, and
-asks it what it can see: the course folder, the network, the processes around it.
+asks it what it can see: the course folder (it tries to read its graders, reference, solutions
+and course.yml, and fails naming the fix when it can: at the rlimits level as root, `chmod 700`
+the course), the network, the processes around it.
 """
 
 from __future__ import annotations
