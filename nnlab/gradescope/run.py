@@ -131,8 +131,8 @@ def grade(root: Path) -> dict:
         result = grade_loaded(submission, course, assignment, seeds=keys.for_learner(learner, modules))
     except SubmissionError as error:
         result = SubmissionResult(learner=learner, error=str(error))
-    if result.status == "graded" and not any(m in (submission.modules if submission else [])
-                                             for m in modules):
+    handed_in = [*submission.modules, *submission.problems] if submission else []
+    if result.status == "graded" and not any(m in handed_in for m in modules):
         result.error = (f"no file of assignment {assignment} was handed in (it needs "
                         f"{', '.join(f'{m}.py' for m in modules)}, or its notebook)")
     data = result.to_gradescope(visibility="after_due_date")
