@@ -104,3 +104,20 @@ def test_a_dask_cluster_without_the_seed_grades_exactly_like_the_local_run(tmp_p
     assert [t.output for t in development[0].tests if "inputs sum to" in t.output] != printed["ben"]
     assert refused.status == "regrade" and not refused.tests
     assert refused.fault.startswith("refused: this Dask task carries no learner seeds")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the rlimits wall check runs as root")
+def test_a_dask_task_on_a_worker_that_cannot_hide_the_course_is_refused(tmp_path, course, monkeypatch):
+    """What each Dask task runs first on its worker: at the rlimits level this checkout (mode
+    755) is readable by learner code, so the task is refused in one line, never scored."""
+    from nnlab.sandbox import levels
+
+    assert levels.reachable(str(ROOT / "graders" / "test_activations.py"))
+    klass = make_class(tmp_path / "class")
+    ben = load(Entry("ben", klass / "ben", "folder"), course.modules)
+    seeds = course.learner_seeds("ben", ["activations"], warn=False)
+    monkeypatch.setenv(levels.FORCE_ENV, "rlimits")
+    refused = grade_task(ben, course, None, FUNCTIONS, seeds)
+    assert refused.status == "regrade" and not refused.tests
+    assert refused.fault.startswith("refused on this Dask worker: learner code")
+    assert "chmod 700" in refused.fault and "\n" not in refused.fault

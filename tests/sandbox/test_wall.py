@@ -184,3 +184,32 @@ def test_doctor_checks_the_wall_live_at_the_rlimits_level(exposed_class, monkeyp
     result = CliRunner().invoke(app, ["doctor", "--course", str(course)], terminal_width=200)
     assert result.exit_code == 0, result.output
     assert "visible but unreadable to learner code" in result.output
+
+
+@ROOT_ONLY
+def test_without_root_the_rlimits_level_refuses_and_the_namespaced_ones_do_not(exposed_class):
+    """The rule as an ordinary user sees it (a child process that dropped to uid nobody): at
+    rlimits learner code would run under that same uid, so nothing can be hidden."""
+    rlimits = levels.Level("rlimits", True, "test")
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - reports through the pipe
+        try:
+            os.setgroups([])
+            os.setresgid(levels.NOBODY, levels.NOBODY, levels.NOBODY)
+            os.setresuid(levels.NOBODY, levels.NOBODY, levels.NOBODY)
+            lines = [wall.refusal(exposed_class / "course", [], level=rlimits),
+                     wall.refusal(exposed_class / "course", [], allow_weak=True, level=rlimits),
+                     wall.refusal(exposed_class / "course", [], level=levels.Level("bwrap", True, "test"))]
+            os.write(write_end, "\n".join(lines).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    text = b""
+    while chunk := os.read(read_end, 65536):
+        text += chunk
+    os.close(read_end)
+    os.waitpid(pid, 0)
+    refused, allowed, namespaced = text.decode().split("\n")
+    assert "cannot hide the course" in refused and "--allow-weak-sandbox" in refused
+    assert allowed == namespaced == ""
