@@ -22,13 +22,14 @@ ones'), so regrading one learner never drops the others.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from nnlab.course import Course
 from nnlab.grading.results import (SubmissionResult, read_all_results, write_atomic,
@@ -273,9 +274,10 @@ def write_class_csv(out_dir: Path, course: Course) -> Path:
 def _run_pool(todo, course, assignment, out_dir, functions, jobs, finish, seeds) -> None:
     with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=get_context("spawn"),
                              initializer=_warm) as pool:
-        futures = {pool.submit(_grade_and_write, s, course, assignment, str(out_dir), functions,
-                               seeds[s.learner]): s
-                   for s in todo}
+        with without_variable(course.secret_seed_env):  # pool processes start (on submit) without it
+            futures = {pool.submit(_grade_and_write, s, course, assignment, str(out_dir), functions,
+                                   seeds[s.learner]): s
+                       for s in todo}
         for future in as_completed(futures):
             try:
                 result = future.result()
@@ -287,6 +289,19 @@ def _run_pool(todo, course, assignment, out_dir, functions, jobs, finish, seeds)
                                           fault=f"grading process failed: {type(error).__name__}: {error}"[:500])
                 _write(out_dir, result)
             finish(result, False)
+
+
+@contextlib.contextmanager
+def without_variable(name: str) -> Iterator[None]:
+    """This process's environment without `name` for a while: processes started meanwhile (a
+    pool's, which get their learners' seeds) never hold the secret seed, not even in
+    /proc/<pid>/environ."""
+    saved = os.environ.pop(name, None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ[name] = saved
 
 
 def _run_dask(todo, course, assignment, out_dir, functions, scheduler, finish, seeds,

@@ -121,3 +121,24 @@ def test_a_dask_task_on_a_worker_that_cannot_hide_the_course_is_refused(tmp_path
     assert refused.status == "regrade" and not refused.tests
     assert refused.fault.startswith("refused on this Dask worker: learner code")
     assert "chmod 700" in refused.fault and "\n" not in refused.fault
+
+
+def _environment_of_this_process():
+    with open("/proc/self/environ", "rb") as handle:
+        return os.environ.get("NNLAB_SECRET_SEED"), SECRET.encode() in handle.read()
+
+
+def test_pool_processes_start_without_the_secret_seed(monkeypatch):
+    """How grade_batch starts its pool: processes spawned while the seed is set aside hold it
+    nowhere, not even in /proc/<pid>/environ; the parent keeps it."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from nnlab.grading.batch import without_variable
+
+    monkeypatch.setenv("NNLAB_SECRET_SEED", SECRET)
+    with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
+        with without_variable("NNLAB_SECRET_SEED"):
+            futures = [pool.submit(_environment_of_this_process) for _ in range(4)]
+        assert os.environ["NNLAB_SECRET_SEED"] == SECRET
+        assert [f.result() for f in futures] == [(None, False)] * 4
