@@ -12,6 +12,7 @@ test can fail.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -213,3 +214,23 @@ def test_without_root_the_rlimits_level_refuses_and_the_namespaced_ones_do_not(e
     refused, allowed, namespaced = text.decode().split("\n")
     assert "cannot hide the course" in refused and "--allow-weak-sandbox" in refused
     assert allowed == namespaced == ""
+
+
+@ROOT_ONLY
+def test_nnlab_grade_refuses_in_one_line_until_told(exposed_class, monkeypatch):
+    from typer.testing import CliRunner
+
+    from nnlab.cli import app
+
+    monkeypatch.setenv(levels.FORCE_ENV, "rlimits")
+    args = ["grade", str(exposed_class / "class" / "ada"), "--out", str(exposed_class / "out"),
+            "--course", str(exposed_class / "course"), "-j", "1"]
+    done = CliRunner().invoke(app, args, terminal_width=200)
+    assert done.exit_code == 2, done.output
+    problem = [line for line in done.output.splitlines() if line.startswith("nnlab: ")]
+    assert len(problem) == 1 and "chmod 700" in problem[0] and "--allow-weak-sandbox" in problem[0]
+    assert not (exposed_class / "out" / "ada").exists()
+    done = CliRunner().invoke(app, [*args, "--allow-weak-sandbox"], terminal_width=200)
+    assert done.exit_code == 0, done.output
+    saved = json.loads((exposed_class / "out" / "ada" / "results.json").read_text())
+    assert saved["extra_data"]["sandbox"]["level"] == "rlimits"
