@@ -276,6 +276,9 @@ def grade(paths: list[Path] = typer.Argument(..., help="the class: folders of mo
                                            "(always), junit"),
           scheduler: Optional[str] = typer.Option(None, "--scheduler", help="a Dask scheduler "
                                                   "address: grade on its workers"),
+          allow_weak_sandbox: bool = typer.Option(False, "--allow-weak-sandbox", help="grade even "
+                                                  "where learner code could read the course "
+                                                  "(see `nnlab doctor`)"),
           course: Optional[Path] = CourseOption) -> None:
     """Grade a class: DIR/<learner>/results.json, feedback.md, feedback.html; DIR/grades.csv and
     DIR/summary.html."""
@@ -323,7 +326,7 @@ def grade(paths: list[Path] = typer.Argument(..., help="the class: folders of mo
         try:
             results = grade_batch(paths, loaded, out, assignment=assignment, jobs=jobs, force=force,
                                   on_result=done, on_start=started, report=report,
-                                  scheduler=scheduler)
+                                  scheduler=scheduler, allow_weak_sandbox=allow_weak_sandbox)
         except BatchError as error:
             fail(str(error))
     for note in report.notes:
@@ -531,16 +534,22 @@ app.add_typer(gradescope_app, name="gradescope")
 
 
 @gradescope_app.command("build")
-def gradescope_build(out: Path = typer.Option(Path("autograder.zip"), "--out", help="the zip to write"),
+def gradescope_build(assignment: str = typer.Option(..., "--assignment", "-a", help="the "
+                                                    "assignment this Gradescope assignment grades"),
+                     out: Path = typer.Option(Path("autograder.zip"), "--out", help="the zip to write"),
+                     allow_weak_sandbox: bool = typer.Option(False, "--allow-weak-sandbox", help="grade "
+                                                             "even in a container where learner code "
+                                                             "could read the course"),
                      course: Optional[Path] = CourseOption) -> None:
-    """Write autograder.zip (setup.sh, run_autograder, the course's graders and nnlab itself)."""
+    """Write one assignment's autograder.zip (setup.sh, run_autograder, its graders, keys derived
+    from the secret seed, and nnlab itself)."""
     from nnlab.gradescope import build_bundle
 
     try:
         loaded = load_course(course)
         if out.is_dir():
             fail(f"--out {out}: is a folder; name the .zip to write")
-        path = build_bundle(loaded, out)
+        path = build_bundle(loaded, out, assignment, allow_weak_sandbox=allow_weak_sandbox)
     except CourseError as error:
         fail(str(error))
     except OSError as error:

@@ -8,14 +8,16 @@ be greater than 0").
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import sys
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+if TYPE_CHECKING:
+    from nnlab.seeds import LearnerSeeds, ModuleKeys
 
 # The modules of CURRICULUM.md, in teaching order.
 CURRICULUM_MODULES = ("perceptron", "activations", "losses", "gradient_descent", "backprop",
@@ -182,18 +184,32 @@ class Course(_Strict):
             if added and root in sys.path:
                 sys.path.remove(root)
 
-    def secret_seed(self, warn: bool = True) -> int:
-        """The course's secret seed as an integer, from the environment variable course.yml names.
+    def module_keys(self, modules: Iterable[str] | None = None, warn: bool = True) -> "ModuleKeys":
+        """One key per module (every course module by default), derived from the secret seed.
 
-        Without it, a published development seed is used and a loud warning goes to stderr:
-        hidden cases are then predictable by anyone who reads this source.
+        The only place the master seed is read (from the environment variable course.yml names);
+        what leaves this process is derived from it (nnlab.seeds). Without the variable, a
+        published development seed is used and a loud warning goes to stderr: hidden cases are
+        then predictable by anyone who reads this source.
         """
+        from nnlab.seeds import ModuleKeys, master_key
+
         text = os.environ.get(self.secret_seed_env, "")
         if not text:
             if warn:
                 _warn_development_seed(self.secret_seed_env)
-            text = DEVELOPMENT_SEED
-        return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+        master = master_key(text or DEVELOPMENT_SEED)
+        return ModuleKeys.from_master(master, list(self.modules if modules is None else modules),
+                                      development=not text)
+
+    def learner_seeds(self, learner: str, modules: Iterable[str] | None = None,
+                      warn: bool = True) -> "LearnerSeeds":
+        """What grading `learner` in `modules` needs of the secret seed (nnlab.seeds)."""
+        return self.module_keys(modules, warn=warn).for_learner(learner)
+
+    def seed_fingerprint(self) -> str:
+        """The secret seed's fingerprint (cannot give the seed back)."""
+        return self.module_keys([], warn=False).fingerprint
 
 
 _warned = False
@@ -297,12 +313,6 @@ def _line_of(node: Any, loc: tuple) -> int | None:
         else:
             return line
     return line
-
-
-def learner_seed(course_seed: int, learner_id: str, test_id: str) -> list[int]:
-    """Seed material for one learner's generator in one test (stable across runs and machines)."""
-    digest = hashlib.sha256(f"{learner_id}\0{test_id}".encode()).digest()
-    return [course_seed, int.from_bytes(digest[:8], "big"), int.from_bytes(digest[8:16], "big")]
 
 
 if __name__ == "__main__":  # pragma: no cover - a quick manual check

@@ -75,14 +75,16 @@ def assigned_from(source: str, functions: list[str]) -> list[str]:
     return found
 
 
-def grade_cell(qualname: str, points: float, release: Path, course: Course) -> nbformat.NotebookNode:
+def grade_cell(qualname: str, points: float) -> nbformat.NotebookNode:
+    """One grade cell. Its hidden part names no path: `lab.hidden` finds the course from the
+    kernel's folder, so nothing of the instructor's machine reaches a feedback page."""
     gid = "test-" + qualname.replace(".", "-")
     words = f"{points:g} point{'s' if points != 1 else ''}"
     source = (f"# Grade cell for {qualname} ({words}). Running it runs the public checks of\n"
               f"# {qualname.split('.', 1)[1]} on your code; when the notebook is graded, nnlab's hidden "
               f"tests run here.\n"
               f"### BEGIN HIDDEN TESTS\n"
-              f"lab.hidden({qualname!r}, release=r{str(release)!r}, course=r{str(course.root / 'course.yml')!r})\n"
+              f"lab.hidden({qualname!r})\n"
               f"### END HIDDEN TESTS\n"
               f"lab.verdict({qualname!r})")
     cell = new_code_cell(source)
@@ -109,6 +111,13 @@ c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:",
                              "--IPKernelApp.exec_lines=['import warnings', "
                              "'warnings.simplefilter(\\"ignore\\")', "
                              "'import os', 'os.environ[\\"NNLAB_AUTOGRADING\\"] = \\"1\\"']"]
+# Each learner's kernel starts without the secret seed, with that student's own seeds only
+# (nnlab.nbgrader.kernel.LearnerExecute in place of nbgrader's Execute).
+from nbgrader.converters.autograde import Autograde as _Autograde  # noqa: E402
+
+c.Autograde.autograde_preprocessors = [
+    "nnlab.nbgrader.kernel.LearnerExecute" if getattr(p, "__name__", p) == "Execute" else p
+    for p in _Autograde.class_traits()["autograde_preprocessors"].default()]
 '''
 
 
@@ -129,7 +138,7 @@ def build_course(course: Course, folder: Path | str, timeout: int = 120) -> list
             source = (course.root / "solutions" / f"{module}.py")
             made_by = assigned_from(source.read_text(encoding="utf-8"), functions) \
                 if source.is_file() else []
-            made = [grade_cell(f"{module}.{f}", points[f"{module}.{f}"], release, course)
+            made = [grade_cell(f"{module}.{f}", points[f"{module}.{f}"])
                     for f in [*functions, *made_by] if f"{module}.{f}" in points]
             if not made and functions:  # ungraded functions still get their public checks
                 cell = new_code_cell("lab.check(" + ", ".join(repr(f"{module}.{f}") for f in functions) + ")")

@@ -10,7 +10,11 @@ Three levels, strongest first:
   unshare(2), mount(2) and pivot_root(2) (no bubblewrap installed, unprivileged user
   namespaces allowed).
 - ``rlimits``: no namespaces at all. The worker runs under its own uid with rlimits, but the
-  host's file system stays readable wherever file modes allow: a loud warning says so.
+  host's file system stays readable wherever file modes allow: a loud warning says so. As root
+  (Gradescope, Docker, CI) that uid is a private one with no groups, so the wall holds where
+  the course, the class and the results are not readable by other users; nnlab.sandbox.wall
+  checks that live, and grading a class refuses where it does not hold (or without root)
+  unless the instructor passes --allow-weak-sandbox.
 
 `choose()` probes once and caches; ``NNLAB_SANDBOX=<level>`` forces a level (an unavailable
 one is an error), so the test suite can run at every level this machine offers.

@@ -457,8 +457,9 @@ def graded(request, trimmed_course):
     tempfile.tempdir = None  # read TMPDIR again
     started = time.monotonic()
     try:
+        # (the rlimits level refuses a readable course; WEAK lists what it then lets through)
         results = grade_batch(sorted(klass.iterdir()), trimmed_course, out, jobs=2, force=True,
-                              functions=FUNCTIONS)
+                              functions=FUNCTIONS, allow_weak_sandbox=level == "rlimits")
     finally:
         for key, value in saved.items():
             os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
