@@ -95,8 +95,13 @@ def grade_submission(path: Path | str | Submission, course: Course, *, assignmen
             proxy.start(modules, wait=False)  # while pytest collects the graders
             result.error = run_graders(course, modules, plugin)
             result.isolation = proxy.isolation
-        # 5. Collect the outcomes.
+        # 5. Collect the outcomes (and the concept questions' answers, where handed in).
         result.tests = plugin.results
+        if submission.answers is not None:
+            from nnlab.questions import question_results
+
+            result.tests += question_results(course, submission.learner, submission.answers, modules,
+                                             submission.answers_problem)
         result.figures = plugin.recorded_figures
         result.flags = merge_flags(result.flags, outcome_flags(result.tests))
         if result.error.startswith("grader problem"):

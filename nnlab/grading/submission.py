@@ -33,6 +33,19 @@ def usable_learner_id(name: str) -> bool:
     return all(c.isalnum() or c in " ._@+-'" for c in name) and name.isprintable()
 
 
+ANSWERS_FILE = "answers.yml"  # the concept questions' answers (nnlab.questions)
+MAX_ANSWERS_BYTES = 64 * 1024
+
+
+def take_answers(submission: "Submission", entry: Path) -> None:
+    """Keep an answers.yml that is a regular file within the size limit (a problem otherwise)."""
+    if not stat.S_ISREG(entry.lstat().st_mode):
+        submission.answers_problem = f"{entry.name} is a link or not a regular file; submit the file itself"
+    elif entry.stat().st_size > MAX_ANSWERS_BYTES:
+        submission.answers_problem = f"{entry.name} is over the {MAX_ANSWERS_BYTES} byte limit"
+    submission.answers = b"" if submission.answers_problem else entry.read_bytes()
+
+
 class SubmissionError(Exception):
     """The submission folder itself is unusable (missing, not a folder, a bad name)."""
 
@@ -46,6 +59,8 @@ class Submission:
     files: dict[str, bytes] = field(default_factory=dict)  # "activations.py" -> content
     problems: dict[str, str] = field(default_factory=dict)  # module -> why it cannot be used
     ignored: list[str] = field(default_factory=list)
+    answers: bytes | None = None  # answers.yml, the concept questions' answers, as handed in
+    answers_problem: str = ""  # why answers.yml could not be taken (its questions then fail)
 
     @property
     def modules(self) -> list[str]:
@@ -58,6 +73,8 @@ class Submission:
             h.update(name.encode() + b"\0" + hashlib.sha256(self.files[name]).digest())
         for name in sorted(self.problems):
             h.update(f"{name}:{self.problems[name]}".encode())
+        if self.answers is not None:
+            h.update(b"answers.yml\0" + hashlib.sha256(self.answers).digest())
         return h.hexdigest()
 
 
@@ -77,9 +94,15 @@ def read_submission(path: Path | str, modules: list[str], learner: str | None = 
     notebooks = sorted(path.glob("*.ipynb"))
     if notebooks and not any((path / name).exists() for name in allowed):
         # A folder of lab notebooks and no module file: the modules are rebuilt from them.
-        return _from_notebooks(path, notebooks, modules, learner)
+        submission = _from_notebooks(path, notebooks, modules, learner)
+        if (path / ANSWERS_FILE).exists() or (path / ANSWERS_FILE).is_symlink():
+            take_answers(submission, path / ANSWERS_FILE)
+        return submission
     submission = Submission(learner=learner, path=path)
     for entry in sorted(path.iterdir(), key=lambda p: p.name):
+        if entry.name == ANSWERS_FILE:
+            take_answers(submission, entry)
+            continue
         if entry.name not in allowed:
             submission.ignored.append(entry.name)
             continue

@@ -24,7 +24,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from nnlab.grading.submission import (LEARNER_ID_RULE, MAX_FILE_BYTES, Submission, SubmissionError,
+from nnlab.grading.submission import (ANSWERS_FILE, LEARNER_ID_RULE, MAX_ANSWERS_BYTES,
+                                      MAX_FILE_BYTES, Submission, SubmissionError,
                                       read_submission, refuse_unsafe_file, usable_learner_id)
 from nnlab.intake.archive import ArchiveError, ZipLimits, read_zip
 
@@ -155,6 +156,8 @@ def load(entry: Entry, modules: list[str], limits: ZipLimits | None = None) -> S
                                                   f"of {entry.path.name}; submit it once")
                 merged.files.setdefault(name, content)
             merged.problems.update(one.problems)
+            if one.answers is not None:  # (answers.yml in any of the learner's assignment folders)
+                merged.answers, merged.answers_problem = one.answers, one.answers_problem
             merged.ignored.extend(f"{part.name}/{n}" for n in one.ignored)
         for module in merged.problems:
             merged.files.pop(f"{module}.py", None)
@@ -181,6 +184,11 @@ def _from_members(entry: Entry, members: dict[str, bytes], modules: list[str]) -
     notebooks = []
     for name, content in sorted(members.items()):
         base = name.rsplit("/", 1)[-1]
+        if base == ANSWERS_FILE and name.count("/") <= 1:
+            too_big = len(content) > MAX_ANSWERS_BYTES
+            submission.answers_problem = f"{base} is over the {MAX_ANSWERS_BYTES} byte limit" if too_big else ""
+            submission.answers = b"" if too_big else content
+            continue
         if base in allowed and name.count("/") <= 1:
             if base in submission.files:
                 submission.problems[base[:-3]] = f"{base} appears twice in {entry.path.name}"
