@@ -79,7 +79,7 @@ def check(target: Optional[str] = typer.Argument(None, help="MODULE or MODULE.FU
     """Run the public checks on your own work, with a diagnosis for each failure."""
     from nnlab.course import Limits, Tolerances, find_course_file
     from nnlab.sandbox import levels, orphans
-    from nnlab.selfcheck import CheckError, run_checks
+    from nnlab.selfcheck import CheckError, find_checks_dir, run_checks
 
     if path is None:
         path = Path("exercises") if Path("exercises").is_dir() else Path(".")
@@ -119,6 +119,15 @@ def check(target: Optional[str] = typer.Argument(None, help="MODULE or MODULE.FU
         # Text objects: nothing in a learner's message, a case label or a diagnosis is ever
         # read as rich markup; lines are already wrapped to the width, so no_wrap keeps them.
         console.print(line, no_wrap=True, overflow="fold", highlight=False)
+    answers = (path if path.is_dir() else path.parent) / "answers.yml"
+    catalogue = find_checks_dir(path).parent / "questions.json" if answers.is_file() else None
+    if catalogue is not None and catalogue.is_file():
+        import json
+
+        from nnlab.questions import answers_form
+
+        for line in answers_form(answers, json.loads(catalogue.read_text(encoding="utf-8"))):
+            console.print(Text(line), highlight=False)
 
 
 def check_isolation_warning(level) -> str:

@@ -8,11 +8,14 @@ gives a wrong answer where one does.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from nnlab.course import Course
+
+KINDS = ("number", "integer", "shape", "choice")
 
 from nnlab.grading.submission import MAX_ANSWERS_BYTES
 
@@ -28,6 +31,46 @@ class AnsweredQuestion:
     explanation: str
     points: float
     max_points: float
+
+
+def answer_in_kind(kind: str, raw: Any, choices: tuple = ()) -> Any:
+    """`raw` (as YAML gives it) as an answer of `kind`: a finite float, an int ("13,002" too),
+    a tuple of ints ("(30, 30, 32)", "30,30,32" or a list), or one of `choices` (any text when
+    none are given); ValueError saying what form is expected otherwise."""
+    try:
+        return _in_kind(kind, raw, choices)
+    except (ValueError, TypeError, OverflowError):
+        raise ValueError(f"expected {_form(kind, choices)}, got {raw!r}"[:200]) from None
+
+
+def _in_kind(kind: str, raw: Any, choices: tuple) -> Any:
+    if isinstance(raw, bool) or raw is None or isinstance(raw, (dict, set)):
+        raise ValueError("not a plain answer")
+    if kind == "number":
+        value = float(raw.strip() if isinstance(raw, str) else raw)
+        if not math.isfinite(value):
+            raise ValueError("not finite")
+        return value
+    if kind == "integer":
+        value = float(raw.strip().replace(",", "").replace("_", "") if isinstance(raw, str) else raw)
+        if not value.is_integer():
+            raise ValueError("not whole")
+        return int(value)
+    if kind == "shape":
+        if isinstance(raw, str):
+            raw = [part for part in raw.strip().strip("()[]").replace(" ", "").split(",") if part]
+        if not isinstance(raw, (list, tuple)) or not raw:
+            raise ValueError("not a shape")
+        return tuple(_in_kind("integer", part, ()) for part in raw)
+    text = str(raw).strip()
+    if (choices and text not in choices) or not text:
+        raise ValueError("not a choice")
+    return text
+
+
+def _form(kind: str, choices: tuple) -> str:
+    return {"number": "a number", "integer": "a whole number", "shape": "a shape such as (30, 30, 32)",
+            "choice": "one of " + ", ".join(map(str, choices)) if choices else "one of the choices"}[kind]
 
 
 def learner_variants(course: Course, learner: str, modules: list[str] | None = None) -> list:
@@ -110,3 +153,44 @@ def question_results(course: Course, learner: str, answers: bytes, modules: list
                                   outcome=Outcome.PASSED if item.correct else Outcome.FAILED,
                                   oracle="reference"))
     return results
+
+
+def question_catalogue(course: Course) -> dict[str, Any]:
+    """What a learner may know of the questions before grading: each id, module, kind and
+    points, no numbers and no answers (nnlab build writes it to exercises/questions.json
+    for `nnlab check`)."""
+    with course.importable():
+        from questions import all_questions
+
+        listed = []
+        for question in all_questions(course.graded_modules()):
+            kind = question.generate(__import__("random").Random(0)).kind
+            listed.append({"id": question.id, "module": question.module, "kind": kind,
+                           "points": question.points})
+    return {"format": 1, "questions": listed}
+
+
+def answers_form(answers: Path, catalogue: dict[str, Any]) -> list[str]:
+    """One line per problem with the form of a learner's answers file (unknown ids, answers
+    not of their question's kind), or one line saying it is well formed. Says nothing of
+    whether an answer is right."""
+    try:
+        given = read_answers(answers)
+    except (ValueError, OSError) as error:
+        return [str(error)]
+    kinds = {q["id"]: q["kind"] for q in catalogue.get("questions", [])}
+    problems = []
+    for question, raw in given.items():
+        if question not in kinds:
+            problems.append(f"{question}: not a question of this course")
+            continue
+        try:
+            answer_in_kind(kinds[question], raw)
+        except ValueError as error:
+            problems.append(f"{question}: {error}")
+    missing = [q for q in kinds if q not in given and q.split(".")[0] in {k.split(".")[0] for k in given}]
+    if problems:
+        return problems
+    note = f"; no answer yet to {', '.join(missing)}" if missing else ""
+    return [f"{answers.name}: {len(given)} answer(s), each of the right form (right or wrong is "
+            f"told after grading){note}"]

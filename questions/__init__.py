@@ -22,9 +22,10 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from nnlab.questions import KINDS, answer_in_kind
+
 MODULES = ("perceptron", "activations", "losses", "gradient_descent", "backprop", "xor", "mlp",
            "conv", "rnn", "lstm")
-KINDS = ("number", "integer", "shape", "choice")
 
 
 @dataclass(frozen=True)
@@ -90,40 +91,7 @@ def variant_for(question: Question, learner: str, salt: str) -> Variant:
 
 def parse_answer(variant: Variant, raw: Any) -> Any:
     """A learner's answer in the variant's kind, or ValueError saying what form is expected."""
-    try:
-        return _parsed(variant, raw)
-    except (ValueError, TypeError, OverflowError):
-        raise ValueError(f"expected {_form(variant)}, got {raw!r}"[:200]) from None
-
-
-def _parsed(variant: Variant, raw: Any) -> Any:
-    if isinstance(raw, bool) or raw is None:
-        raise ValueError(f"expected {_form(variant)}, got {raw!r}")
-    if variant.kind == "number":
-        value = float(raw) if not isinstance(raw, str) else float(raw.strip())
-        if not math.isfinite(value):
-            raise ValueError(f"expected {_form(variant)}, got {raw!r}")
-        return value
-    if variant.kind == "integer":
-        value = float(raw) if not isinstance(raw, str) else float(raw.strip().replace(",", "").replace("_", ""))
-        if not value.is_integer():
-            raise ValueError(f"expected {_form(variant)}, got {raw!r}")
-        return int(value)
-    if variant.kind == "shape":
-        if isinstance(raw, str):
-            raw = [part for part in raw.strip().strip("()[]").replace(" ", "").split(",") if part]
-        if not isinstance(raw, (list, tuple)):
-            raise ValueError(f"expected {_form(variant)}, got {raw!r}")
-        return tuple(_parsed(Variant("", "", "integer", 0, ""), part) for part in raw)
-    text = str(raw).strip()
-    if text not in variant.choices:
-        raise ValueError(f"expected one of {', '.join(map(str, variant.choices))}, got {raw!r}")
-    return text
-
-
-def _form(variant: Variant) -> str:
-    return {"number": "a number", "integer": "a whole number", "shape": "a shape such as (30, 30, 32)",
-            "choice": "one of " + ", ".join(map(str, variant.choices))}[variant.kind]
+    return answer_in_kind(variant.kind, raw, variant.choices)
 
 
 def _same(variant: Variant, a: Any, b: Any) -> bool:

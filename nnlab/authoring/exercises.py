@@ -10,6 +10,7 @@ only what the build made.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +50,13 @@ def planned_files(course: Course) -> list[GeneratedFile]:
                 checks = render_checks(record_checks(module, Comparator(course.tolerances)))
                 planned.append(GeneratedFile(GENERATED_FOLDER / "checks" / f"{module}.json",
                                              checks.encode(), f"graders/public/{module}.py"))
+        # What learners may know of the concept questions: ids, kinds and points, no numbers.
+        if (root / "questions" / "__init__.py").is_file():
+            from nnlab.questions import question_catalogue
+
+            planned.append(GeneratedFile(GENERATED_FOLDER / "questions.json",
+                                         (json.dumps(question_catalogue(course), indent=1) + "\n").encode(),
+                                         "questions/"))
         # One lab notebook per assignment of course.yml, from the solutions of its modules.
         for assignment in course.assignments:
             notebook = make_lab_notebook(course, assignment.id)

@@ -91,3 +91,28 @@ def test_no_answers_file_grades_as_before(course, tmp_path):
     (folder / "rnn.py").write_text((ROOT / "solutions" / "rnn.py").read_text())
     result = grade_submission(folder, course, modules=["rnn"], functions={"rnn.rnn_step_forward"})
     assert not questions_of(result) and result.score == result.max_score
+
+
+def test_check_says_whether_answers_are_well_formed_not_whether_they_are_right(tmp_path):
+    import subprocess
+    import sys
+
+    folder = tmp_path / "ben"
+    folder.mkdir()
+    for name in ("activations.py", "answers.yml"):
+        (folder / name).write_bytes((ROOT / "examples" / "class" / "ben" / name).read_bytes())
+    run = lambda: subprocess.run([sys.executable, "-m", "nnlab.cli", "check", "activations.relu", "--path",  # noqa: E731
+                                  str(folder)], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                                 env={"COLUMNS": "80", "PATH": "/usr/bin:/bin"})
+    done = run()
+    assert done.returncode == 0, done.stderr
+    # ben's answers hold two misconceptions: check says nothing of that, only that the forms are right
+    assert "6 answer(s), each of the right form" in done.stdout and "losses.half_sse_grad" in done.stdout
+    with (folder / "answers.yml").open("a") as extra:
+        extra.write("activations.elu: abc\nlosses.bce: [1, 2]\nfoo.bar: 1\n")
+    lines = run().stdout.splitlines()
+    assert "activations.elu: expected a number, got 'abc'" in lines
+    assert "losses.bce: expected a number, got [1, 2]" in lines
+    assert "foo.bar: not a question of this course" in lines
+    catalogue = (ROOT / "exercises" / "questions.json").read_text()
+    assert "answer" not in catalogue.replace('"kind"', "")  # ids, kinds, points: no answers
