@@ -33,9 +33,15 @@ class Outcome(str, Enum):
 
 
 class GradingFailure(AssertionError):
-    """The learner loses this test's points; the message is their feedback."""
+    """The learner loses this test's points; the message is their feedback.
+
+    `diagnosis` (the catalogued mistake's sentence, "your f looks like L: why") and
+    `misconception` (its `looks_like`) are set by the comparator where it named a mistake, so
+    nothing downstream has to find them in the message (which may quote learner text)."""
 
     outcome = Outcome.FAILED
+    diagnosis: str = ""
+    misconception: str = ""
 
 
 class LearnerFailure(GradingFailure):

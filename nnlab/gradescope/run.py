@@ -8,7 +8,6 @@ in Gradescope's schema: public checks visible now, hidden tests after the due da
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -45,6 +44,7 @@ def grade(root: Path) -> dict:
     from nnlab.grading.results import SubmissionResult
     from nnlab.grading.submission import SubmissionError
     from nnlab.intake import Entry, load
+    from nnlab.reports.publish import gradescope_json
 
     started = time.perf_counter()
     course = load_course(root / "source" / "course.yml")
@@ -58,18 +58,8 @@ def grade(root: Path) -> dict:
         result = grade_loaded(load(entry, course.modules), course, None)
     except SubmissionError as error:
         result = SubmissionResult(learner="submission", error=str(error))
-    data = result.to_gradescope(visibility="after_due_date")
-    data["tests"] = public_checks(folder, course, result.modules) + data["tests"]
-    data["visibility"] = "after_due_date"
-    data["output"] = (result.summary() if result.status != "graded" else
-                      "Public checks are shown now; the hidden tests and your score appear after "
-                      "the due date.")
-    data["execution_time"] = round(time.perf_counter() - started, 3)
-    data.pop("stdout_visibility", None)
-    data["stdout_visibility"] = "hidden"
-    if result.status == "refused":
-        data["score"] = 0
-    return data
+    return gradescope_json(result, public_checks(folder, course, result.modules),
+                           time.perf_counter() - started)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,16 +68,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = args.root / "results" / "results.json"
     out.parent.mkdir(parents=True, exist_ok=True)
+    from nnlab.reports.publish import autograder_failure_json, write_json
+
     try:
         data = grade(args.root)
     except Exception as error:  # nnlab itself failed: say so, never a zero
-        data = {"output": f"The autograder failed (not your fault; your instructor will regrade): "
-                          f"{type(error).__name__}: {error}", "tests": [],
-                "visibility": "visible", "extra_data": {"status": "regrade"}}
-        out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        data = autograder_failure_json(error)
+        write_json(out, data)
         print(data["output"], file=sys.stderr)
         return 1
-    out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    write_json(out, data)
     return 0
 
 

@@ -285,7 +285,13 @@ def _nonfinite_hint(bad: np.ndarray, warnings: list[str]) -> str:
 
 def diagnose(actual: Any, expected: Any, candidates: Iterable[Candidate],
              tol: Tolerance) -> str | None:
-    """The message of the first catalogued mistake that reproduces `actual`, if any.
+    """The message of the first catalogued mistake that reproduces `actual`, if any."""
+    found = find_mistake(actual, expected, candidates, tol)
+    return found.message() if found is not None else None
+
+
+def find_mistake(actual: Any, expected: Any, candidates: Iterable[Candidate], tol: Tolerance):
+    """The first catalogued mistake (a `Mistake`) that reproduces `actual`, or None.
 
     A candidate counts only where it differs from the expected value on this case: a mistake
     that happens to agree with the truth here says nothing about the learner.
@@ -300,7 +306,7 @@ def diagnose(actual: Any, expected: Any, candidates: Iterable[Candidate],
             if mismatch(wrong, expected, tol=tol) is None:
                 continue
             if mismatch(actual, wrong, tol=tol) is None:
-                return mistake.message()
+                return mistake
         except TypeError:
             continue
     return None
@@ -353,12 +359,17 @@ class Comparator:
             message = f"{what}: output{why}."
         else:
             message = f"{what} returned a value that {why}."
-        diagnosis = diagnose(actual, expected, mistakes, tol)
+        found = find_mistake(actual, expected, mistakes, tol)
+        diagnosis = found.message() if found is not None else ""
         if diagnosis:
             message += f"\n  {DIAGNOSIS}{diagnosis}."
         if note:
             message += f"\n  Note: {note}"
-        raise GradingFailure(message)
+        failure = GradingFailure(message)
+        # The diagnosis as structure too: reports never parse it back out of the message.
+        failure.diagnosis = diagnosis
+        failure.misconception = str(getattr(found, "looks_like", "")) if found is not None else ""
+        raise failure
 
     def judge_call(self, qualname: str, what: str, result: Any, expected: Any, *,
                    mistakes: Iterable[Candidate] = (), rtol: float | None = None,

@@ -67,7 +67,8 @@ def test_identical_diagnoses_are_said_once_with_the_tests_they_covered():
     diagnosis = "your mse_grad looks like 2 (y_pred - y_true): why."
     tests = [TestResult(f"losses.mse_grad: case {i}", 1, 0,
                         f"losses.mse_grad(y: float64 ({i},)) returned a value that differs: "
-                        f"largest error {i}.\n  Diagnosis: {diagnosis}", FAILED)
+                        f"largest error {i}.\n  Diagnosis: {diagnosis}", FAILED,
+                        diagnosis=diagnosis)
              for i in range(1, 5)]
     tests.append(TestResult("losses.mse_grad: shape", 1, 0, "losses.mse_grad(y) returned a "
                             "value that has shape (3,), expected (2,).", FAILED))
