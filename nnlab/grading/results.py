@@ -19,7 +19,6 @@ from typing import Any
 
 from nnlab.outcome import Outcome
 
-RESULTS_VERSION = 1
 
 # What a grader test compared the learner's work with (its `oracle` marker): key -> the words
 # results.json and feedback.md use.
