@@ -106,8 +106,10 @@ def _wrapped(text: str, width: int, indent: str, style: str = "") -> list:
     strings never parsed as markup)."""
     from rich.text import Text
 
+    from nnlab.reports.text import clean
+
     lines = []
-    for paragraph in text.splitlines() or [""]:
+    for paragraph in clean(text).splitlines() or [""]:  # no escape sequence reaches the terminal
         own = paragraph[: len(paragraph) - len(paragraph.lstrip())]
         wrapped = textwrap.wrap(paragraph.strip(), width=max(20, width - len(indent) - len(own)),
                                 subsequent_indent="  ", break_long_words=True,
@@ -163,12 +165,12 @@ def render_checks(results: list, where: str, width: int = 80, verbose: bool = Fa
                 lines.append(Text(f"  not implemented yet: {'; '.join(group.cases)}", style="yellow"))
                 continue
             shown = list(zip(group.cases, group.messages)) if verbose else \
-                [(group.cases[0], _compact(group.message))]
+                [(group.cases[0], _compact(group.message) if group.diagnosis else group.message)]
             for label, message in shown:
                 lines += _wrapped(f"[{label}] {message}", width, "  ")
             if len(group.cases) > 1 and not verbose:
                 hidden = True
-                what = "diagnosis" if "Diagnosis: " in group.message else "problem"
+                what = "diagnosis" if group.diagnosis else "problem"
                 lines += _wrapped(f"Same {what} in: {'; '.join(group.cases[1:])}", width, "  ",
                                   "dim")
     notes = [note for r in results for note in r.notes]
@@ -197,12 +199,9 @@ _TOLERANCE_CLAUSE = re.compile(r"; \d+ of \d+ entries are outside the tolerance 
 
 
 def _compact(message: str) -> str:
-    """A diagnosed failure without the tolerance count or the nan/inf hint: the diagnosis says
-    what is wrong, and --verbose shows the rest."""
+    """A diagnosed failure (the comparator's own message) without the tolerance count or the
+    nan/inf hint: the diagnosis says what is wrong, and --verbose shows the rest."""
     from nnlab.grading.compare import NONFINITE_HINTS
-
-    if "\n  Diagnosis: " not in message:
-        return message
     for hint in NONFINITE_HINTS.values():
         message = message.replace(f"; {hint}", "")
     return _TOLERANCE_CLAUSE.sub("", message)

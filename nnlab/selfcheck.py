@@ -37,6 +37,7 @@ class CaseFailure:
     label: str
     message: str
     outcome: Outcome | None = None
+    diagnosis: str = ""  # the comparator's, as structure (never searched for in `message`)
 
 
 @dataclass
@@ -71,7 +72,7 @@ class FunctionCheck:
     def groups(self) -> list[Group]:
         """The failures grouped: one entry per distinct problem (one diagnosis, one exception),
         with the labels of the cases it covered."""
-        return group_failures((f.label, f.message, f.outcome) for f in self.failures)
+        return group_failures((f.label, f.message, f.outcome, f.diagnosis) for f in self.failures)
 
     @property
     def problems(self) -> list[str]:
@@ -195,7 +196,7 @@ def _run_case(worker: Worker, module: str, case: dict,
     except LearnerFailure as failure:
         return CaseFailure(label, failure.message, failure.outcome)
     except GradingFailure as failure:
-        return CaseFailure(label, str(failure), failure.outcome)
+        return CaseFailure(label, str(failure), failure.outcome, failure.diagnosis)
     return None
 
 

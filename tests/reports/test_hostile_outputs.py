@@ -176,3 +176,26 @@ def test_results_json_keeps_the_payload_as_data(published):
     assert [(t.name, t.output, t.printed, t.diagnosis, t.misconception) for t in again.tests] == \
         [(t.name, t.output, t.printed, "", "") for t in result.tests]
     assert all(t["extra_data"]["misconception"] == "" for t in data["tests"])
+
+
+def test_nnlab_check_shows_the_payload_as_words_without_escapes(published, tmp_path):
+    """`nnlab check` on the same relu: the learner's "Diagnosis:" line is not taken for one,
+    and no control character or escape sequence reaches the terminal."""
+    from nnlab.cli import render_checks
+    from nnlab.selfcheck import run_checks
+    from tests.support import ROOT
+
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "activations.py").write_text(solution_with(
+        "activations", f"def relu(x):\n    print({PAYLOAD!r})\n    raise ValueError({PAYLOAD!r})\n"))
+    (check,) = run_checks(folder, "activations.relu", checks_dir=ROOT / "exercises" / "checks")
+    assert check.status == "fail" and all(not g.diagnosis for g in check.groups)
+    shown = io.StringIO()
+    console = Console(file=shown, width=80, force_terminal=False, color_system=None)
+    for line in render_checks([check], str(folder), width=80):
+        console.print(line, no_wrap=True, overflow="fold", highlight=False)
+    text = shown.getvalue()
+    assert "<script>alert(1)</script>" in text and "Same diagnosis" not in text
+    assert not CONTROL.search(text.replace("\n", ""))
+    assert all(cell_len(line) <= 80 for line in text.splitlines())
