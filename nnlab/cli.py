@@ -54,13 +54,16 @@ def build(check: bool = typer.Option(False, "--check", help="write nothing; exit
         report = build_exercises(loaded, check=check)
     except (CourseError, BuildError) as error:
         fail(str(error))
-    stale = [(path, status) for path, status in report if status in ("stale", "missing")]
+    stale = [(path, status) for path, status in report if status in ("stale", "missing", "extra")]
     for path, status in report:
         if status != "unchanged":
             console.print(f"{status:>9}  {path}", highlight=False)
     if check and stale:
-        fail(f"{stale[0][0]} is {'out of date' if stale[0][1] == 'stale' else 'missing'} "
-             f"({len(stale)} generated file(s) differ from solutions/); run `nnlab build`", code=1)
+        path, status = stale[0]
+        what = {"stale": "is out of date", "missing": "is missing",
+                "extra": "is not a file `nnlab build` writes"}[status]
+        fail(f"{path} {what}; run `nnlab build` ({len(stale)} file(s) under exercises/ "
+             f"differ from what solutions/ generates)", code=1)
     console.print(f"{len(report)} generated files {'checked' if check else 'up to date'}.")
 
 

@@ -136,6 +136,17 @@ def test_build_check_names_a_stale_file(tmp_path):
     assert "exercises/losses.py is out of date" in done.stderr
 
 
+def test_build_check_names_a_file_the_build_does_not_write(tmp_path):
+    copy_course(tmp_path)
+    (tmp_path / "exercises" / "notebooks" / "perceptron.ipynb").write_text("{}")
+    done = run_nnlab("build", "--check", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "exercises/notebooks/perceptron.ipynb is not a file `nnlab build` writes" in done.stderr
+    assert run_nnlab("build", cwd=tmp_path).returncode == 0  # which removes it
+    assert not (tmp_path / "exercises" / "notebooks" / "perceptron.ipynb").exists()
+    assert run_nnlab("build", "--check", cwd=tmp_path).returncode == 0
+
+
 def test_check_command_runs_public_checks_on_a_learner_folder(make_submission):
     folder = make_submission("ben", base="examples/class/ben")
     done = run_nnlab("check", "--path", str(folder))
