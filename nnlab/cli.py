@@ -36,8 +36,11 @@ CourseOption = typer.Option(None, "--course", help="course.yml, or the folder ho
 def fail(message: str, code: int = 2) -> None:
     from rich.text import Text
 
-    # The message may quote a learner's file or argument: never read it as rich markup.
-    errors.print(Text.assemble(("nnlab:", "bold red"), " ", message), highlight=False,
+    from nnlab.reports.text import visible
+
+    # The message may quote a learner's file or argument: never read it as rich markup, and
+    # an escape sequence in a file name is shown, not obeyed.
+    errors.print(Text.assemble(("nnlab:", "bold red"), " ", visible(message)), highlight=False,
                  soft_wrap=True)
     raise typer.Exit(code)
 
