@@ -230,13 +230,15 @@ def _file_digest(path: Path) -> bytes:
     return kept[1]
 
 
-def grading_digest(submission_digest: str, course: Course, modules: list[str]) -> str:
+def grading_digest(submission_digest: str, course: Course, modules: list[str],
+                   fingerprint: str | None = None) -> str:
     """What a result depends on: the submission; every file the graders import or read (all of
     graders/ and reference/: helpers, public cases, recorded baselines, the mistakes catalogue);
     course.yml's limits and tolerances; nnlab's version; the seed's fingerprint; the modules
-    graded. A result is reused only while all of these are unchanged."""
+    graded. A result is reused only while all of these are unchanged. `fingerprint`:
+    the seed's fingerprint when the caller has it (a process that does not hold the seed)."""
     h = hashlib.sha256(submission_digest.encode())
-    h.update(seed_fingerprint(course).encode())
+    h.update((fingerprint or seed_fingerprint(course)).encode())
     h.update(_nnlab_version().encode())
     h.update(course.limits.model_dump_json().encode())
     h.update(course.tolerances.model_dump_json().encode())
