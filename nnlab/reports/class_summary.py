@@ -194,15 +194,15 @@ def _bars_svg(element_id: str, label: str, rows: list[tuple[str, float, str]]) -
     """A horizontal bar chart: one (label, fraction 0..1, value text) per row. Labels are
     escaped here (they may hold a misconception's words); the SVG is inline, no network."""
     e = html.escape
-    line, name_width, bar_width = 18, 300, 260
+    line, name_width, bar_width, value_width = 18, 380, 240, 90
     height = line * len(rows) + 6
     parts = [f'<svg class="chart" id="{element_id}" role="img" aria-label="{e(label)}" '
-             f'width="{name_width + bar_width + 60}" height="{height}" '
-             f'viewBox="0 0 {name_width + bar_width + 60} {height}">']
+             f'width="{name_width + bar_width + value_width}" height="{height}" '
+             f'viewBox="0 0 {name_width + bar_width + value_width} {height}">']
     for i, (name, fraction, value) in enumerate(rows):
         y = 3 + i * line
         width = round(bar_width * max(0.0, min(1.0, fraction)))
-        shown = name if len(name) <= 46 else name[:45] + "…"
+        shown = name if len(name) <= 54 else name[:53] + "…"
         parts.append(f'<text x="{name_width - 6}" y="{y + 12}" text-anchor="end" font-size="12">'
                      f"{e(shown)}<title>{e(name)}</title></text>")
         parts.append(f'<rect x="{name_width}" y="{y}" width="{bar_width}" height="{line - 4}" '

@@ -231,7 +231,11 @@ def feedback_page(result: "SubmissionResult") -> FeedbackPage:
                 first = by_name[group.cases[0]]
                 kind = ("not_implemented" if group.outcome is Outcome.NOT_IMPLEMENTED else
                         "single" if len(lines) == 1 else "many")
-                problems.append(Problem(kind, lines, group.message, first.diagnosis, first.printed))
+                # The diagnosis is shown once, on its own: the comparator's own line for it
+                # (exactly what it appended, not a pattern) leaves the message.
+                message = group.message.replace(f"\n  {DIAGNOSIS}{first.diagnosis}.", "") \
+                    if first.diagnosis else group.message
+                problems.append(Problem(kind, lines, message, first.diagnosis, first.printed))
             section.functions.append(FunctionFailures(
                 function, len(mine), sum(t.points - t.score for t in mine), problems))
         section.passed = [_line(t) for t in tests if t.passed]
@@ -304,6 +308,8 @@ def _write_problem(out: io.StringIO, problem: Problem) -> None:
                       f"{test.compared_with})\n")
         out.write("\nThe first of them:\n\n")
     out.write(md_block(problem.message))
+    if problem.diagnosis:
+        out.write(f"\n> **Diagnosis:** {md_text(problem.diagnosis)}\n")
     if problem.printed:
         out.write("\nYour code printed:\n\n" + md_block(problem.printed))
     out.write("\n")
