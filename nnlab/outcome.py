@@ -42,6 +42,10 @@ class GradingFailure(AssertionError):
     outcome = Outcome.FAILED
     diagnosis: str = ""
     misconception: str = ""
+    # What went wrong, said the same way whatever the inputs ("raised ValueError: ...", "returned
+    # a value that has shape ..."), so failures with one cause are grouped; "" when the whole
+    # message is the problem (two different wrong values are two problems).
+    problem: str = ""
 
 
 class LearnerFailure(GradingFailure):
@@ -49,8 +53,9 @@ class LearnerFailure(GradingFailure):
     not submitted, or (GRADER_ERROR) the sandbox could not start before any learner code ran.
     `message` is written for the learner; `stdout` is what their code printed."""
 
-    def __init__(self, outcome: Outcome, message: str, stdout: str = ""):
+    def __init__(self, outcome: Outcome, message: str, stdout: str = "", problem: str = ""):
         super().__init__(message)
         self.outcome = Outcome(outcome)
         self.message = message
         self.stdout = stdout
+        self.problem = problem

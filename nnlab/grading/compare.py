@@ -13,6 +13,7 @@ tuples, dicts, `Opaque` placeholders): the comparator never touches an object le
 from __future__ import annotations
 
 import inspect
+import re
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -30,9 +31,13 @@ Candidate = tuple[Any, Callable[[], Any]]
 RULE_VALUES, RULE_IN_PLACE, RULE_EXACT_DTYPE, RULE_NO_WARNINGS = (
     "values", "in_place", "exact_dtype", "no_warnings")
 
-# How a failure message introduces a catalogued misconception; feedback groups failing cases by
-# the text after it (`nnlab.reports.feedback.split_diagnosis`).
+# How a failure message introduces a catalogued misconception to its reader; the diagnosis
+# itself travels as `GradingFailure.diagnosis`, which reports read (never the message).
 DIAGNOSIS = "Diagnosis: "
+# The mismatches that say what kind of value came back rather than which values: the same
+# problem whatever the inputs (`GradingFailure.problem`).
+_KIND_PROBLEM = re.compile(r"should be|should have|is None|has shape|has \w+ values|has dtype|"
+                           r"has a Python float")
 
 
 # ------------------------------------------------------------------------------------------
@@ -369,6 +374,8 @@ class Comparator:
         # The diagnosis as structure too: reports never parse it back out of the message.
         failure.diagnosis = diagnosis
         failure.misconception = str(getattr(found, "looks_like", "")) if found is not None else ""
+        if not label and _KIND_PROBLEM.match(why):  # a wrong kind, shape or dtype: one problem
+            failure.problem = f"returned a value that {why}"
         raise failure
 
     def judge_call(self, qualname: str, what: str, result: Any, expected: Any, *,

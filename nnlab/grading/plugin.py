@@ -168,6 +168,7 @@ class GradingPlugin:
                                        call.duration, self.oracles[item.nodeid],
                                        diagnosis=getattr(error, "diagnosis", "") or "",
                                        misconception=getattr(error, "misconception", "") or "",
+                                       problem=getattr(error, "problem", "") or "",
                                        printed=printed))
         return report
 

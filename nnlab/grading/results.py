@@ -47,6 +47,7 @@ class TestResult:
     diagnosis: str = ""      # the catalogued mistake's sentence, "your f looks like L: why"
     misconception: str = ""  # that mistake's `looks_like` (what the summary counts)
     printed: str = ""        # what the learner's code printed during the test
+    problem: str = ""        # the failure's cause whatever the inputs (grouping); see outcome.py
 
     @property
     def compared_with(self) -> str:
@@ -127,6 +128,7 @@ class SubmissionResult:
                 (Outcome.PASSED if t["status"] == "passed" else Outcome.FAILED),
                 oracle=more.get("oracle", "reference"), diagnosis=more.get("diagnosis", ""),
                 misconception=more.get("misconception", ""), printed=more.get("printed", ""),
+                problem=more.get("problem", ""),
                 seconds=more.get("seconds", 0.0)))
         return cls(learner=extra.get("learner", ""), tests=tests, modules=extra.get("modules", []),
                    ignored_files=extra.get("ignored_files", []), isolation=extra.get("sandbox", {}),

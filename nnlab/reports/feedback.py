@@ -25,49 +25,25 @@ from nnlab.reports.text import clean
 if TYPE_CHECKING:  # pragma: no cover
     from nnlab.grading.results import SubmissionResult
 
-_DIAGNOSIS_LINE = re.compile(r"^\s*" + re.escape(DIAGNOSIS), re.M)
-_RAISED = re.compile(r"\) raised (.*)", re.S)
-_RETURNED = re.compile(r"\) returned a value that ((?:should be|is None|has shape|has \w+ values|"
-                       r"has dtype|has a Python float).*)", re.S)
-
 
 # ------------------------------------------------------------------------------------------
 # Grouping failures (shared with `nnlab check`)
 # ------------------------------------------------------------------------------------------
 
 
-def split_diagnosis(message: str) -> tuple[str, str]:
-    """(what happened, the catalogued misconception) of a failure message; the second is ""
-    when no catalogued mistake matched."""
-    found = _DIAGNOSIS_LINE.search(message)
-    if not found:
-        return message, ""
-    rest = message[found.end():]
-    diagnosis = rest.split("\n  Note: ", 1)[0].strip()
-    return message[:found.start()].rstrip(), diagnosis
-
-
-def failure_key(message: str, outcome: Outcome | None = None, diagnosis: str | None = None) -> str:
-    """What makes two failures "the same problem": the misconception they were diagnosed with,
-    the exception raised (whatever the inputs), a stub's NotImplementedError, a value of the
-    wrong kind, shape or dtype (whatever the inputs' shapes), or else the whole message (two
-    different wrong values are two problems).
-
-    `diagnosis` is the comparator's own (a `TestResult`'s field); where it is given, the message
-    is never searched for one, so learner text that looks like a diagnosis stays a message.
-    (`nnlab check` passes None: its messages are its own comparator's.)"""
+def failure_key(message: str, outcome: Outcome | None = None, diagnosis: str = "",
+                problem: str = "") -> str:
+    """What makes two failures "the same problem", from the failure's structure (set where it
+    was judged; a message is never searched, so learner text inside one decides nothing): the
+    misconception it was diagnosed with, a stub's NotImplementedError, its `problem` (the
+    exception raised, or a value of the wrong kind, shape or dtype, whatever the inputs), or
+    else the whole message (two different wrong values are two problems)."""
     if outcome is Outcome.NOT_IMPLEMENTED:
         return "not implemented"
-    if diagnosis is None:
-        _, diagnosis = split_diagnosis(message)
     if diagnosis:
         return "diagnosis: " + diagnosis
-    raised = _RAISED.search(message)
-    if raised and outcome is not Outcome.PASSED:
-        return "raised: " + raised.group(1)
-    returned = _RETURNED.search(message)
-    if returned:  # the same wrong kind of value, whatever the inputs' shapes
-        return "returned: " + returned.group(1)
+    if problem:
+        return "problem: " + problem
     return "message: " + message
 
 
@@ -89,13 +65,13 @@ class Group:
 
 
 def group_failures(failures: Iterable[tuple]) -> list[Group]:
-    """Group (case name, message, outcome[, diagnosis]) tuples by `failure_key`, in order of
-    first sight."""
+    """Group (case name, message, outcome[, diagnosis[, problem]]) tuples by `failure_key`, in
+    order of first sight."""
     groups: dict[str, Group] = {}
     for name, message, outcome, *rest in failures:
-        diagnosis = rest[0] if rest else None
-        key = failure_key(message, outcome, diagnosis)
-        group = groups.setdefault(key, Group(key, message, outcome, diagnosis=diagnosis or ""))
+        diagnosis, problem = (list(rest) + ["", ""])[:2]
+        key = failure_key(message, outcome, diagnosis, problem)
+        group = groups.setdefault(key, Group(key, message, outcome, diagnosis=diagnosis))
         group.cases.append(name)
         group.messages.append(message)
     return list(groups.values())
@@ -226,7 +202,8 @@ def feedback_page(result: "SubmissionResult") -> FeedbackPage:
             mine = [t for t in failed if t.function == function]
             by_name = {t.name: t for t in mine}
             problems = []
-            for group in group_failures((t.name, t.output, t.outcome, t.diagnosis) for t in mine):
+            for group in group_failures((t.name, t.output, t.outcome, t.diagnosis, t.problem)
+                                        for t in mine):
                 lines = [_line(by_name[n]) for n in group.cases]
                 first = by_name[group.cases[0]]
                 kind = ("not_implemented" if group.outcome is Outcome.NOT_IMPLEMENTED else

@@ -73,7 +73,8 @@ def results_json(result: SubmissionResult, visibility: str = "visible") -> dict[
                 "extra_data": {"oracle": t.oracle, "compared_with": t.compared_with,
                                "outcome": t.outcome.value, "message": t.output,
                                "diagnosis": t.diagnosis, "misconception": t.misconception,
-                               "printed": t.printed, "seconds": round(t.seconds, 4)}}
+                               "printed": t.printed, "problem": t.problem,
+                               "seconds": round(t.seconds, 4)}}
         if t.outcome is Outcome.GRADER_ERROR:
             del test["score"]
         tests.append(test)
