@@ -63,8 +63,8 @@ def test_output(test) -> str:
 def results_json(result: SubmissionResult, visibility: str = "visible") -> dict[str, Any]:
     """results.json in Gradescope's schema, nnlab's own facts under `extra_data`. A result to
     regrade carries no score at all (neither the total nor the faulted tests'), so an upload can
-    never show a grader fault as a zero. Every text is declared plain text ("output_format"),
-    so Gradescope renders no learner markup. `SubmissionResult.from_gradescope` reads it back."""
+    never show a grader fault as a zero. The top-level output is declared plain text
+    ("output_format", the one format key of Gradescope's documented schema). `SubmissionResult.from_gradescope` reads it back."""
     tests = []
     for t in result.tests:
         test = {"name": t.name, "score": t.score, "max_score": t.points,
@@ -84,11 +84,9 @@ def results_json(result: SubmissionResult, visibility: str = "visible") -> dict[
         "output": result.summary(),
         "visibility": "visible",
         "stdout_visibility": "hidden",
-        # Gradescope's default ("simple_format") lets some HTML through: learner text in a
-        # message must stay words there too.
+        # Gradescope's default ("simple_format") lets some HTML through: the summary, which
+        # may quote an error about a file the learner named, stays words.
         "output_format": "text",
-        "test_output_format": "text",
-        "test_name_format": "text",
         "tests": tests,
         "extra_data": {
             "nnlab_results_version": RESULTS_VERSION,
