@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 CURRICULUM_MODULES = ("perceptron", "activations", "losses", "gradient_descent", "backprop",
                       "xor", "mlp", "conv", "rnn", "lstm")
 # The course folder's own Python packages, imported from the course root while grading.
-COURSE_PACKAGES = ("reference", "graders")
+COURSE_PACKAGES = ("reference", "graders", "questions")
 DEVELOPMENT_SEED = "nnlab-development-seed-do-not-use-for-grading"
 
 
@@ -56,6 +56,8 @@ class Limits(_Strict):
     worker_open_files: int = Field(64, ge=16)
     output_kb: int = Field(8, ge=1, le=1024)
     worker_processes: int = Field(8, ge=1, le=256)  # RLIMIT_NPROC under a private uid
+    # The wall clock one submission may take in all; past it its remaining tests fail at once.
+    seconds_per_submission: float = Field(600.0, gt=0, le=86400)
     modules: dict[str, ModuleLimits] = Field(default_factory=dict)
 
     @field_validator("modules")
@@ -85,6 +87,26 @@ class Tolerances(_Strict):
     float32: Tolerance = Tolerance(rtol=1e-4, atol=1e-6)
 
 
+class Similarity(_Strict):
+    """How alike two learners' code of a module must be to be listed (`nnlab similar`)."""
+
+    # The default sits in the gap tests/similarity/ measures on generated classes: planted
+    # disguised copies share 0.86 or more, independently written learners 0.72 at most.
+    threshold: float = Field(0.8, gt=0, le=1)
+    # Learners with less code of their own than this (characters of normalised code, the stub
+    # and the class's common fragments not counted) are not compared.
+    min_characters: int = Field(60, ge=1)
+    # Fragments written by more than this share of the learners compared (and by more than
+    # four) are the exercise's idioms and count for nothing.
+    common_fraction: float = Field(0.2, gt=0, le=1)
+
+
+class Questions(_Strict):
+    """Concept questions (questions/): the public salt each learner's numbers are drawn with."""
+
+    salt: str = Field("nnlab-questions", min_length=1)
+
+
 class Assignment(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
     title: str
@@ -106,6 +128,8 @@ class Course(_Strict):
     secret_seed_env: str = Field("NNLAB_SECRET_SEED", pattern=r"^[A-Z_][A-Z0-9_]*$")
     limits: Limits = Limits()
     tolerances: Tolerances = Tolerances()
+    similarity: Similarity = Similarity()
+    questions: Questions = Questions()
     assignments: list[Assignment] = Field(min_length=1)
     # Where course.yml was found; every other course folder is relative to it.
     root: Path = Field(default=Path("."), exclude=True)

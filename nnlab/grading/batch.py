@@ -129,8 +129,14 @@ def _write(out_dir: Path, result: SubmissionResult, publisher) -> None:
         raise BatchError(f"{out_dir / result.learner}: cannot write results ({error})") from None
 
 
-def _warm() -> None:
-    """Pool initializer: import the grading machinery once per process, not per learner."""
+def _warm(grader: int | None = None) -> None:
+    """Pool initializer: die with the grader that started this process (the kernel sends
+    SIGKILL when it ends, however it ends; its workers die with this process in turn), then
+    import the grading machinery once per process, not per learner."""
+    if grader is not None:
+        from nnlab.sandbox.worker_main import die_with_parent
+
+        die_with_parent(parent=grader)
     import nnlab.grading.runner  # noqa: F401
 
 
@@ -244,7 +250,7 @@ def check_same_seed(earlier: dict[str, SubmissionResult], course: Course, force:
 
 def _run_pool(todo, course, assignment, out_dir, functions, jobs, finish, publisher) -> None:
     with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=get_context("spawn"),
-                             initializer=_warm) as pool:
+                             initializer=_warm, initargs=(os.getpid(),)) as pool:
         futures = {pool.submit(_grade_and_write, s, course, assignment, str(out_dir), functions,
                                publisher): s
                    for s in todo}

@@ -24,7 +24,7 @@ from nnlab.grading.learner import LearnerProxy
 from nnlab.grading.plugin import GradingPlugin
 from nnlab.grading.results import SubmissionResult
 from nnlab.grading.submission import Submission, read_submission
-from nnlab.intake.review import merge_flags, outcome_flags, review_flags
+from nnlab.intake.review import merge_flags, outcome_flags, released_imports, review_flags
 
 
 def choose_modules(course: Course, submission: Submission, assignment: str | None,
@@ -71,7 +71,8 @@ def grade_submission(path: Path | str | Submission, course: Course, *, assignmen
     result = SubmissionResult(learner=submission.learner, modules=modules,
                               ignored_files=submission.ignored,
                               digest=grading_digest(submission.digest(), course, modules),
-                              flags=review_flags(submission, modules),
+                              flags=review_flags(submission, modules,
+                                                 released_imports(course.root / "exercises")),
                               seed_fingerprint=seed_fingerprint(course),
                               nnlab_version=_nnlab_version())
     if not modules:

@@ -17,6 +17,7 @@ nbgrader's partial credit gives the same points as `nnlab grade`. In the release
 
 from __future__ import annotations
 
+import ast
 import shutil
 import tempfile
 from pathlib import Path
@@ -53,6 +54,25 @@ def function_points(course: Course) -> dict[str, float]:
     for test in result.tests:
         points[test.function] = round(points.get(test.function, 0.0) + test.points, 6)
     return points
+
+
+def assigned_from(source: str, functions: list[str]) -> list[str]:
+    """The module-level names `source` assigns from a call of one of `functions`, in order:
+    `AND_GATE, OR_GATE, NAND_GATE = logic_gates()` gives the three names (also inside a
+    try block)."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Assign):
+            continue
+        calls = {n.func.id for n in ast.walk(node.value)
+                 if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+        if not calls & set(functions):
+            continue
+        for target in node.targets:
+            for name in ast.walk(target):
+                if isinstance(name, ast.Name) and name.id not in found:
+                    found.append(name.id)
+    return found
 
 
 def grade_cell(qualname: str, points: float, release: Path, course: Course) -> nbformat.NotebookNode:
@@ -104,8 +124,13 @@ def build_course(course: Course, folder: Path | str, timeout: int = 120) -> list
         release = target / f"{assignment.id}.ipynb"
 
         def cells(module, functions, release=release):
+            # graded names the exercise's functions make (AND_GATE = logic_gates()[0]) are
+            # graded right after it, for the points `nnlab grade` gives them
+            source = (course.root / "solutions" / f"{module}.py")
+            made_by = assigned_from(source.read_text(encoding="utf-8"), functions) \
+                if source.is_file() else []
             made = [grade_cell(f"{module}.{f}", points[f"{module}.{f}"], release, course)
-                    for f in functions if f"{module}.{f}" in points]
+                    for f in [*functions, *made_by] if f"{module}.{f}" in points]
             if not made and functions:  # ungraded functions still get their public checks
                 cell = new_code_cell("lab.check(" + ", ".join(repr(f"{module}.{f}") for f in functions) + ")")
                 cell["id"] = f"check-{module}-{functions[0]}"

@@ -87,12 +87,30 @@ def test_config_and_structure(built, course):
         assert "lab.hidden(" not in release and "raise NotImplementedError" in release
         grades = [c for c in source.cells if (c.metadata.get("nbgrader") or {}).get("grade")]
         assert grades and all(c.metadata["nnlab"]["function"] in c.source for c in grades)
-    # Points equal nnlab's: the source's grade cells add up to the solutions' full marks.
-    result = grade_submission(ROOT / "solutions", course, assignment="a2", warn_seed=False)
-    source = nbformat.read(built / "source" / "a2" / "a2.ipynb", 4)
-    total = sum(c.metadata["nbgrader"]["points"] for c in source.cells
-                if (c.metadata.get("nbgrader") or {}).get("grade"))
-    assert total == pytest.approx(result.max_score)
+
+
+def test_every_assignment_is_worth_what_nnlab_grade_gives(built, course):
+    """Per assignment, the source notebook's grade cells add up to `nnlab grade`'s full marks
+    on the solutions, and each graded name (a1's AND_GATE, OR_GATE, NAND_GATE too) has its own
+    grade cell worth that name's points."""
+    for assignment in course.assignments:
+        path = built / "source" / assignment.id / f"{assignment.id}.ipynb"
+        if not path.is_file():
+            continue
+        result = grade_submission(ROOT / "solutions", course, assignment=assignment.id,
+                                  warn_seed=False)
+        by_name = {}
+        for test in result.tests:
+            by_name[test.function] = by_name.get(test.function, 0.0) + test.points
+        source = nbformat.read(path, 4)
+        cells = {c.metadata["nnlab"]["function"]: c.metadata["nbgrader"]["points"]
+                 for c in source.cells if (c.metadata.get("nbgrader") or {}).get("grade")}
+        assert cells == pytest.approx(by_name), assignment.id
+        assert sum(cells.values()) == pytest.approx(result.max_score), assignment.id
+    a1 = nbformat.read(built / "source" / "a1" / "a1.ipynb", 4)
+    graded = {c.metadata["nnlab"]["function"] for c in a1.cells
+              if (c.metadata.get("nbgrader") or {}).get("grade")}
+    assert {"perceptron.AND_GATE", "perceptron.OR_GATE", "perceptron.NAND_GATE"} <= graded
 
 
 def _partial(built):
