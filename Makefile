@@ -10,8 +10,13 @@ install: $(STAMP)
 
 # Everything the tests need: nnlab itself (editable), TensorFlow/Keras, scikit-learn, nbgrader;
 # and bubblewrap, the strongest sandbox, where it can be installed (root and apt-get): never an
-# error when it cannot (`nnlab doctor` then names the level used instead).
+# error when it cannot (`nnlab doctor` then names the level used instead). Chromium likewise:
+# the tests open every page nnlab writes in it, and skip, saying so, without it.
 $(STAMP): pyproject.toml
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& { apt-get install -y -qq chromium >/dev/null 2>&1 \
+		     || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1; }; }; } \
+		|| echo "note: chromium not installed; the tests that open pages in it skip"
 	@command -v bwrap >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
 		&& { apt-get install -y -qq bubblewrap >/dev/null 2>&1 \
 		     || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq bubblewrap >/dev/null 2>&1; }; }; } \

@@ -132,6 +132,7 @@ from nnlab.grading.plugin import _ReferenceModules
 from nnlab.outcome import LearnerFailure, Outcome
 from nnlab.sandbox.protocol import FunctionRef, GraderFunction
 from nnlab.sandbox.worker import CallResult
+from nnlab.reports.publish import Publisher
 
 
 class _Collector:
@@ -452,7 +453,7 @@ class Scenario:
             return reply, blobs
 
         saved = {"read": runner.read_submission, "graders": runner.run_graders,
-                 "write": runner.write_submission_result, "start": learner_mod.LearnerProxy.start,
+                 "write": Publisher.learner, "start": learner_mod.LearnerProxy.start,
                  "close": learner_mod.LearnerProxy.close, "call": Worker._call}
 
         def timed(phase, fn):
@@ -470,7 +471,7 @@ class Scenario:
 
         runner.read_submission = timed("read submission", saved["read"])
         runner.run_graders = timed("graders (pytest)", saved["graders"])
-        runner.write_submission_result = timed("write results", saved["write"])
+        Publisher.learner = timed("write results", saved["write"])
         learner_mod.LearnerProxy.start = timed("start workers", saved["start"])
         learner_mod.LearnerProxy.close = timed("stop workers", saved["close"])
         Worker._call = call
@@ -482,7 +483,7 @@ class Scenario:
             total = time.perf_counter() - began
         finally:
             runner.read_submission, runner.run_graders = saved["read"], saved["graders"]
-            runner.write_submission_result = saved["write"]
+            Publisher.learner = saved["write"]
             learner_mod.LearnerProxy.start = saved["start"]
             learner_mod.LearnerProxy.close = saved["close"]
             Worker._call = saved["call"]

@@ -90,7 +90,7 @@ def breakdown(learner: Path, out: Path, repeats: int = 5) -> dict[str, float]:
     from nnlab.course import load_course
     from nnlab.grading import learner as learner_module
     from nnlab.grading import runner
-    from nnlab.grading.results import write_submission_result
+    from nnlab.reports.publish import Publisher
     from nnlab.intake import Entry, load
 
     imported = time.perf_counter() - t0
@@ -133,7 +133,7 @@ def breakdown(learner: Path, out: Path, repeats: int = 5) -> dict[str, float]:
             result = runner.grade_submission(submission, course, warn_seed=False)
             add("grading in all", time.perf_counter() - t2)
             t3 = time.perf_counter()
-            write_submission_result(out, result)
+            Publisher().learner(out, result)
             add("writing results + feedback", time.perf_counter() - t3)
             rows.append(dict(phases))
     finally:

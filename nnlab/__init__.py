@@ -38,6 +38,14 @@ def grade_batch(paths, course, out_dir, **options):
     return _batch(paths, course, out_dir, **options)
 
 
+def publisher():
+    """The publishing layer every result is written by (`nnlab.reports.publish.Publisher`).
+    nnlab.grading reaches it through here, so that it imports nothing from nnlab.reports."""
+    from nnlab.reports.publish import Publisher
+
+    return Publisher()
+
+
 def check(path="exercises", target=None, course=None):
     from pathlib import Path
 

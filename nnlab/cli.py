@@ -36,8 +36,11 @@ CourseOption = typer.Option(None, "--course", help="course.yml, or the folder ho
 def fail(message: str, code: int = 2) -> None:
     from rich.text import Text
 
-    # The message may quote a learner's file or argument: never read it as rich markup.
-    errors.print(Text.assemble(("nnlab:", "bold red"), " ", message), highlight=False,
+    from nnlab.reports.text import visible
+
+    # The message may quote a learner's file or argument: never read it as rich markup, and
+    # an escape sequence in a file name is shown, not obeyed.
+    errors.print(Text.assemble(("nnlab:", "bold red"), " ", visible(message)), highlight=False,
                  soft_wrap=True)
     raise typer.Exit(code)
 
@@ -151,8 +154,10 @@ def _wrapped(text: str, width: int, indent: str, style: str = "") -> list:
     strings never parsed as markup)."""
     from rich.text import Text
 
+    from nnlab.reports.text import clean
+
     lines = []
-    for paragraph in text.splitlines() or [""]:
+    for paragraph in clean(text).splitlines() or [""]:  # no escape sequence reaches the terminal
         own = paragraph[: len(paragraph) - len(paragraph.lstrip())]
         wrapped = textwrap.wrap(paragraph.strip(), width=max(20, width - len(indent) - len(own)),
                                 subsequent_indent="  ", break_long_words=True,
@@ -219,12 +224,12 @@ def render_checks(results: list, where: str, width: int = 80, verbose: bool = Fa
                 lines.append(Text(f"  not implemented yet: {'; '.join(group.cases)}", style="yellow"))
                 continue
             shown = list(zip(group.cases, group.messages)) if verbose else \
-                [(group.cases[0], _compact(group.message))]
+                [(group.cases[0], _compact(group.message) if group.diagnosis else group.message)]
             for label, message in shown:
                 lines += _wrapped(f"[{label}] {message}", width, "  ")
             if len(group.cases) > 1 and not verbose:
                 hidden = True
-                what = "diagnosis" if "Diagnosis: " in group.message else "problem"
+                what = "diagnosis" if group.diagnosis else "problem"
                 lines += _wrapped(f"Same {what} in: {'; '.join(group.cases[1:])}", width, "  ",
                                   "dim")
     notes = [note for r in results for note in r.notes]
@@ -259,12 +264,9 @@ _TOLERANCE_CLAUSE = re.compile(r"; \d+ of \d+ entries are outside the tolerance 
 
 
 def _compact(message: str) -> str:
-    """A diagnosed failure without the tolerance count or the nan/inf hint: the diagnosis says
-    what is wrong, and --verbose shows the rest."""
+    """A diagnosed failure (the comparator's own message) without the tolerance count or the
+    nan/inf hint: the diagnosis says what is wrong, and --verbose shows the rest."""
     from nnlab.grading.compare import NONFINITE_HINTS
-
-    if "\n  Diagnosis: " not in message:
-        return message
     for hint in NONFINITE_HINTS.values():
         message = message.replace(f"; {hint}", "")
     return _TOLERANCE_CLAUSE.sub("", message)
@@ -281,8 +283,9 @@ def grade(paths: list[Path] = typer.Argument(..., help="the class: folders of mo
                                                    "this assignment (default: every assignment a "
                                                    "submission touches, whole)"),
           force: bool = typer.Option(False, "--force", help="regrade even unchanged submissions"),
-          format: list[str] = typer.Option(["csv"], "--format", help="extra class outputs: csv "
-                                           "(always), junit"),
+          format: list[str] = typer.Option(["csv"], "--format", help="kept for old scripts: "
+                                           "grades.csv, junit.xml and summary.html are always "
+                                           "written"),
           scheduler: Optional[str] = typer.Option(None, "--scheduler", help="a Dask scheduler "
                                                   "address: grade on its workers"),
           allow_weak_sandbox: bool = typer.Option(False, "--allow-weak-sandbox", help="grade even "
@@ -296,6 +299,7 @@ def grade(paths: list[Path] = typer.Argument(..., help="the class: folders of mo
     from rich.progress import TimeRemainingColumn
 
     from nnlab.grading.batch import BatchError, BatchReport, grade_batch, ungraded_modules
+    from nnlab.reports.text import visible
 
     bad = [f for f in format if f not in ("csv", "junit")]
     if bad:
@@ -330,7 +334,7 @@ def grade(paths: list[Path] = typer.Argument(..., help="the class: folders of mo
             finished = progress.tasks[0].completed + 1
             rate = f"{60 * finished / elapsed:.0f}/min" if elapsed > 0.5 else ""
             progress.update(task, advance=1, rate=rate,
-                            description=result.learner + (" (unchanged)" if reused else ""))
+                            description=visible(result.learner) + (" (unchanged)" if reused else ""))
 
         try:
             results = grade_batch(paths, loaded, out, assignment=assignment, jobs=jobs, force=force,
@@ -338,40 +342,17 @@ def grade(paths: list[Path] = typer.Argument(..., help="the class: folders of mo
                                   scheduler=scheduler, allow_weak_sandbox=allow_weak_sandbox)
         except BatchError as error:
             fail(str(error))
-    for note in report.notes:
-        errors.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
+    for note in report.notes:  # may quote a learner's file name: never markup, odd characters shown
+        errors.print(Text.assemble(("note:", "yellow"), " ", visible(note)), highlight=False,
+                     soft_wrap=True)
     if not results and not report.notes:
         fail(f"no submissions in {', '.join(map(str, paths))}")
-    from nnlab.reports.class_summary import write_class_reports
+    from nnlab.reports.publish import class_table
 
-    written = write_class_reports(out, loaded, junit="junit" in format)
+    written = report.written
     # One column per assignment, as a percentage (not one per module), so ten modules still fit
     # 80 columns; the per-module scores are in grades.csv and each learner's feedback.
-    assignments = [a for a in loaded.assignments
-                   if any(m in r.modules for r in results for m in a.modules)]
-    table = Table(title=f"{loaded.title}: {len(results)} learner(s), % per assignment",
-                  box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
-    table.add_column("learner", overflow="fold", min_width=8)
-    table.add_column("score", justify="right", no_wrap=True, min_width=7)
-    for assignment in assignments:
-        table.add_column(assignment.id, justify="right", no_wrap=True, min_width=4, max_width=4)
-    table.add_column("status, notes and flags", overflow="ellipsis", no_wrap=True, max_width=22)
-    for result in results:
-        per = result.module_scores()
-        note = result.fault or result.error or (
-            f"{len(result.grader_errors)} grader error(s)" if result.grader_errors else "")
-        note = "; ".join(x for x in [note, *result.flags] if x)
-        regrade = result.status == "regrade"
-        cells = []
-        for assignment in assignments:
-            got = [per[m] for m in assignment.modules if m in per]
-            total = sum(t for _, t in got)
-            cells.append("" if regrade or not got else "-" if not total else
-                         f"{100 * sum(g for g, _ in got) / total:.0f}%")
-        score = "" if regrade else f"{result.score:g}/{result.max_score:g}"
-        status = Text("" if result.status == "graded" else result.status + ": ",
-                      style={"refused": "red", "regrade": "yellow"}.get(result.status, ""))
-        table.add_row(Text(result.learner), score, *cells, status + Text(note))
+    table = class_table(results, loaded)
     console.print(table)
     console.print(f"{report.graded} graded, {report.reused} unchanged since the last run. Results in "
                   f"{out}/: per learner results.json, feedback.md, feedback.html; "
@@ -619,8 +600,13 @@ def nbgrader_autograde(assignment: str = typer.Argument(..., help="the assignmen
     except (CourseError, AutogradeError) as error:
         fail(str(error))
     for item in scores:
-        line = f"{item.student}: {item.score:g}/{item.max_score:g}"
-        console.print(line + (f"  ({item.error})" if item.error else ""), highlight=False)
+        from nnlab.reports.text import one_line, visible
+
+        line = f"{visible(item.student)}: {item.score:g}/{item.max_score:g}"
+        if item.needs_manual:
+            line += "  (a grader fault: needs manual grading in formgrader)"
+        console.print(Text(line + (f"  ({one_line(item.error)})" if item.error else "")),
+                      highlight=False)
     console.print(f"{len(scores)} notebook(s) of {assignment} graded into {course_dir / 'gradebook.db'}.",
                   highlight=False)
 

@@ -33,9 +33,19 @@ class Outcome(str, Enum):
 
 
 class GradingFailure(AssertionError):
-    """The learner loses this test's points; the message is their feedback."""
+    """The learner loses this test's points; the message is their feedback.
+
+    `diagnosis` (the catalogued mistake's sentence, "your f looks like L: why") and
+    `misconception` (its `looks_like`) are set by the comparator where it named a mistake, so
+    nothing downstream has to find them in the message (which may quote learner text)."""
 
     outcome = Outcome.FAILED
+    diagnosis: str = ""
+    misconception: str = ""
+    # What went wrong, said the same way whatever the inputs ("raised ValueError: ...", "returned
+    # a value that has shape ..."), so failures with one cause are grouped; "" when the whole
+    # message is the problem (two different wrong values are two problems).
+    problem: str = ""
 
 
 class LearnerFailure(GradingFailure):
@@ -43,8 +53,9 @@ class LearnerFailure(GradingFailure):
     not submitted, or (GRADER_ERROR) the sandbox could not start before any learner code ran.
     `message` is written for the learner; `stdout` is what their code printed."""
 
-    def __init__(self, outcome: Outcome, message: str, stdout: str = ""):
+    def __init__(self, outcome: Outcome, message: str, stdout: str = "", problem: str = ""):
         super().__init__(message)
         self.outcome = Outcome(outcome)
         self.message = message
         self.stdout = stdout
+        self.problem = problem

@@ -38,6 +38,8 @@ class CaseFailure:
     label: str
     message: str
     outcome: Outcome | None = None
+    diagnosis: str = ""  # the comparator's, as structure (never searched for in `message`)
+    problem: str = ""    # its cause whatever the inputs (nnlab.outcome.GradingFailure.problem)
 
 
 @dataclass
@@ -77,7 +79,8 @@ class FunctionCheck:
     def groups(self) -> list[Group]:
         """The failures grouped: one entry per distinct problem (one diagnosis, one exception),
         with the labels of the cases it covered."""
-        return group_failures((f.label, f.message, f.outcome) for f in self.failures)
+        return group_failures((f.label, f.message, f.outcome, f.diagnosis, f.problem)
+                              for f in self.failures)
 
     @property
     def problems(self) -> list[str]:
@@ -312,9 +315,9 @@ def _run_case(worker: Worker, module: str, case: dict,
                               alternatives=alternatives, accepted_as=case.get("accepted_as", ""),
                               inputs=bound_arguments(None, args, kwargs) if kind == "call" else None)
     except LearnerFailure as failure:
-        return CaseFailure(label, failure.message, failure.outcome)
+        return CaseFailure(label, failure.message, failure.outcome, problem=failure.problem)
     except GradingFailure as failure:
-        return CaseFailure(label, str(failure), failure.outcome)
+        return CaseFailure(label, str(failure), failure.outcome, failure.diagnosis, failure.problem)
     return None
 
 

@@ -112,6 +112,7 @@ def grade(root: Path) -> dict:
     from nnlab.grading.submission import SubmissionError
     from nnlab.intake import Entry, load
     from nnlab.seeds import ModuleKeys
+    from nnlab.reports.publish import gradescope_json
 
     started = time.perf_counter()
     source = root / "source"
@@ -135,19 +136,9 @@ def grade(root: Path) -> dict:
     if result.status == "graded" and not any(m in handed_in for m in modules):
         result.error = (f"no file of assignment {assignment} was handed in (it needs "
                         f"{', '.join(f'{m}.py' for m in modules)}, or its notebook)")
-    data = result.to_gradescope(visibility="after_due_date")
-    if submission is not None:
-        data["tests"] = public_checks(submission, course, result.modules) + data["tests"]
-    data["visibility"] = "after_due_date"
-    data["output"] = (result.summary() if result.status != "graded" else
-                      "Public checks are shown now; the hidden tests and your score appear after "
-                      "the due date.")
-    data["execution_time"] = round(time.perf_counter() - started, 3)
-    data.pop("stdout_visibility", None)
-    data["stdout_visibility"] = "hidden"
+    public = public_checks(submission, course, result.modules) if submission is not None else []
+    data = gradescope_json(result, public, time.perf_counter() - started)
     data.setdefault("extra_data", {})["assignment"] = assignment
-    if result.status == "refused":
-        data["score"] = 0
     return data
 
 
@@ -157,16 +148,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = args.root / "results" / "results.json"
     out.parent.mkdir(parents=True, exist_ok=True)
+    from nnlab.reports.publish import autograder_failure_json, write_json
+
     try:
         data = grade(args.root)
     except Exception as error:  # nnlab itself failed: say so, never a zero
-        data = {"output": f"The autograder failed (not your fault; your instructor will regrade): "
-                          f"{type(error).__name__}: {error}", "tests": [],
-                "visibility": "visible", "extra_data": {"status": "regrade"}}
-        out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        data = autograder_failure_json(error)
+        write_json(out, data)
         print(data["output"], file=sys.stderr)
         return 1
-    out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    write_json(out, data)
     return 0
 
 

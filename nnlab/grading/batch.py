@@ -32,8 +32,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from nnlab.course import Course
-from nnlab.grading.results import (SubmissionResult, read_all_results, write_atomic,
-                                   write_grades_csv, write_submission_result)
+from nnlab.grading.results import SubmissionResult, read_all_results, write_atomic
 from nnlab.grading.submission import Submission, SubmissionError
 from nnlab.intake import Entry, discover, load
 from nnlab.seeds import LearnerSeeds, ModuleKeys
@@ -51,6 +50,7 @@ class BatchReport:
     notes: list[str] = field(default_factory=list)  # things passed over, one line each
     reused: int = 0
     graded: int = 0
+    written: list = field(default_factory=list)  # the class files written (paths)
 
 
 # -- checks before anything is graded ------------------------------------------------------
@@ -148,18 +148,19 @@ def grade_task(submission: Submission, course: Course, assignment: str | None,
 
 
 def _grade_and_write(submission: Submission, course: Course, assignment: str | None,
-                     out_dir: str, functions: set[str] | None,
+                     out_dir: str, functions: set[str] | None, publisher,
                      seeds: LearnerSeeds | None = None) -> SubmissionResult:
     """In a pool process: grade, then write (figures drawn here, in parallel)."""
     result = grade_loaded(submission, course, assignment, functions, seeds)
-    _write(Path(out_dir), result)
+    _write(Path(out_dir), result, publisher)
     result.figures = []  # drawn already; no need to send arrays back
     return result
 
 
-def _write(out_dir: Path, result: SubmissionResult) -> None:
+def _write(out_dir: Path, result: SubmissionResult, publisher) -> None:
+    """The learner's files, by the publishing layer (nnlab.reports.publish.Publisher)."""
     try:
-        write_submission_result(out_dir, result)
+        publisher.learner(out_dir, result)
     except OSError as error:
         raise BatchError(f"{out_dir / result.learner}: cannot write results ({error})") from None
 
@@ -183,13 +184,20 @@ def grade_batch(paths: list[Path] | list[Entry], course: Course, out_dir: Path, 
                 on_result: OnResult | None = None, scheduler: Any = None,
                 functions: set[str] | None = None, report: BatchReport | None = None,
                 on_start: Callable[[int], None] | None = None,
-                allow_weak_sandbox: bool = False) -> list[SubmissionResult]:
-    """Grade every learner under `paths` into `out_dir` and write grades.csv; returns this run's
-    results sorted by learner. `on_result(result, reused)` is called as each learner finishes;
-    `on_start(n)` once the number of learners is known; `report` (a BatchReport) collects notes.
+                allow_weak_sandbox: bool = False, publisher: Any = None) -> list[SubmissionResult]:
+    """Grade every learner under `paths` into `out_dir`, then rewrite the class files
+    (grades.csv, junit.xml, summary.html) from every result there; returns this run's results
+    sorted by learner. `on_result(result, reused)` is called as each learner finishes;
+    `on_start(n)` once the number of learners is known; `report` (a BatchReport) collects notes;
+    `publisher` writes every file (`nnlab.reports.publish.Publisher`, the default, reached through
+    `nnlab.publisher()` so that nothing in nnlab.grading imports nnlab.reports).
     Raises `BatchError` (one line) when the run itself cannot go on, and when the sandbox level
     here cannot hide the course, the class and the results from learner code
     (nnlab.sandbox.wall) unless `allow_weak_sandbox`."""
+    if publisher is None:
+        from nnlab import publisher as default_publisher
+
+        publisher = default_publisher()
     report = report if report is not None else BatchReport()
     out_dir = Path(out_dir)
     if paths and isinstance(paths[0], Entry):
@@ -205,6 +213,7 @@ def grade_batch(paths: list[Path] | list[Entry], course: Course, out_dir: Path, 
     if scheduler is None:  # (on Dask each task checks its own worker machine)
         check_wall(course, [e.path for e in entries] + [out_dir], allow_weak_sandbox)
     earlier = earlier_results(out_dir, {e.learner for e in entries}, force)
+    check_same_seed(earlier, course, force)
     if on_start:
         on_start(len(entries))
 
@@ -233,7 +242,7 @@ def grade_batch(paths: list[Path] | list[Entry], course: Course, out_dir: Path, 
             if not _safe_folder_name(entry.learner):
                 report.notes.append(f"{entry.path}: {error}")
                 continue
-            _write(out_dir, result)
+            _write(out_dir, result, publisher)
             finish(result, False)
             continue
         previous = earlier.get(entry.learner)
@@ -248,15 +257,21 @@ def grade_batch(paths: list[Path] | list[Entry], course: Course, out_dir: Path, 
     seeds = {s.learner: seeds_for(keys, s, course, assignment, functions) for s in todo}
     if scheduler is not None:
         _run_dask(todo, course, assignment, out_dir, functions, scheduler, finish, seeds,
-                  allow_weak_sandbox)
+                  publisher, allow_weak_sandbox)
     elif jobs <= 1 or len(todo) <= 1:
         for submission in todo:
             result = grade_loaded(submission, course, assignment, functions, seeds[submission.learner])
-            _write(out_dir, result)
+            _write(out_dir, result, publisher)
             finish(result, False)
     else:
-        _run_pool(todo, course, assignment, out_dir, functions, jobs, finish, seeds)
-    write_class_csv(out_dir, course)
+        _run_pool(todo, course, assignment, out_dir, functions, jobs, finish, seeds, publisher)
+    # Every class file from every result in the folder: the earlier ones (read once, above)
+    # with this run's in their place.
+    everyone = {**earlier, **{r.learner: r for r in report.results}}
+    try:
+        report.written = publisher.class_files(out_dir, list(everyone.values()), course)
+    except OSError as error:
+        raise BatchError(f"{out_dir}: cannot write the class files ({error})") from None
     return sorted(report.results, key=lambda r: r.learner)
 
 
@@ -269,20 +284,27 @@ def seeds_for(keys: ModuleKeys, submission: Submission, course: Course, assignme
                             choose_modules(course, submission, assignment, functions=functions))
 
 
-def write_class_csv(out_dir: Path, course: Course) -> Path:
-    """grades.csv over every learner whose results are in `out_dir`."""
-    everyone, _ = read_all_results(out_dir)
-    modules = [m for m in course.modules if any(m in r.modules for r in everyone)]
-    modules += sorted({m for r in everyone for m in r.modules} - set(modules))
-    return write_grades_csv(out_dir, everyone, modules)
+def check_same_seed(earlier: dict[str, SubmissionResult], course: Course, force: bool) -> None:
+    """Refuse to overwrite results graded with another seed than this run's (a shell that
+    forgot the secret seed would otherwise regrade everyone with the development seed)."""
+    if force:
+        return
+    mine = course.seed_fingerprint()
+    other = sorted({r.seed_fingerprint for r in earlier.values()
+                    if r.seed_fingerprint and r.seed_fingerprint != mine})
+    if other:
+        raise BatchError(f"the results already in this folder were graded with another seed "
+                         f"(fingerprint {other[0]}, this run's is {mine}); set "
+                         f"${course.secret_seed_env} as when they were graded, or pass --force "
+                         f"to regrade everyone with this one")
 
 
-def _run_pool(todo, course, assignment, out_dir, functions, jobs, finish, seeds) -> None:
+def _run_pool(todo, course, assignment, out_dir, functions, jobs, finish, seeds, publisher) -> None:
     with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=get_context("spawn"),
                              initializer=_warm, initargs=(os.getpid(),)) as pool:
         with without_variable(course.secret_seed_env):  # pool processes start (on submit) without it
             futures = {pool.submit(_grade_and_write, s, course, assignment, str(out_dir), functions,
-                                   seeds[s.learner]): s
+                                   publisher, seeds[s.learner]): s
                        for s in todo}
         for future in as_completed(futures):
             try:
@@ -293,7 +315,7 @@ def _run_pool(todo, course, assignment, out_dir, functions, jobs, finish, seeds)
                 submission = futures[future]
                 result = SubmissionResult(learner=submission.learner,
                                           fault=f"grading process failed: {type(error).__name__}: {error}"[:500])
-                _write(out_dir, result)
+                _write(out_dir, result, publisher)
             finish(result, False)
 
 
@@ -311,7 +333,7 @@ def without_variable(name: str) -> Iterator[None]:
 
 
 def _run_dask(todo, course, assignment, out_dir, functions, scheduler, finish, seeds,
-              allow_weak_sandbox=False) -> None:
+              publisher, allow_weak_sandbox=False) -> None:
     try:
         from distributed import Client, as_completed as dask_completed
     except ImportError:
@@ -332,7 +354,7 @@ def _run_dask(todo, course, assignment, out_dir, functions, scheduler, finish, s
             except Exception as error:  # the Dask worker died or could not run the task
                 result = SubmissionResult(learner=submission.learner,
                                           fault=f"Dask task failed: {type(error).__name__}: {error}"[:500])
-            _write(out_dir, result)  # written here, by the client, as each arrives
+            _write(out_dir, result, publisher)  # written here, by the client, as each arrives
             finish(result, False)
     finally:
         if own:

@@ -236,7 +236,7 @@ def check_backward(learner_forward: Any, learner_backward: Any, ref_forward: Cal
         if failure.outcome is not Outcome.FAILED or not forward_note:
             raise
         raise LearnerFailure(failure.outcome, f"{failure.message}\n  Note: {forward_note}",
-                             failure.stdout) from None
+                             failure.stdout, failure.problem) from None
     grads = result.value
     width = len(reference) if isinstance(reference, tuple) else None
     if width is not None and not (isinstance(grads, (tuple, list)) and len(grads) == width):

@@ -32,9 +32,13 @@ Candidate = tuple[Any, Callable[[], Any]]
 RULE_VALUES, RULE_IN_PLACE, RULE_EXACT_DTYPE, RULE_NO_WARNINGS = (
     "values", "in_place", "exact_dtype", "no_warnings")
 
-# How a failure message introduces a catalogued misconception; feedback groups failing cases by
-# the text after it (`nnlab.reports.feedback.split_diagnosis`).
+# How a failure message introduces a catalogued misconception to its reader; the diagnosis
+# itself travels as `GradingFailure.diagnosis`, which reports read (never the message).
 DIAGNOSIS = "Diagnosis: "
+# The mismatches that say what kind of value came back rather than which values: the same
+# problem whatever the inputs (`GradingFailure.problem`).
+_KIND_PROBLEM = re.compile(r"should be|should have|is None|has shape|has \w+ values|has dtype|"
+                           r"has a Python float")
 
 
 # ------------------------------------------------------------------------------------------
@@ -287,7 +291,13 @@ def _nonfinite_hint(bad: np.ndarray, warnings: list[str]) -> str:
 
 def diagnose(actual: Any, expected: Any, candidates: Iterable[Candidate],
              tol: Tolerance) -> str | None:
-    """The message of the first catalogued mistake that reproduces `actual`, if any.
+    """The message of the first catalogued mistake that reproduces `actual`, if any."""
+    found = find_mistake(actual, expected, candidates, tol)
+    return found.message() if found is not None else None
+
+
+def find_mistake(actual: Any, expected: Any, candidates: Iterable[Candidate], tol: Tolerance):
+    """The first catalogued mistake (a `Mistake`) that reproduces `actual`, or None.
 
     A candidate counts only where it differs from the expected value on this case: a mistake
     that happens to agree with the truth here says nothing about the learner.
@@ -302,7 +312,7 @@ def diagnose(actual: Any, expected: Any, candidates: Iterable[Candidate],
             if mismatch(wrong, expected, tol=tol) is None:
                 continue
             if mismatch(actual, wrong, tol=tol) is None:
-                return mistake.message()
+                return mistake
         except TypeError:
             continue
     return None
@@ -359,7 +369,8 @@ class Comparator:
             message = f"{what}: output{why}."
         else:
             message = f"{what} returned a value that {why}."
-        diagnosis = diagnose(actual, expected, mistakes, tol)
+        found = find_mistake(actual, expected, mistakes, tol)
+        diagnosis = found.message() if found is not None else ""
         if diagnosis:
             message += f"\n  {DIAGNOSIS}{diagnosis}."
         else:
@@ -369,7 +380,13 @@ class Comparator:
                 message += f"\n  {PATTERN}{pattern}."
         if note:
             message += f"\n  Note: {note}"
-        raise GradingFailure(message)
+        failure = GradingFailure(message)
+        # The diagnosis as structure too: reports never parse it back out of the message.
+        failure.diagnosis = diagnosis
+        failure.misconception = str(getattr(found, "looks_like", "")) if found is not None else ""
+        if not label and _KIND_PROBLEM.match(why):  # a wrong kind, shape or dtype: one problem
+            failure.problem = f"returned a value that {why}"
+        raise failure
 
     def judge_call(self, qualname: str, what: str, result: Any, expected: Any, *,
                    mistakes: Iterable[Candidate] = (), rtol: float | None = None,

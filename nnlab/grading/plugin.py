@@ -164,11 +164,15 @@ class GradingPlugin:
             outcome = Outcome.GRADER_ERROR
             output = (f"nnlab grader error in the {call.when} of this test (not a fault in your "
                       f"code; your instructor has been told): {call.excinfo.typename}: {error}")
+        printed = ""
         if self.learner_proxy.stdout and outcome is not Outcome.GRADER_ERROR:
-            printed = "".join(self.learner_proxy.stdout)[:1000]
-            output += "\n  Your code printed:\n" + "\n".join("    " + l for l in printed.splitlines()[:15])
+            printed = "\n".join("".join(self.learner_proxy.stdout)[:1000].splitlines()[:15])
         self.results.append(TestResult(name, points, 0.0, output[:MAX_OUTPUT_CHARS], outcome,
-                                       call.duration, self.oracles[item.nodeid]))
+                                       call.duration, self.oracles[item.nodeid],
+                                       diagnosis=getattr(error, "diagnosis", "") or "",
+                                       misconception=getattr(error, "misconception", "") or "",
+                                       problem=getattr(error, "problem", "") or "",
+                                       printed=printed))
         return report
 
 

@@ -1,16 +1,15 @@
-"""Grading results and the files made from them.
+"""The result model: what one learner's grading produced, and reading it back.
 
-`SubmissionResult` holds one learner's tests; from it come `results.json` (Gradescope's schema:
-score, max_score, tests[] with name, score, max_score, status, output, visibility; nnlab's own
-facts under `extra_data`), `feedback.md` (what a learner reads), and a row of `grades.csv`.
-Every file is written atomically (a temporary file, then a rename), so an interrupted batch
-never leaves a half-written result behind.
+`SubmissionResult` holds one learner's tests (`TestResult`, each with its failure as structure:
+the message, the catalogued diagnosis, what the learner's code printed) and its status (graded,
+refused, regrade). Every file made from it (results.json, feedback, grades.csv, junit.xml, the
+class summary, nbgrader's gradebook) is written by `nnlab.reports.publish`, the one publishing
+layer; this module only reads results.json back (`from_gradescope`) and offers `write_atomic`.
+Nothing here imports from `nnlab.reports`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import tempfile
@@ -20,7 +19,6 @@ from typing import Any
 
 from nnlab.outcome import Outcome
 
-RESULTS_VERSION = 1
 
 # What a grader test compared the learner's work with (its `oracle` marker): key -> the words
 # results.json and feedback.md use.
@@ -45,6 +43,11 @@ class TestResult:
     outcome: Outcome = Outcome.PASSED
     seconds: float = 0.0
     oracle: str = "reference"  # what it compared with: a key of ORACLES
+    # The failure as structure, set where it was judged (never parsed back out of `output`):
+    diagnosis: str = ""      # the catalogued mistake's sentence, "your f looks like L: why"
+    misconception: str = ""  # that mistake's `looks_like` (what the summary counts)
+    printed: str = ""        # what the learner's code printed during the test
+    problem: str = ""        # the failure's cause whatever the inputs (grouping); see outcome.py
 
     @property
     def compared_with(self) -> str:
@@ -78,6 +81,12 @@ class SubmissionResult:
     flags: list[str] = field(default_factory=list)  # behaviour an instructor should review
     figures: list = field(default_factory=list)  # nnlab.grading.figures.Figure, drawn beside feedback.md
     seed: dict = field(default_factory=dict)  # the seed's fingerprint and source (nnlab.seeds)
+    nnlab_version: str = ""
+
+    @property
+    def seed_fingerprint(self) -> str:
+        """The fingerprint of the seed this result was graded with ("" for an old result)."""
+        return str(self.seed.get("fingerprint", ""))
 
     @property
     def status(self) -> str:
@@ -108,61 +117,30 @@ class SubmissionResult:
             scores[test.module] = (got + test.score, total + test.points)
         return scores
 
-    # -- Gradescope ----------------------------------------------------------------------------
-    def to_gradescope(self, visibility: str = "visible") -> dict[str, Any]:
-        """Gradescope's results.json. A result to regrade carries no score at all (neither the
-        total nor the faulted tests'), so an upload can never show a grader fault as a zero."""
-        tests = []
-        for t in self.tests:
-            test = {"name": t.name, "score": t.score, "max_score": t.points,
-                    "status": "passed" if t.passed else "failed",
-                    "output": t.output, "visibility": visibility,
-                    "extra_data": {"oracle": t.oracle, "compared_with": t.compared_with}}
-            if t.outcome is Outcome.GRADER_ERROR:
-                del test["score"]
-            tests.append(test)
-        data = {
-            "score": self.score,
-            "max_score": self.max_score,
-            "output": self.summary(),
-            "visibility": "visible",
-            "stdout_visibility": "hidden",
-            "tests": tests,
-            "extra_data": {
-                "nnlab_results_version": RESULTS_VERSION,
-                "learner": self.learner, "modules": self.modules,
-                "ignored_files": self.ignored_files, "sandbox": self.isolation, "seed": self.seed,
-                "submission_sha256": self.digest, "seconds": round(self.seconds, 3),
-                "kinds": [t.outcome.value for t in self.tests],
-                "grader_errors": [t.name for t in self.grader_errors],
-                "error": self.error,
-                "fault": self.fault,
-                "status": self.status,
-                "flags": self.flags,
-                "figures": [f"figures/{f.filename}" for f in self.figures],
-            },
-        }
-        if self.status == "regrade":
-            del data["score"]
-        return data
-
     @classmethod
     def from_gradescope(cls, data: dict[str, Any]) -> "SubmissionResult":
         if not isinstance(data, dict) or not isinstance(data.get("extra_data", {}), dict):
             raise TypeError(f"a {type(data).__name__}, not an nnlab results object")
         extra = data.get("extra_data", {})
         kinds = extra.get("kinds") or []
-        tests = [TestResult(name=t["name"], points=t["max_score"], score=t.get("score", 0.0),
-                            output=t.get("output", ""),
-                            outcome=Outcome(kinds[i]) if i < len(kinds) else
-                            (Outcome.PASSED if t["status"] == "passed" else Outcome.FAILED),
-                            oracle=(t.get("extra_data") or {}).get("oracle", "reference"))
-                 for i, t in enumerate(data.get("tests", []))]
+        tests = []
+        for i, t in enumerate(data.get("tests", [])):
+            more = t.get("extra_data") or {}
+            tests.append(TestResult(
+                name=t["name"], points=t["max_score"], score=t.get("score", 0.0),
+                output=more.get("message", t.get("output", "")),
+                outcome=Outcome(kinds[i]) if i < len(kinds) else
+                (Outcome.PASSED if t["status"] == "passed" else Outcome.FAILED),
+                oracle=more.get("oracle", "reference"), diagnosis=more.get("diagnosis", ""),
+                misconception=more.get("misconception", ""), printed=more.get("printed", ""),
+                problem=more.get("problem", ""),
+                seconds=more.get("seconds", 0.0)))
         return cls(learner=extra.get("learner", ""), tests=tests, modules=extra.get("modules", []),
                    ignored_files=extra.get("ignored_files", []), isolation=extra.get("sandbox", {}),
                    digest=extra.get("submission_sha256", ""), seconds=extra.get("seconds", 0.0),
                    error=extra.get("error", ""), fault=extra.get("fault", ""),
-                   flags=list(extra.get("flags", [])), seed=dict(extra.get("seed") or {}))
+                   flags=list(extra.get("flags", [])), seed=dict(extra.get("seed") or {}),
+                   nnlab_version=extra.get("nnlab_version", ""))
 
     # -- words for people --------------------------------------------------------------------
     def summary(self) -> str:
@@ -173,12 +151,6 @@ class SubmissionResult:
         parts = [f"{m} {_num(got)}/{_num(total)}" for m, (got, total) in self.module_scores().items()]
         return f"{_num(self.score)} of {_num(self.max_score)} points ({', '.join(parts)})."
 
-    def feedback_markdown(self) -> str:
-        """feedback.md (written by `nnlab.reports.feedback`)."""
-        from nnlab.reports.feedback import feedback_markdown
-
-        return feedback_markdown(self)
-
 
 def _num(value: float) -> str:
     return f"{value:g}"
@@ -187,36 +159,29 @@ def _num(value: float) -> str:
 # -- files -------------------------------------------------------------------------------------
 
 
-def write_atomic(path: Path, text: str) -> None:
+def current_umask() -> int:
+    """The process's umask (read by setting it and putting it back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(path: Path, text: str | bytes) -> None:
+    """Write `path` whole or not at all (a temporary file, then a rename), with the permissions
+    a plain `open()` would give it under the usual umask (mkstemp alone would make it 0600, so
+    teaching assistants in the instructor's group could not read it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        os.fchmod(fd, 0o666 & ~current_umask())
+        with os.fdopen(fd, "wb" if isinstance(text, bytes) else "w",
+                       **({} if isinstance(text, bytes) else {"encoding": "utf-8"})) as handle:
             handle.write(text)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-
-
-def write_submission_result(out_dir: Path, result: SubmissionResult) -> Path:
-    """DIR/<learner>/results.json and feedback.md; returns the learner's folder."""
-    folder = out_dir / result.learner
-    if result.figures:
-        from nnlab.reports.plots import draw
-
-        for figure in result.figures:
-            target = folder / "figures" / figure.filename
-            draw(figure, target.with_name(f".{target.name}.tmp.png"))
-            os.replace(target.with_name(f".{target.name}.tmp.png"), target)
-    markdown = result.feedback_markdown()
-    write_atomic(folder / "feedback.md", markdown)
-    from nnlab.reports.feedback_html import render
-
-    write_atomic(folder / "feedback.html", render(markdown, folder))
-    write_atomic(folder / "results.json", json.dumps(result.to_gradescope(), indent=2) + "\n")
-    return folder
 
 
 def read_submission_result(out_dir: Path, learner: str) -> SubmissionResult | None:
@@ -253,32 +218,3 @@ def module_maxima(results: list[SubmissionResult], modules: list[str]) -> dict[s
             if module in maxima:
                 maxima[module] = max(maxima[module], total)
     return maxima
-
-
-CSV_FIXED = ["learner", "total", "maximum", "percent", "status", "flags", "note"]
-
-
-def write_grades_csv(out_dir: Path, results: list[SubmissionResult], modules: list[str]) -> Path:
-    """grades.csv for an LMS import: one row per learner, each module's column headed with its
-    maximum ("activations (58)"), then total, maximum, percent and status. A learner to regrade
-    (status `regrade`) has empty score cells, never a zero; a refused hand-in scores zero.
-    A module the learner did not submit scores zero when it is part of what was graded."""
-    maxima = module_maxima(results, modules)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["learner", *[f"{m} ({_num(maxima[m])})" for m in modules], *CSV_FIXED[1:]])
-    for result in sorted(results, key=lambda r: r.learner):
-        per_module = result.module_scores()
-        if result.status == "regrade":
-            cells = [""] * len(modules) + ["", _num(result.max_score), ""]
-        else:
-            cells = [_num(per_module[m][0]) if m in per_module else "" for m in modules]
-            percent = 100.0 * result.score / result.max_score if result.max_score else 0.0
-            cells += [_num(result.score), _num(result.max_score), f"{percent:.1f}"]
-        note = (result.fault or result.error or
-                (f"{len(result.grader_errors)} grader error(s)" if result.grader_errors else ""))
-        writer.writerow([result.learner, *cells, result.status, "; ".join(result.flags),
-                         " ".join(note.split())[:300]])
-    path = out_dir / "grades.csv"
-    write_atomic(path, buffer.getvalue())
-    return path

@@ -22,7 +22,7 @@ from nnlab.course import Course
 from nnlab.grading.compare import Comparator
 from nnlab.grading.learner import LearnerProxy
 from nnlab.grading.plugin import GradingPlugin
-from nnlab.grading.results import SubmissionResult, write_submission_result
+from nnlab.grading.results import SubmissionResult
 from nnlab.grading.submission import Submission, read_submission
 from nnlab.intake.review import merge_flags, outcome_flags, released_imports, review_flags
 from nnlab.seeds import LearnerSeeds
@@ -83,7 +83,7 @@ def grade_submission(path: Path | str | Submission, course: Course, *, assignmen
                                                     seeds.fingerprint),
                               flags=review_flags(submission, modules,
                                                  released_imports(course.root / "exercises")),
-                              seed=seeds.record())
+                              seed=seeds.record(), nnlab_version=_nnlab_version())
     if not modules:
         looked_for = ", ".join(f"{m}.py" for m in course.graded_modules())
         result.error = f"no gradable module files in {path} (looked for {looked_for})"
@@ -108,9 +108,11 @@ def grade_submission(path: Path | str | Submission, course: Course, *, assignmen
             # nnlab's fault, not the learner's: to regrade (the error stays for older readers).
             result.fault = result.error
     result.seconds = time.perf_counter() - started
-    # 6. Write results.json, feedback.md and the figures.
+    # 6. Write results.json, feedback.md, feedback.html and the figures (the publishing layer).
     if out_dir is not None:
-        write_submission_result(Path(out_dir), result)
+        from nnlab import publisher
+
+        publisher().learner(Path(out_dir), result)
     return result
 
 
@@ -196,16 +198,59 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
+def _nnlab_version() -> str:
+    from nnlab import __version__
+
+    return __version__
+
+
+# What the graders import or read, under the course folder: every file below these folders
+# (recursively: graders/public/, graders/baselines/*.npz, reference/mistakes/ included; the
+# concept questions that judge answers.yml).
+GRADING_INPUTS = ("graders", "reference", "questions")
+_SKIPPED_PARTS = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
+
+
+def grading_inputs(course: Course) -> list[Path]:
+    """Every file under graders/ and reference/ (caches left out), sorted."""
+    files = []
+    for folder in GRADING_INPUTS:
+        root = course.root / folder
+        if root.is_dir():
+            files += [p for p in root.rglob("*") if p.is_file()
+                      and not _SKIPPED_PARTS & set(p.relative_to(root).parts)
+                      and not p.name.endswith((".pyc", ".pyo"))]
+    return sorted(files)
+
+
+_INPUT_DIGESTS: dict[Path, tuple[tuple[int, int, int], bytes]] = {}
+
+
+def _file_digest(path: Path) -> bytes:
+    """sha256 of a file, kept while its mtime, size and inode are unchanged (a class of
+    hundreds digests the same baselines once, not once per learner)."""
+    stat = path.stat()
+    stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    kept = _INPUT_DIGESTS.get(path)
+    if kept is None or kept[0] != stamp:
+        kept = (stamp, hashlib.sha256(path.read_bytes()).digest())
+        _INPUT_DIGESTS[path] = kept
+    return kept[1]
+
+
 def grading_digest(submission_digest: str, course: Course, modules: list[str],
-                   seed_fingerprint: str | None = None) -> str:
-    """What a result depends on: the submission, the graders and reference it was graded with,
-    course.yml and the secret seed (by its fingerprint, given by a process that does not hold
-    the seed). A result is reused only while all of these are unchanged."""
+                   fingerprint: str | None = None) -> str:
+    """What a result depends on: the submission; every file the graders import or read (all of
+    graders/ and reference/: helpers, public cases, recorded baselines, the mistakes catalogue);
+    course.yml's limits and tolerances; nnlab's version; the seed's fingerprint; the modules
+    graded. A result is reused only while all of these are unchanged. `fingerprint`:
+    the seed's fingerprint when the caller has it (a process that does not hold the seed)."""
     h = hashlib.sha256(submission_digest.encode())
-    h.update((seed_fingerprint or course.seed_fingerprint()).encode())
-    sources = [course.root / "course.yml", *sorted((course.root / "reference").glob("*.py"))]
-    sources += [course.root / "graders" / f"test_{m}.py" for m in modules]
-    for source in sources:
-        if source.is_file():
-            h.update(source.name.encode() + hashlib.sha256(source.read_bytes()).digest())
+    h.update((fingerprint or course.seed_fingerprint()).encode())
+    h.update(_nnlab_version().encode())
+    h.update(course.limits.model_dump_json().encode())
+    h.update(course.tolerances.model_dump_json().encode())
+    h.update(",".join(modules).encode())
+    for source in grading_inputs(course):
+        h.update(str(source.relative_to(course.root)).encode() + b"\0" + _file_digest(source))
     return h.hexdigest()

@@ -24,6 +24,7 @@ from nbformat.v4 import new_markdown_cell, new_output
 
 from nnlab.course import Course
 from nnlab.nbgrader.extract import NotebookError, layout_of, module_sources, read_notebook
+from nnlab.reports.publish import gradebook_comment, gradebook_grade, not_graded_note
 
 
 class AutogradeError(Exception):
@@ -36,6 +37,7 @@ class StudentScore:
     score: float
     max_score: float
     error: str = ""
+    needs_manual: bool = False  # a grader fault: some cells need manual grading (no score)
 
 
 def _grade_cells(source: nbformat.NotebookNode) -> list:
@@ -92,7 +94,7 @@ def _grade_student(gb, course: Course, folder: Path, assignment: str, source, so
 
     student = folder.parent.name
     notebook = folder / f"{assignment}.ipynb"
-    error, tests = "", []
+    error, result = "", None
     try:
         if not notebook.is_file():
             others = sorted(p.name for p in folder.glob("*.ipynb"))
@@ -107,41 +109,40 @@ def _grade_student(gb, course: Course, folder: Path, assignment: str, source, so
             # read as a class's hand-in is read: an id like "zoë" is letters too
             submission = load(Entry(learner_id(student), work, "folder"), course.modules)
             result = grade_submission(submission, course, assignment=assignment, warn_seed=False)
-        error, tests = result.error, result.tests
+        if result.status == "refused":
+            error = result.error
     except (NotebookError, SubmissionError) as problem:
         error, sources = str(problem), None
     per_function: dict[str, float] = {}
-    feedback: dict[str, list[str]] = {}
-    for test in tests:
+    for test in (result.tests if result is not None else []):
         per_function[test.function] = per_function.get(test.function, 0.0) + test.score
-        if not test.passed:
-            feedback.setdefault(test.function, []).append(
-                f"{test.name} ({test.score:g}/{test.points:g}): {test.output.strip()}")
     timestamp = (folder / "timestamp.txt").read_text().strip() if (folder / "timestamp.txt").is_file() else None
     gb.update_or_create_student(student)
     extra = {"timestamp": timestamp} if timestamp else {}
     gb.update_or_create_submission(assignment, student, **extra)
     total = maximum = 0.0
+    needs_manual = False
     for cell in grade_cells:
         meta = cell.metadata["nbgrader"]
         qualname = (cell.metadata.get("nnlab") or {}).get("function", "")
         points = float(meta["points"])
-        got = min(points, round(per_function.get(qualname, 0.0), 6)) if not error else 0.0
+        # One status policy (nnlab.reports.publish): a grader fault needs manual grading.
+        got, manual = gradebook_grade(result, qualname, points, error)
         grade = gb.find_grade(meta["grade_id"], assignment, assignment, student)
         grade.auto_score = got
-        grade.needs_manual_grade = False
-        total, maximum = total + got, maximum + points
+        grade.needs_manual_grade = manual
+        total, maximum = total + (got or 0.0), maximum + points
+        needs_manual = needs_manual or manual
     for index, cell in enumerate(layout.exercises):
         comment = gb.find_comment(cell.grade_id, assignment, assignment, student)
         module = cell.module
-        lines = [line for name in cell.names for line in feedback.get(f"{module}.{name}", [])]
         if error:
-            comment.auto_comment = f"Not graded: {error}" if index == 0 else None
+            comment.auto_comment = not_graded_note(error) if index == 0 else None
         else:
-            comment.auto_comment = "\n\n".join(lines) if lines else None
+            comment.auto_comment = gradebook_comment(result, [f"{module}.{name}" for name in cell.names])
     gb.db.commit()
     _write_autograded(course_dir, source, assignment, student, notebook, error, per_function)
-    return StudentScore(student, round(total, 6), round(maximum, 6), error)
+    return StudentScore(student, round(total, 6), round(maximum, 6), error, needs_manual)
 
 
 def _write_autograded(course_dir: Path, source, assignment: str, student: str, notebook: Path,
@@ -167,7 +168,7 @@ def _write_autograded(course_dir: Path, source, assignment: str, student: str, n
             cell.outputs = [new_output("execute_result", data={"text/plain": repr(round(per_function.get(qualname, 0.0), 6))},
                                        execution_count=None)]
     if error:
-        note = new_markdown_cell(f"**Not graded by nnlab:** {error}")
+        note = new_markdown_cell(not_graded_note(error))
         note["id"] = "nnlab-not-graded"
         graded.cells.insert(0, note)
     nbformat.write(graded, out / f"{assignment}.ipynb")

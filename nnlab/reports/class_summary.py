@@ -1,32 +1,30 @@
-"""The class's reports: summary.html (and junit.xml on request), from every results.json.
+"""The class's reports rendered (written by `nnlab.reports.publish`): summary.html, junit.xml.
 
-summary.html is one self-contained page: a histogram of percentages, each test's pass rate,
-how often each named misconception appeared, an item analysis and the flagged learners.
+summary.html is one self-contained page an instructor reads in a minute (Jinja2, autoescaped,
+no script, charts as inline SVG): what to look at, a histogram of percentages, the pass rate per
+function, how often each named misconception appeared, the tests grouped by function (each
+function's cases folded inside), and the learners to review.
 
 Item analysis, as instructors use it to find a broken or a useless test: a test's *difficulty*
 is the mean fraction of its points learners earned (1.0: everyone passed, it separates no one);
 its *discrimination* is the correlation between earning it and the rest of the score (the
 corrected item-total correlation). A test nobody passes, or one that strong learners fail more
-often than weak ones (negative discrimination), is worth a look. Learners to regrade are left
-out of every statistic; refused hand-ins count as zero in the histogram only.
+often than weak ones (negative discrimination), is worth a look; both figures are shown only
+where at least MIN_TAKERS learners took the test. Learners to regrade are left out of every
+statistic; refused hand-ins count as zero in the histogram only.
 """
 
 from __future__ import annotations
 
 import html
 import math
-import re
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from pathlib import Path
-from string import Template
 
-from nnlab.grading.results import SubmissionResult, read_all_results, write_atomic
+from nnlab.grading.results import SubmissionResult
 from nnlab.outcome import Outcome
-
-TEMPLATE = Path(__file__).with_name("templates") / "class_summary.html"
-DIAGNOSIS = re.compile(r"Diagnosis: your (\w+) looks like (.+?)(?::|;|\.\s|\.$|\n|$)")
+from nnlab.reports.text import one_line, visible, xml_text
 
 
 @dataclass
@@ -46,10 +44,9 @@ class Item:
     def warning(self) -> str:
         if self.takers >= 3 and self.passed == 0:
             return "nobody passes: a broken test, or an untaught idea?"
-        if self.discrimination is not None and self.discrimination < -0.1:
+        if self.takers >= MIN_TAKERS and self.discrimination is not None and \
+                self.discrimination < -0.2:
             return "stronger learners fail it more often: check the test"
-        if self.takers >= 5 and self.passed == self.takers:
-            return "everyone passes: it separates no one"
         return ""
 
 
@@ -89,9 +86,75 @@ def item_analysis(results: list[SubmissionResult]) -> list[Item]:
     return items
 
 
+MIN_TAKERS = 10  # fewer learners than this, and a difficulty or discrimination means little
+
+
+@dataclass
+class FunctionRow:
+    """One function's tests, for the summary's table: the function as a whole, its cases inside."""
+
+    name: str
+    items: list[Item]
+    takers: int
+    passed: int  # learners who passed every test of the function
+    difficulty: float
+    discrimination: float | None
+
+    @property
+    def points(self) -> float:
+        return sum(i.points for i in self.items)
+
+    @property
+    def pass_rate(self) -> float:
+        return self.passed / self.takers if self.takers else 0.0
+
+    @property
+    def enough(self) -> bool:
+        return self.takers >= MIN_TAKERS
+
+    @property
+    def warning(self) -> str:
+        """Only what is worth an instructor's look: a function nobody gets fully right, a case
+        nobody passes, or one stronger learners fail more often (with enough learners)."""
+        if self.takers >= 3 and self.passed == 0 and not any(i.passed for i in self.items):
+            return "nobody passes any test: a broken test, or an untaught idea?"
+        dead = [i for i in self.items if i.takers >= 3 and i.passed == 0]
+        if dead and len(dead) < len(self.items):
+            return f"nobody passes {len(dead)} of its {len(self.items)} tests"
+        if self.enough and self.discrimination is not None and self.discrimination < -0.2:
+            return "stronger learners fail it more often: check the test"
+        return ""
+
+
+def function_rows(results: list[SubmissionResult]) -> list[FunctionRow]:
+    """Each tested function's statistics over the graded learners, with its cases' items."""
+    graded = [r for r in results if r.status == "graded" and r.tests]
+    items = item_analysis(results)
+    by_function: dict[str, list[Item]] = defaultdict(list)
+    for item in items:
+        by_function[item.name.split(":", 1)[0]].append(item)
+    rows = []
+    for function, mine in by_function.items():
+        fractions, rest, passed = [], [], 0
+        for result in graded:
+            tests = [t for t in result.tests if t.function == function]
+            if not tests:
+                continue
+            points = sum(t.points for t in tests)
+            got = sum(t.score for t in tests)
+            fractions.append(got / points if points else 0.0)
+            rest.append(result.score - got)
+            passed += all(t.passed for t in tests)
+        rows.append(FunctionRow(function, mine, len(fractions), passed,
+                                sum(fractions) / len(fractions) if fractions else 0.0,
+                                _pearson(fractions, rest)))
+    return rows
+
+
 def misconceptions(results: list[SubmissionResult]) -> list[tuple[str, str, int, int]]:
     """(function, what it looked like, learners who showed it, learners graded on the function),
-    most frequent first. A learner counts once per misconception however many tests named it."""
+    most frequent first. A learner counts once per misconception however many tests named it.
+    Read from each test's `misconception` (set by the comparator), never from its message."""
     graded = [r for r in results if r.status == "graded"]
     takers: Counter = Counter()
     shown: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -99,8 +162,8 @@ def misconceptions(results: list[SubmissionResult]) -> list[tuple[str, str, int,
         functions = {t.function for t in result.tests}
         takers.update(functions)
         for test in result.tests:
-            for match in DIAGNOSIS.finditer(test.output or ""):
-                shown[(test.function, match.group(2).strip())].add(result.learner)
+            if test.misconception and not test.passed:
+                shown[(test.function, test.misconception)].add(result.learner)
     rows = [(function, looks, len(who), takers[function] or len(who))
             for (function, looks), who in shown.items()]
     return sorted(rows, key=lambda r: (-r[2] / r[3], r[0], r[1]))
@@ -127,74 +190,83 @@ def _histogram_svg(percents: list[float]) -> str:
     return "".join(parts)
 
 
-def _bar(fraction: float) -> str:
-    width = max(0, min(100, round(100 * fraction)))
-    return (f'<svg class="bar" width="104" height="12"><rect width="104" height="12" fill="#eee"/>'
-            f'<rect width="{width}" height="12" fill="#5a9"/></svg>')
+def _bars_svg(element_id: str, label: str, rows: list[tuple[str, float, str]]) -> str:
+    """A horizontal bar chart: one (label, fraction 0..1, value text) per row. Labels are
+    escaped here (they may hold a misconception's words); the SVG is inline, no network."""
+    e = html.escape
+    line, name_width, bar_width, value_width = 18, 380, 240, 90
+    height = line * len(rows) + 6
+    parts = [f'<svg class="chart" id="{element_id}" role="img" aria-label="{e(label)}" '
+             f'width="{name_width + bar_width + value_width}" height="{height}" '
+             f'viewBox="0 0 {name_width + bar_width + value_width} {height}">']
+    for i, (name, fraction, value) in enumerate(rows):
+        y = 3 + i * line
+        width = round(bar_width * max(0.0, min(1.0, fraction)))
+        shown = name if len(name) <= 54 else name[:53] + "…"
+        parts.append(f'<text x="{name_width - 6}" y="{y + 12}" text-anchor="end" font-size="12">'
+                     f"{e(shown)}<title>{e(name)}</title></text>")
+        parts.append(f'<rect x="{name_width}" y="{y}" width="{bar_width}" height="{line - 4}" '
+                     f'fill="#eee"/><rect x="{name_width}" y="{y}" width="{width}" '
+                     f'height="{line - 4}" fill="#5a9"/>')
+        parts.append(f'<text x="{name_width + bar_width + 6}" y="{y + 12}" font-size="12">'
+                     f"{e(value)}</text>")
+    parts.append("</svg>")
+    return "".join(parts)
 
 
 def summary_html(results: list[SubmissionResult], title: str) -> str:
-    e = html.escape
+    """summary.html: an instructor's one-minute read of the class (Jinja2, autoescaped)."""
+    from markupsafe import Markup
+
+    from nnlab.reports.feedback_html import environment
+
     counted = [r for r in results if r.status != "regrade"]
     percents = [100 * r.score / r.max_score if r.max_score else 0.0 for r in counted]
-    items = item_analysis(results)
-    rows_items = "\n".join(
-        f"<tr><td>{e(i.name)}</td><td>{i.points:g}</td><td>{i.takers}</td>"
-        f"<td>{_bar(i.pass_rate)} {100 * i.pass_rate:.0f}%</td><td>{i.difficulty:.2f}</td>"
-        f"<td>{'' if i.discrimination is None else f'{i.discrimination:.2f}'}</td>"
-        f"<td>{e(i.warning)}</td></tr>" for i in items)
-    rows_mis = "\n".join(
-        f"<tr><td>{100 * n / d:.0f}%</td><td>{n} of {d}</td><td>{e(f)}</td><td>{e(looks)}</td></tr>"
-        for f, looks, n, d in misconceptions(results)) or '<tr><td colspan="4">none named</td></tr>'
+    functions = function_rows(results)
+    found = misconceptions(results)
     flagged = [r for r in results if r.flags or r.status != "graded"]
-    rows_flags = "\n".join(
-        f"<tr><td>{e(r.learner)}</td><td>{e(r.status)}</td>"
-        f"<td>{e('; '.join([x for x in [r.fault or r.error] if x] + r.flags))}</td></tr>"
-        for r in flagged) or '<tr><td colspan="3">nothing to review</td></tr>'
     mean = sum(percents) / len(percents) if percents else 0.0
     median = sorted(percents)[len(percents) // 2] if percents else 0.0
     stats = (f"{len(results)} learners; {len(counted)} with a score; mean {mean:.1f}%, median "
              f"{median:.1f}%; {sum(r.status == 'regrade' for r in results)} to regrade, "
              f"{sum(r.status == 'refused' for r in results)} refused, {len(flagged)} to review.")
-    page = Template(TEMPLATE.read_text(encoding="utf-8"))
-    return page.substitute(title=e(title), stats=e(stats), histogram=_histogram_svg(percents),
-                           items=rows_items, misconceptions=rows_mis, flags=rows_flags)
+    pass_rates = _bars_svg("pass-rates", "pass rate per function",
+                           [(f.name, f.pass_rate, f"{100 * f.pass_rate:.0f}% of {f.takers}")
+                            for f in functions])
+    frequency = _bars_svg("misconception-frequency", "misconception frequency",
+                          [(f"{function}: {looks}", n / d, f"{n} of {d}")
+                           for function, looks, n, d in found]) if found else ""
+    return environment().get_template("class_summary.html.j2").render(
+        title=title, stats=stats, histogram=Markup(_histogram_svg(percents)),
+        pass_rates=Markup(pass_rates), frequency=Markup(frequency), functions=functions,
+        misconceptions=found, flagged=flagged, min_takers=MIN_TAKERS,
+        look_at=[f for f in functions if f.warning])
 
 
 def junit_xml(results: list[SubmissionResult]) -> str:
-    """One <testsuite> per learner, one <testcase> per grader test (CI dashboards read it)."""
+    """One <testsuite> per learner, one <testcase> per grader test (CI dashboards read it).
+    Learner text is stripped of what XML cannot hold (control characters, ANSI escapes); a
+    learner id keeps its odd characters visible (`visible`)."""
     root = ET.Element("testsuites", name="nnlab")
     for result in sorted(results, key=lambda r: r.learner):
+        learner = visible(result.learner)
         failures = sum(t.outcome.learners_fault for t in result.tests)
         errors = len(result.grader_errors) + bool(result.error or result.fault)
-        suite = ET.SubElement(root, "testsuite", name=result.learner, tests=str(len(result.tests)),
+        suite = ET.SubElement(root, "testsuite", name=learner, tests=str(len(result.tests)),
                               failures=str(failures), errors=str(errors),
                               time=f"{result.seconds:.3f}")
         if result.error or result.fault:
-            case = ET.SubElement(suite, "testcase", classname=result.learner, name="submission")
-            ET.SubElement(case, "error", message=(result.fault or result.error)[:500])
+            case = ET.SubElement(suite, "testcase", classname=learner, name="submission")
+            ET.SubElement(case, "error", message=one_line(xml_text(result.fault or result.error), 500))
         for test in result.tests:
-            case = ET.SubElement(suite, "testcase", classname=f"{result.learner}.{test.module}",
-                                 name=test.name, time=f"{test.seconds:.3f}")
+            case = ET.SubElement(suite, "testcase", classname=f"{learner}.{test.module}",
+                                 name=xml_text(test.name), time=f"{test.seconds:.3f}")
             if test.outcome is Outcome.GRADER_ERROR:
-                ET.SubElement(case, "error", message=test.output[:500])
+                ET.SubElement(case, "error", message=one_line(xml_text(test.output), 500))
             elif not test.passed:
                 node = ET.SubElement(case, "failure", message=test.outcome.value,
                                      type=test.outcome.value)
-                node.text = test.output
+                node.text = xml_text(test.output + (f"\nYour code printed:\n{test.printed}"
+                                                    if test.printed else ""))
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
-
-
-def write_class_reports(out_dir: Path, course, junit: bool = False) -> list[Path]:
-    """grades.csv (rewritten by the batch), summary.html and, on request, junit.xml."""
-    results, _ = read_all_results(Path(out_dir))
-    written = [Path(out_dir) / "grades.csv"]
-    path = Path(out_dir) / "summary.html"
-    write_atomic(path, summary_html(results, course.title))
-    written.append(path)
-    if junit:
-        path = Path(out_dir) / "junit.xml"
-        write_atomic(path, junit_xml(results))
-        written.append(path)
-    return written

@@ -20,14 +20,10 @@ from typing import TYPE_CHECKING, Iterable
 
 from nnlab.grading.compare import DIAGNOSIS
 from nnlab.outcome import Outcome
+from nnlab.reports.text import clean
 
 if TYPE_CHECKING:  # pragma: no cover
     from nnlab.grading.results import SubmissionResult
-
-_DIAGNOSIS_LINE = re.compile(r"^\s*" + re.escape(DIAGNOSIS), re.M)
-_RAISED = re.compile(r"\) raised (.*)", re.S)
-_RETURNED = re.compile(r"\) returned a value that ((?:should be|is None|has shape|has \w+ values|"
-                       r"has dtype|has a Python float).*)", re.S)
 
 
 # ------------------------------------------------------------------------------------------
@@ -35,33 +31,19 @@ _RETURNED = re.compile(r"\) returned a value that ((?:should be|is None|has shap
 # ------------------------------------------------------------------------------------------
 
 
-def split_diagnosis(message: str) -> tuple[str, str]:
-    """(what happened, the catalogued misconception) of a failure message; the second is ""
-    when no catalogued mistake matched."""
-    found = _DIAGNOSIS_LINE.search(message)
-    if not found:
-        return message, ""
-    rest = message[found.end():]
-    diagnosis = rest.split("\n  Note: ", 1)[0].strip()
-    return message[:found.start()].rstrip(), diagnosis
-
-
-def failure_key(message: str, outcome: Outcome | None = None) -> str:
-    """What makes two failures "the same problem": the misconception they were diagnosed with,
-    the exception raised (whatever the inputs), a stub's NotImplementedError, a value of the
-    wrong kind, shape or dtype (whatever the inputs' shapes), or else the whole message (two
-    different wrong values are two problems)."""
+def failure_key(message: str, outcome: Outcome | None = None, diagnosis: str = "",
+                problem: str = "") -> str:
+    """What makes two failures "the same problem", from the failure's structure (set where it
+    was judged; a message is never searched, so learner text inside one decides nothing): the
+    misconception it was diagnosed with, a stub's NotImplementedError, its `problem` (the
+    exception raised, or a value of the wrong kind, shape or dtype, whatever the inputs), or
+    else the whole message (two different wrong values are two problems)."""
     if outcome is Outcome.NOT_IMPLEMENTED:
         return "not implemented"
-    _, diagnosis = split_diagnosis(message)
     if diagnosis:
         return "diagnosis: " + diagnosis
-    raised = _RAISED.search(message)
-    if raised and outcome is not Outcome.PASSED:
-        return "raised: " + raised.group(1)
-    returned = _RETURNED.search(message)
-    if returned:  # the same wrong kind of value, whatever the inputs' shapes
-        return "returned: " + returned.group(1)
+    if problem:
+        return "problem: " + problem
     return "message: " + message
 
 
@@ -75,14 +57,21 @@ class Group:
     outcome: Outcome | None
     cases: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
+    diagnosis: str = ""
+
+    @property
+    def diagnosed(self) -> bool:
+        return self.key.startswith("diagnosis: ")
 
 
-def group_failures(failures: Iterable[tuple[str, str, Outcome | None]]) -> list[Group]:
-    """Group (case name, message, outcome) triples by `failure_key`, in order of first sight."""
+def group_failures(failures: Iterable[tuple]) -> list[Group]:
+    """Group (case name, message, outcome[, diagnosis[, problem]]) tuples by `failure_key`, in
+    order of first sight."""
     groups: dict[str, Group] = {}
-    for name, message, outcome in failures:
-        key = failure_key(message, outcome)
-        group = groups.setdefault(key, Group(key, message, outcome))
+    for name, message, outcome, *rest in failures:
+        diagnosis, problem = (list(rest) + ["", ""])[:2]
+        key = failure_key(message, outcome, diagnosis, problem)
+        group = groups.setdefault(key, Group(key, message, outcome, diagnosis=diagnosis))
         group.cases.append(name)
         group.messages.append(message)
     return list(groups.values())
@@ -99,14 +88,14 @@ _LINE_START = re.compile(r"^([-+=])|^(\d+)([.)])")
 def md_text(text: str) -> str:
     """Plain text safe inline in markdown: one line, with markdown's inline punctuation
     escaped (and a leading character that could start a list or a heading underline)."""
-    flat = _PUNCTUATION.sub(r"\\\1", " ".join(str(text).split()))
+    flat = _PUNCTUATION.sub(r"\\\1", " ".join(clean(str(text)).split()))
     return _LINE_START.sub(lambda m: f"\\{m.group(1)}" if m.group(1) else
                            f"{m.group(2)}\\{m.group(3)}", flat)
 
 
 def md_code(text: str) -> str:
     """Inline code showing `text` literally (one line), fenced by more backticks than it holds."""
-    text = " ".join(str(text).split())
+    text = " ".join(clean(str(text)).split())
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text else ""
@@ -115,14 +104,16 @@ def md_code(text: str) -> str:
 
 def md_block(text: str) -> str:
     """A fenced block showing `text` literally, whatever it holds (its fence is longer than any
-    backtick run inside, so no line of it can close the block)."""
+    backtick run inside, so no line of it can close the block); control characters and ANSI
+    escapes are removed."""
+    text = clean(text)
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}text\n{text.rstrip()}\n{fence}\n"
 
 
 # ------------------------------------------------------------------------------------------
-# feedback.md
+# The page, as structure: what feedback.md and feedback.html both show
 # ------------------------------------------------------------------------------------------
 
 
@@ -130,74 +121,172 @@ def _num(value: float) -> str:
     return f"{value:g}"
 
 
-def feedback_markdown(result: "SubmissionResult") -> str:
-    """feedback.md for one learner: the score per module, each module's tests
-    (failures first, grouped per function by problem, then the passed ones), then the figures."""
-    out = io.StringIO()
-    out.write(f"# Feedback for {md_text(result.learner)}\n\n**{md_text(result.summary())}**\n\n")
-    if result.grader_errors:
-        out.write("> Some tests hit a problem in the grader itself, not in your code; your "
-                  "instructor has been told. They are listed below.\n\n")
-    if result.ignored_files:
-        out.write("Files not graded (only the course's module files are): "
-                  f"{', '.join(md_code(f) for f in result.ignored_files)}.\n\n")
+@dataclass
+class TestLine:
+    """One test as listed: its name, points earned of its maximum, what it compared with."""
+
+    name: str
+    score: float
+    points: float
+    compared_with: str
+    note: str = ""  # a passed test's note (which accepted convention it matched)
+
+
+@dataclass
+class Problem:
+    """Failing tests of one function that share a problem (a `Group`), shown once."""
+
+    kind: str  # "not_implemented", "single" or "many"
+    tests: list[TestLine]
+    message: str = ""    # the first test's message (learner text inside: shown literally)
+    diagnosis: str = ""  # the comparator's diagnosis, when it named a catalogued mistake
+    printed: str = ""    # what the learner's code printed during the first test
+
+
+@dataclass
+class FunctionFailures:
+    name: str
+    failed: int
+    lost: float
+    problems: list[Problem]
+
+
+@dataclass
+class ModuleSection:
+    name: str
+    score: float
+    points: float
+    summary: str = ""       # one sentence instead of the tests (nothing implemented, ...)
+    block: str = ""         # with `summary`: the import error every test shares
+    functions: list[FunctionFailures] = field(default_factory=list)
+    passed: list[TestLine] = field(default_factory=list)
+    total: int = 0
+
+
+@dataclass
+class FeedbackPage:
+    learner: str  # as given: each renderer escapes it for its format
+    summary: str
+    status: str
+    grader_errors: bool
+    ignored_files: list[str]
+    modules: list[ModuleSection]
+    figures: list[tuple[str, str]]  # (title, path relative to the learner's folder)
+
+
+def _line(test) -> TestLine:
+    return TestLine(test.name, test.score, test.points, test.compared_with,
+                    test.output if test.passed else "")
+
+
+def feedback_page(result: "SubmissionResult") -> FeedbackPage:
+    """What a learner reads, as structure: the score per module, each module's failing tests
+    grouped per function by problem, then the passed ones, then the figures."""
+    sections = []
     for module, (got, total) in result.module_scores().items():
         tests = [t for t in result.tests if t.module == module]
-        out.write(f"## {md_text(module)}.py: {_num(got)} / {_num(total)}\n\n")
+        section = ModuleSection(module, got, total, total=len(tests))
+        sections.append(section)
         failed = [t for t in tests if not t.passed]
         if tests and failed and all(t.outcome is Outcome.NOT_IMPLEMENTED for t in failed) and \
                 not any(t.passed for t in tests):
-            out.write("Nothing here is implemented yet: every function still raises "
-                      "NotImplementedError.\n\n")
+            section.summary = ("Nothing here is implemented yet: every function still raises "
+                               "NotImplementedError.")
             continue
         import_failed = [t for t in failed if t.outcome in (Outcome.IMPORT_ERROR, Outcome.MISSING)]
         if import_failed and len(import_failed) == len(tests):
-            out.write(f"None of the {len(tests)} tests could run:\n\n")
-            out.write(md_block(import_failed[0].output))
-            out.write("\n")
+            section.summary = f"None of the {len(tests)} tests could run:"
+            section.block = import_failed[0].output
             continue
-        functions = list(dict.fromkeys(t.function for t in failed))
-        for function in functions:
+        for function in dict.fromkeys(t.function for t in failed):
             mine = [t for t in failed if t.function == function]
-            lost = sum(t.points - t.score for t in mine)
-            out.write(f"### {md_code(function)}: {len(mine)} test{'s' * (len(mine) > 1)} failed "
-                      f"({_num(lost)} point{'s' * (lost != 1)} lost)\n\n")
-            for group in group_failures((t.name, t.output, t.outcome) for t in mine):
-                _write_group(out, group, {t.name: t for t in mine})
-        passed = [t for t in tests if t.passed]
-        if passed:
-            out.write(f"Passed ({len(passed)} of {len(tests)} tests):\n\n")
-            for test in passed:
+            by_name = {t.name: t for t in mine}
+            problems = []
+            for group in group_failures((t.name, t.output, t.outcome, t.diagnosis, t.problem)
+                                        for t in mine):
+                lines = [_line(by_name[n]) for n in group.cases]
+                first = by_name[group.cases[0]]
+                kind = ("not_implemented" if group.outcome is Outcome.NOT_IMPLEMENTED else
+                        "single" if len(lines) == 1 else "many")
+                # The diagnosis is shown once, on its own: the comparator's own line for it
+                # (exactly what it appended, not a pattern) leaves the message.
+                message = group.message.replace(f"\n  {DIAGNOSIS}{first.diagnosis}.", "") \
+                    if first.diagnosis else group.message
+                problems.append(Problem(kind, lines, message, first.diagnosis, first.printed))
+            section.functions.append(FunctionFailures(
+                function, len(mine), sum(t.points - t.score for t in mine), problems))
+        section.passed = [_line(t) for t in tests if t.passed]
+    return FeedbackPage(result.learner, result.summary(), result.status,
+                        bool(result.grader_errors), list(result.ignored_files), sections,
+                        [(f.title, f"figures/{f.filename}") for f in result.figures])
+
+
+# ------------------------------------------------------------------------------------------
+# feedback.md
+# ------------------------------------------------------------------------------------------
+
+
+def feedback_markdown(result: "SubmissionResult") -> str:
+    """feedback.md for one learner (`feedback_page` written as markdown, every piece of text
+    escaped or fenced)."""
+    from nnlab.reports.text import visible
+
+    page = feedback_page(result)
+    out = io.StringIO()
+    out.write(f"# Feedback for {md_text(visible(page.learner))}\n\n**{md_text(page.summary)}**\n\n")
+    if page.grader_errors:
+        out.write("> Some tests hit a problem in the grader itself, not in your code; your "
+                  "instructor has been told. They are listed below.\n\n")
+    if page.ignored_files:
+        out.write("Files not graded (only the course's module files are): "
+                  f"{', '.join(md_code(visible(f)) for f in page.ignored_files)}.\n\n")
+    for section in page.modules:
+        out.write(f"## {md_text(section.name)}.py: {_num(section.score)} / {_num(section.points)}\n\n")
+        if section.summary:
+            out.write(section.summary + "\n\n")
+            if section.block:
+                out.write(md_block(section.block) + "\n")
+            continue
+        for function in section.functions:
+            out.write(f"### {md_code(function.name)}: {function.failed} test"
+                      f"{'s' * (function.failed > 1)} failed ({_num(function.lost)} point"
+                      f"{'s' * (function.lost != 1)} lost)\n\n")
+            for problem in function.problems:
+                _write_problem(out, problem)
+        if section.passed:
+            out.write(f"Passed ({len(section.passed)} of {section.total} tests):\n\n")
+            for test in section.passed:
                 out.write(f"- {md_code(test.name)} ({_num(test.points)}/{_num(test.points)}; "
                           f"compared with: {test.compared_with})\n")
-                if test.output:  # a passed test's note, e.g. which accepted convention matched
-                    out.write(f"  {md_text(test.output)}\n")
+                if test.note:  # a passed test's note, e.g. which accepted convention matched
+                    out.write(f"  {md_text(test.note)}\n")
             out.write("\n")
-    if result.figures:
+    if page.figures:
         out.write("## Figures\n\n")
-        for figure in result.figures:
-            out.write(f"![{md_text(figure.title)}](figures/{figure.filename})\n\n")
+        for title, path in page.figures:
+            out.write(f"![{md_text(title)}]({path})\n\n")
     return out.getvalue()
 
 
-def _write_group(out: io.StringIO, group: Group, tests: dict) -> None:
-    if group.outcome is Outcome.NOT_IMPLEMENTED:
-        names = ", ".join(md_code(n) for n in group.cases)
+def _write_problem(out: io.StringIO, problem: Problem) -> None:
+    if problem.kind == "not_implemented":
+        names = ", ".join(md_code(t.name) for t in problem.tests)
         out.write(f"Not implemented yet (it raises NotImplementedError): {names}.\n\n")
         return
-    if len(group.cases) == 1:
-        test = tests[group.cases[0]]
+    if problem.kind == "single":
+        test = problem.tests[0]
         out.write(f"- {md_code(test.name)} (0/{_num(test.points)}; compared with: "
                   f"{test.compared_with})\n\n")
-        out.write(md_block(group.message))
-        out.write("\n")
-        return
-    head, diagnosis = split_diagnosis(group.message)
-    what = "the same diagnosis" if diagnosis else "the same problem"
-    out.write(f"{len(group.cases)} tests failed with {what}:\n\n")
-    for name in group.cases:
-        out.write(f"- {md_code(name)} (0/{_num(tests[name].points)}; compared with: "
-                  f"{tests[name].compared_with})\n")
-    out.write("\nThe first of them:\n\n")
-    out.write(md_block(group.message))
+    else:
+        what = "the same diagnosis" if problem.diagnosis else "the same problem"
+        out.write(f"{len(problem.tests)} tests failed with {what}:\n\n")
+        for test in problem.tests:
+            out.write(f"- {md_code(test.name)} (0/{_num(test.points)}; compared with: "
+                      f"{test.compared_with})\n")
+        out.write("\nThe first of them:\n\n")
+    out.write(md_block(problem.message))
+    if problem.diagnosis:
+        out.write(f"\n> **Diagnosis:** {md_text(problem.diagnosis)}\n")
+    if problem.printed:
+        out.write("\nYour code printed:\n\n" + md_block(problem.printed))
     out.write("\n")

@@ -426,7 +426,8 @@ class Worker:
             text += f"\n  at {where}"
         if kind == "MemoryError":
             text += f"\n  (the sandbox allows {self.limits.worker_memory_mb} MB)"
-        raise LearnerFailure(Outcome.FAILED, text, stdout)
+        # The problem without the call (whose shapes differ test to test): grouped as one.
+        raise LearnerFailure(Outcome.FAILED, text, stdout, problem=text[len(what):].lstrip())
 
     def _receive(self, seconds: float, what: str, limit: int) -> tuple[dict, list[bytes]]:
         deadline = time.monotonic() + seconds

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from nnlab.grading.batch import BatchError, grade_batch
-from nnlab.grading.results import SubmissionResult, TestResult, write_submission_result
+from nnlab.grading.results import SubmissionResult, TestResult
+from nnlab.reports.publish import Publisher
 from nnlab.outcome import Outcome
 from tests.support import ROOT
 
@@ -109,7 +110,7 @@ def test_a_grader_fault_is_never_a_score_and_is_regraded(tmp_path, course):
     out = tmp_path / "out"
     faulty = SubmissionResult(learner="s00", modules=["activations"], tests=[
         TestResult("activations.sigmoid: x", 2, 0, "nnlab grader error", Outcome.GRADER_ERROR)])
-    write_submission_result(out, faulty)
+    Publisher().learner(out, faulty)
     data = json.loads((out / "s00" / "results.json").read_text())
     assert "score" not in data and "score" not in data["tests"][0]
     assert data["extra_data"]["status"] == "regrade"

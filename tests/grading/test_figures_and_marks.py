@@ -5,7 +5,8 @@ import json
 import textwrap
 
 from nnlab.grading.figures import Figure, FigureRecorder
-from nnlab.grading.results import SubmissionResult, TestResult, write_submission_result
+from nnlab.grading.results import SubmissionResult, TestResult
+from nnlab.reports.publish import Publisher
 from nnlab.grading.runner import grade_submission
 from tests.support import copy_course, solution_with
 from nnlab.course import load_course
@@ -25,7 +26,7 @@ def test_figures_are_drawn_beside_feedback_and_linked(tmp_path):
     assert [f.kind for f in figures] == ["loss_curves", "decision_boundary"]
     result = SubmissionResult(learner="ada", tests=[TestResult("xor.train_xor: solves", 1, 1)],
                               modules=["xor"], figures=figures)
-    folder = write_submission_result(tmp_path, result)
+    folder = Publisher().learner(tmp_path, result)
     for figure in figures:
         png = folder / "figures" / figure.filename
         assert png.read_bytes()[:8] == PNG_MAGIC

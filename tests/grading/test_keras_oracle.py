@@ -25,7 +25,8 @@ from nnlab.course import load_course
 from nnlab.grading.baseline_checks import recorded_cases, recorded_tolerance
 from nnlab.grading.compare import Comparator
 from nnlab.reports.feedback import md_code
-from nnlab.grading.results import ORACLES, SubmissionResult, TestResult, write_submission_result
+from nnlab.grading.results import ORACLES, SubmissionResult, TestResult
+from nnlab.reports.publish import Publisher
 from nnlab.grading.runner import grade_submission
 from nnlab.verify import oracle_verdicts, verify
 from tests.support import ROOT, copy_course
@@ -75,7 +76,7 @@ def test_results_and_feedback_name_every_tests_oracle(course, make_submission, t
     folder = make_submission("solutions")
     result = grade_submission(folder, course, warn_seed=False)
     assert result.score == result.max_score > 0
-    out = write_submission_result(tmp_path / "out", result)
+    out = Publisher().learner(tmp_path / "out", result)
     data = json.loads((out / "results.json").read_text())
     feedback = (out / "feedback.md").read_text()
     for test in data["tests"]:

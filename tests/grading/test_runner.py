@@ -9,6 +9,7 @@ import pytest
 
 from tests.support import ROOT, copy_course
 from nnlab.grading.runner import grade_batch, grade_submission
+from nnlab.reports.publish import results_json
 
 NNLAB = [sys.executable, "-m", "nnlab.cli"]
 
@@ -43,7 +44,7 @@ def test_grade_exercises_gives_zero_with_not_implemented_feedback(tmp_path):
 
 def test_results_follow_gradescope_schema_and_names_start_with_module_function(tmp_path, course):
     result = grade_submission(ROOT / "solutions", course, warn_seed=False)
-    data = result.to_gradescope()
+    data = results_json(result)
     assert set(data) >= {"score", "max_score", "tests"}
     for test in data["tests"]:
         assert set(test) >= {"name", "score", "max_score", "status", "output", "visibility"}

@@ -278,3 +278,59 @@ def test_nnlab_autograde_grades_every_other_student_when_one_fails(built, course
                      if (c.metadata.get("nbgrader") or {}).get("grade")))
     scores = _gradebook_scores(built, course)
     assert scores["zoë"] == pytest.approx(full) and scores["carl"] == pytest.approx(full)
+
+
+HOSTILE_NAME = "<img src=x onerror=alert(document.cookie)>.ipynb"
+
+
+def test_a_hostile_file_name_stays_text_in_nbgrader_feedback(built, course):
+    """A notebook handed in under a name that is HTML: nbgrader's generated feedback page (its
+    comment and nnlab's note, both rendered from markdown) shows the name as words."""
+    from tests.browser import parse
+
+    _submit(built, "imgname", nbformat.read(built / "source" / "a2" / "a2.ipynb", 4),
+            name=HOSTILE_NAME)
+    from nnlab.nbgrader.autograde import autograde
+
+    (score,) = autograde(course, built, "a2", ["imgname"])
+    assert score.score == 0 and HOSTILE_NAME in score.error
+    api, _ = api_for(built)
+    done = api.generate_feedback("a2", "imgname", force=True)
+    assert done["success"], done.get("error") or done.get("log")
+    page = next((built / "feedback" / "imgname" / "a2").glob("*.html")).read_text()
+    dom = parse(page)
+    assert not [a for t, a in dom.elements if "onerror" in a or (t == "img" and a.get("src") == "x")]
+    assert HOSTILE_NAME in dom.text
+
+
+def test_a_grader_fault_needs_manual_grading_in_the_gradebook(built, tmp_path):
+    """A grader that breaks on losses.mse (a bug, not the learner's fault): its grade cell needs
+    manual grading with no score, never a zero; the other cells keep their scores."""
+    from nbgrader.api import Gradebook
+
+    from nnlab.course import load_course
+    from nnlab.nbgrader.autograde import autograde
+    from tests.support import copy_course
+
+    broken = load_course(copy_course(tmp_path) / "course.yml")
+    with (broken.root / "graders" / "test_losses.py").open("a") as handle:
+        handle.write('\n\n@pytest.mark.points(1)\ndef test_broken_grader(learner):\n'
+                     '    """losses.mse: a grader with a bug"""\n'
+                     '    raise RuntimeError("a bug in the grader")\n')
+    source = nbformat.read(built / "source" / "a2" / "a2.ipynb", 4)
+    _submit(built, "faulty", source)
+    (score,) = autograde(broken, built, "a2", ["faulty"])
+    assert score.needs_manual and not score.error
+    mse = next(c.metadata["nbgrader"]["grade_id"] for c in source.cells
+               if (c.metadata.get("nnlab") or {}).get("function") == "losses.mse"
+               and (c.metadata.get("nbgrader") or {}).get("grade"))
+    with Gradebook(f"sqlite:///{built / 'gradebook.db'}", broken.course) as gb:
+        grades = {g.cell.name: g for g in gb.find_submission_notebook("a2", "a2", "faulty").grades}
+        assert grades[mse].needs_manual_grade and grades[mse].auto_score is None
+        others = [g for name, g in grades.items() if name != mse]
+        assert others and all(not g.needs_manual_grade and g.auto_score == g.max_score
+                              for g in others)
+    result = CliRunner().invoke(app, ["nbgrader", "autograde", "a2", "--course", str(built),
+                                      "--nnlab-course", str(broken.root / "course.yml"),
+                                      "--student", "faulty"])
+    assert result.exit_code == 0 and "needs manual grading" in result.output
