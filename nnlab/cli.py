@@ -339,7 +339,8 @@ def grade(paths: list[Path] = typer.Argument(..., help="the class: folders of mo
         try:
             results = grade_batch(paths, loaded, out, assignment=assignment, jobs=jobs, force=force,
                                   on_result=done, on_start=started, report=report,
-                                  scheduler=scheduler, allow_weak_sandbox=allow_weak_sandbox)
+                                  scheduler=scheduler, allow_weak_sandbox=allow_weak_sandbox,
+                                  similarity=True)
         except BatchError as error:
             fail(str(error))
     for note in report.notes:  # may quote a learner's file name: never markup, odd characters shown
@@ -358,6 +359,10 @@ def grade(paths: list[Path] = typer.Argument(..., help="the class: folders of mo
                   f"{out}/: per learner results.json, feedback.md, feedback.html; "
                   f"{', '.join(p.name for p in written)}.", highlight=False)
     console.print(f"Class summary: {out / 'summary.html'}", highlight=False)
+    if report.similar is not None and report.similar.pairs:
+        console.print(f"{len(report.similar.pairs)} pair(s) of learners with similar code, in "
+                      f"{len(report.similar.groups)} group(s): flagged in grades.csv and listed in "
+                      f"summary.html (no score changes).", highlight=False)
     if any(r.status == "regrade" for r in results):
         errors.print("[bold yellow]warning:[/] nnlab or a grader failed on some learners (status "
                      "regrade): no score is recorded for them; run again to regrade them.")

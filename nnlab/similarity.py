@@ -230,13 +230,22 @@ def _groups(pairs: list[SimilarPair]) -> list[SimilarGroup]:
 def class_sources(paths: list[Path], course: Course) -> tuple[dict[str, dict[str, str]], list[str]]:
     """Every learner's module sources under `paths` (folders, zips, notebooks, nbgrader trees),
     read by intake as grading reads them, and one note per hand-in that could not be read."""
-    from nnlab.intake import discover, load
+    from nnlab.intake import discover
+
+    entries, notes = discover(paths, course.graded_modules())
+    sources, more = entry_sources(entries, course)
+    return sources, notes + more
+
+
+def entry_sources(entries: list, course: Course) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """learner -> module -> source text for intake's `entries`, and a note per unreadable one."""
+    from nnlab.intake import load
     from nnlab.grading.submission import SubmissionError
     from nnlab.intake.archive import ArchiveError
 
     modules = course.graded_modules()
-    entries, notes = discover(paths, modules)
     sources: dict[str, dict[str, str]] = {}
+    notes = []
     for entry in entries:
         try:
             submission = load(entry, modules)
@@ -247,6 +256,13 @@ def class_sources(paths: list[Path], course: Course) -> tuple[dict[str, dict[str
                  for name, content in submission.files.items()}
         sources.setdefault(entry.learner, {}).update(files)
     return sources, notes
+
+
+def report_for(sources: dict[str, dict[str, str]], course: Course) -> SimilarityReport:
+    """The class compared with the course's settings (course.yml `similarity`)."""
+    settings = course.similarity
+    return find_similar(sources, released_stubs(course), settings.threshold,
+                        settings.min_characters, settings.common_fraction)
 
 
 def released_stubs(course: Course) -> dict[str, str]:
@@ -262,6 +278,4 @@ def released_stubs(course: Course) -> dict[str, str]:
 def similar_submissions(paths: list[Path], course: Course) -> tuple[SimilarityReport, list[str]]:
     """The class under `paths` compared with the course's settings (course.yml `similarity`)."""
     sources, notes = class_sources(paths, course)
-    settings = course.similarity
-    return find_similar(sources, released_stubs(course), settings.threshold,
-                        settings.min_characters, settings.common_fraction), notes
+    return report_for(sources, course), notes

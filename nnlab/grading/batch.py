@@ -51,6 +51,7 @@ class BatchReport:
     reused: int = 0
     graded: int = 0
     written: list = field(default_factory=list)  # the class files written (paths)
+    similar: Any = None  # nnlab.similarity.SimilarityReport, where the code was compared
 
 
 # -- checks before anything is graded ------------------------------------------------------
@@ -184,13 +185,15 @@ def grade_batch(paths: list[Path] | list[Entry], course: Course, out_dir: Path, 
                 on_result: OnResult | None = None, scheduler: Any = None,
                 functions: set[str] | None = None, report: BatchReport | None = None,
                 on_start: Callable[[int], None] | None = None,
-                allow_weak_sandbox: bool = False, publisher: Any = None) -> list[SubmissionResult]:
+                allow_weak_sandbox: bool = False, publisher: Any = None,
+                similarity: bool = False) -> list[SubmissionResult]:
     """Grade every learner under `paths` into `out_dir`, then rewrite the class files
     (grades.csv, junit.xml, summary.html) from every result there; returns this run's results
     sorted by learner. `on_result(result, reused)` is called as each learner finishes;
     `on_start(n)` once the number of learners is known; `report` (a BatchReport) collects notes;
     `publisher` writes every file (`nnlab.reports.publish.Publisher`, the default, reached through
-    `nnlab.publisher()` so that nothing in nnlab.grading imports nnlab.reports).
+    `nnlab.publisher()` so that nothing in nnlab.grading imports nnlab.reports); `similarity`
+    compares the learners' code too (nnlab.similarity: flags in the class files, no score).
     Raises `BatchError` (one line) when the run itself cannot go on, and when the sandbox level
     here cannot hide the course, the class and the results from learner code
     (nnlab.sandbox.wall) unless `allow_weak_sandbox`."""
@@ -269,10 +272,27 @@ def grade_batch(paths: list[Path] | list[Entry], course: Course, out_dir: Path, 
     # with this run's in their place.
     everyone = {**earlier, **{r.learner: r for r in report.results}}
     try:
-        report.written = publisher.class_files(out_dir, list(everyone.values()), course)
+        report.written = publisher.class_files(out_dir, list(everyone.values()), course,
+                                               similar_code(entries, course, report) if similarity else None)
     except OSError as error:
         raise BatchError(f"{out_dir}: cannot write the class files ({error})") from None
     return sorted(report.results, key=lambda r: r.learner)
+
+
+def similar_code(entries: list[Entry], course: Course, report: BatchReport):
+    """The class's similar submissions (nnlab.similarity), or None where copydetect is missing
+    (noted): a comparison that cannot run never stops a class's grades."""
+    try:
+        from nnlab.similarity import entry_sources, report_for
+
+        sources, notes = entry_sources(entries, course)
+        found = report_for(sources, course)
+    except ImportError as error:
+        report.notes.append(f"similar submissions not compared: {error}")
+        return None
+    report.notes.extend(notes)
+    report.similar = found
+    return found
 
 
 def seeds_for(keys: ModuleKeys, submission: Submission, course: Course, assignment: str | None,

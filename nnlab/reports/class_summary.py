@@ -214,8 +214,27 @@ def _bars_svg(element_id: str, label: str, rows: list[tuple[str, float, str]]) -
     return "".join(parts)
 
 
-def summary_html(results: list[SubmissionResult], title: str) -> str:
-    """summary.html: an instructor's one-minute read of the class (Jinja2, autoescaped)."""
+def code_segments(match, side: int) -> list[tuple[str, bool]]:
+    """One side of a similar pair's module as (text, shared) pieces, for marking the shared
+    parts (nnlab.similarity.ModuleMatch: the code compared and the shared spans in it)."""
+    code, spans = match.code[side], sorted(match.spans[side])
+    pieces, at = [], 0
+    for start, end in spans:
+        start, end = max(start, at), min(end, len(code))
+        if start >= end:
+            continue
+        if start > at:
+            pieces.append((code[at:start], False))
+        pieces.append((code[start:end], True))
+        at = end
+    if at < len(code):
+        pieces.append((code[at:], False))
+    return pieces
+
+
+def summary_html(results: list[SubmissionResult], title: str, similar=None) -> str:
+    """summary.html: an instructor's one-minute read of the class (Jinja2, autoescaped).
+    `similar`: the class's nnlab.similarity.SimilarityReport, or None where not compared."""
     from markupsafe import Markup
 
     from nnlab.reports.feedback_html import environment
@@ -236,8 +255,10 @@ def summary_html(results: list[SubmissionResult], title: str) -> str:
     frequency = _bars_svg("misconception-frequency", "misconception frequency",
                           [(f"{function}: {looks}", n / d, f"{n} of {d}")
                            for function, looks, n, d in found]) if found else ""
-    return environment().get_template("class_summary.html.j2").render(
-        title=title, stats=stats, histogram=Markup(_histogram_svg(percents)),
+    env = environment()
+    env.filters["segments"] = code_segments
+    return env.get_template("class_summary.html.j2").render(
+        similar=similar, title=title, stats=stats, histogram=Markup(_histogram_svg(percents)),
         pass_rates=Markup(pass_rates), frequency=Markup(frequency), functions=functions,
         misconceptions=found, flagged=flagged, min_takers=MIN_TAKERS,
         look_at=[f for f in functions if f.warning])

@@ -27,7 +27,7 @@ import csv
 import io
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -299,17 +299,24 @@ class Publisher:
         write_json(folder / "results.json", results_json(result))
         return folder
 
-    def class_files(self, out_dir: Path, results: list[SubmissionResult], course) -> list[Path]:
+    def class_files(self, out_dir: Path, results: list[SubmissionResult], course,
+                    similar=None) -> list[Path]:
         """grades.csv, junit.xml and summary.html, all three from `results` (every learner in
-        the folder), so none of them can say an older result than the others."""
+        the folder), so none of them can say an older result than the others. `similar` (a
+        nnlab.similarity.SimilarityReport) adds its flags to grades.csv and the review list,
+        and its section to summary.html; it changes no score and no results.json."""
         from nnlab.reports.class_summary import junit_xml, summary_html
 
         out_dir = Path(out_dir)
         results = sorted(results, key=lambda r: r.learner)
+        if similar is not None:
+            alike = similar.flags()
+            results = [replace(r, flags=[*r.flags, *alike[r.learner]]) if r.learner in alike else r
+                       for r in results]
         written = []
         for name, text in (("grades.csv", grades_csv(results, class_modules(results, course))),
                            ("junit.xml", junit_xml(results)),
-                           ("summary.html", summary_html(results, course.title))):
+                           ("summary.html", summary_html(results, course.title, similar))):
             write_atomic(out_dir / name, text)
             written.append(out_dir / name)
         return written

@@ -119,3 +119,34 @@ def test_the_command_lists_the_example_class_groups_at_80_columns():
     assert "Flags only: no score changes" in done.stdout
     # learners who handed in the stub or nothing of a module are not in any pair
     assert "eli" not in done.stdout.split("Similar submissions")[1]
+
+
+def test_grading_a_class_flags_similar_learners_and_shows_them_side_by_side(course, tmp_path):
+    """`nnlab grade`'s batch with similarity on: the copier and the original are flagged in
+    grades.csv (scores untouched), and summary.html's section, opened in Chromium, marks the
+    shared code, with a learner's HTML-looking string shown as text."""
+    import csv
+
+    from nnlab.grading.batch import grade_batch
+    from tests.browser import open_page
+
+    original = independent_learner(random.Random(21)).replace(
+        "import numpy as np", 'import numpy as np\nBANNER = "<img src=x onerror=alert(1)>"', 1)
+    klass = tmp_path / "class"
+    for name, code in (("orig", original), ("copier", disguised_copy(original, random.Random(2))),
+                       ("other", independent_learner(random.Random(22)))):
+        (klass / name).mkdir(parents=True)
+        (klass / name / "activations.py").write_text(code)
+    out = tmp_path / "out"
+    results = grade_batch([klass], course, out, functions={"activations.relu"}, similarity=True)
+    plain = grade_batch([klass], course, tmp_path / "plain", functions={"activations.relu"})
+    assert [r.score for r in results] == [r.score for r in plain]  # flags never change a score
+    rows = {row["learner"]: row for row in csv.DictReader((out / "grades.csv").open())}
+    assert "similar to orig (activations" in rows["copier"]["flags"]
+    assert "similar to copier (activations" in rows["orig"]["flags"]
+    assert "similar" not in rows["other"]["flags"]
+    dom, complaints = open_page(out / "summary.html")
+    assert complaints == []
+    assert "mark" in dom.tags and not [a for t, a in dom.elements if "onerror" in a or t == "img"]
+    assert "'<img src=x onerror=alert(1)>'" in dom.text_inside("pre")  # as ast writes it back
+    assert "Group 1: copier, orig" in dom.text
