@@ -321,6 +321,31 @@ def grade(paths: list[Path] = typer.Argument(..., help="the class: folders of mo
 
 
 @app.command()
+def handout(out: Path = typer.Option(..., "--out", help="the folder to write the handout and "
+                                     "its .zip into"),
+            assignment: Optional[str] = typer.Option(None, "--assignment", "-a", help="only this "
+                                                     "assignment (default: the whole course)"),
+            wheel: Optional[Path] = typer.Option(None, "--wheel", help="an nnlab-*.whl to hand "
+                                                 "out (default: built from this checkout)"),
+            course: Optional[Path] = CourseOption) -> None:
+    """What learners get: stubs, lab notebooks, public checks, data, a README and nnlab's wheel
+    (a folder and a .zip; nothing hidden)."""
+    from nnlab.authoring.stubs import BuildError
+    from nnlab.handout import HandoutError, build_handout
+
+    try:
+        loaded = load_course(course)
+        made = build_handout(loaded, out, assignment=assignment, wheel=wheel)
+    except (CourseError, HandoutError, BuildError) as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"--out {out}: cannot write the handout ({error.strerror or error})")
+    console.print(f"Handout of {', '.join(made.assignments)} ({', '.join(made.modules)}): "
+                  f"{made.folder}/ and {made.archive} ({len(made.files)} files; nothing hidden "
+                  f"found in them or in {made.wheel.name}).", highlight=False, soft_wrap=True)
+
+
+@app.command()
 def verify(course: Optional[Path] = CourseOption,
            module: Optional[list[str]] = typer.Option(None, "--module", "-m",
                                                       help="only these modules")) -> None:
