@@ -133,7 +133,9 @@ def _check_module(module: str, cases: list[dict], submission: Submission, limits
         for check in checks.values():
             check.module_problem = why
         return list(checks.values())
-    with Worker(module, submission.files, limits.for_module(module)) as worker:
+    # own_code: the learner checks their own code, so where no sandbox exists (macOS, Windows)
+    # it runs unsandboxed in a separate process (see nnlab.sandbox.levels).
+    with Worker(module, submission.files, limits.for_module(module), own_code=True) as worker:
         worker.start()
         for case in cases:
             check = checks[case["function"]]

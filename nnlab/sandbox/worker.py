@@ -24,6 +24,7 @@ import shutil
 import signal
 import struct
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -96,9 +97,11 @@ def reply_limit(request_bytes: int) -> int:
 class Worker:
     """A sandboxed process that imports one learner module and runs calls into it."""
 
-    def __init__(self, module: str, files: dict[str, bytes], limits: Limits):
+    def __init__(self, module: str, files: dict[str, bytes], limits: Limits, own_code: bool = False):
         # No list of places to hide: the sandbox is an allow-list (see levels.py).
         self.module = module
+        self.own_code = own_code  # `nnlab check`: may run unsandboxed where no sandbox exists
+        self._pipes: _PipeReaders | None = None  # the unsandboxed level's portable reading
         self.files = files
         self.limits = limits
         self.process: subprocess.Popen | None = None
@@ -120,9 +123,11 @@ class Worker:
         """Start a fresh worker process and import the module (or remember why it failed)."""
         self.stop()
         self.starts += 1
-        self.level = levels.choose()
+        self.level = levels.choose(own_code=self.own_code)
+        if self.level.name == levels.UNSANDBOXED:
+            return self._start_unsandboxed()
         uid = None
-        if os.geteuid() == 0:
+        if levels.is_root():
             self._lease = levels.UidLease(f"{os.getpid()}:{id(self)}:{self.starts}:{time.time_ns()}".encode())
             uid = self._lease.uid
         req_r, req_w = os.pipe()
@@ -154,6 +159,46 @@ class Worker:
         self._output.clear()
         self._dropped = 0
         self.isolation = self._facts(uid)
+        self._handshake()
+
+    def _start_unsandboxed(self) -> None:
+        """The learner's own code where no sandbox exists (`nnlab check` on macOS or Windows):
+        a plain child process of the same Python, requests on its stdin, replies on its stdout,
+        its prints on stderr, read by threads (no select or non-blocking pipes there); the same
+        import, calls and wall-clock limits as the sandboxed levels."""
+        self._tmp = tempfile.mkdtemp(prefix="nnlab-check-")
+        root = Path(self._tmp)
+        for sub in ("learner", "tmp"):
+            (root / sub).mkdir()
+        for name, content in self.files.items():
+            if "/" not in name and "\\" not in name and not name.startswith("."):
+                (root / "learner" / name).write_bytes(content)
+        runtime = levels.host_runtime()
+        config = {"level": self.level.name, "uid": None, "grader": os.getpid(), "files_fd": None,
+                  "forbidden": list(FORBIDDEN_IMPORTS), "learner_dir": str(root / "learner"),
+                  "tmp": str(root / "tmp"), "site": str(Path(runtime.numpy).parent),
+                  "worker_dir": str(WORKER_DIR), "limits": {}}
+        env = {"LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+               "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "PYTHONIOENCODING": "utf-8"}
+        for name in ("PATH", "SYSTEMROOT", "WINDIR", "TEMP", "TMP"):  # Windows needs these to start
+            if name in os.environ:
+                env[name] = os.environ[name]
+        self.process = _launch(
+            [sys.executable, "-I", "-S", "-B", str(WORKER_MAIN), json.dumps(config)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+            cwd=str(root / "learner"), start_new_session=os.name == "posix")
+        self._req = self.process.stdin.fileno()
+        self._pipes = _PipeReaders(self.process.stdout, self.process.stderr)
+        self._rep, self._out = -1, None
+        self._output.clear()
+        self._dropped = 0
+        self.isolation = {"level": self.level.name, "reason": self.level.reason,
+                          "filesystem": "NOT isolated (the learner's own code on their own machine)",
+                          "network": "host network", "pid_namespace": False, "private_uid": False,
+                          "tmp_cap_mb": None}
+        self._handshake()
+
+    def _handshake(self) -> None:
         try:
             header, _ = self._receive(self.limits.seconds_per_import, "starting the sandbox", CONTROL_REPLY)
         except LearnerFailure as failure:
@@ -261,9 +306,20 @@ class Worker:
                 self._lease.remove_files()  # and what they left in the shared /tmp
             self._drain()  # keep what it printed last, for the failure's message
             self._out = None
-            if process.stdout is not None:
+            if self._pipes is not None:  # the unsandboxed level: its pipes are Popen's own
+                self._pipes.join()
+                self._pipes = None
+                for stream in (process.stdin, process.stdout, process.stderr):
+                    try:
+                        stream.close()
+                    except OSError:
+                        pass
+                self._req = -1
+            if process.stdout is not None and not process.stdout.closed:
                 process.stdout.close()
             for fd in (self._req, self._rep):
+                if fd < 0:
+                    continue
                 try:
                     os.close(fd)
                 except OSError:
@@ -382,6 +438,8 @@ class Worker:
                                  self._take_output()) from None
 
     def _read(self, size: int, deadline: float) -> bytes:
+        if self._pipes is not None:
+            return self._pipes.read(size, deadline)
         buffer, got = bytearray(size), 0
         view = memoryview(buffer)
         while got < size:
@@ -434,6 +492,12 @@ class Worker:
     def _drain(self) -> None:
         """Read whatever the worker has printed so far, keeping the first `output_kb`."""
         cap = self.limits.output_kb * 1024
+        if self._pipes is not None:
+            chunk = self._pipes.take_output()
+            room = max(0, cap - len(self._output))
+            self._output += chunk[:room]
+            self._dropped += max(0, len(chunk) - room)
+            return
         while self._out is not None:
             try:
                 chunk = os.read(self._out, 65536)
@@ -518,7 +582,82 @@ def _launcher(requests: "queue.Queue") -> None:
 
 
 def _kill_group(process: subprocess.Popen) -> None:
+    if not hasattr(os, "killpg"):  # Windows: the worker alone (it starts no children of its own)
+        try:
+            process.kill()
+        except OSError:
+            pass
+        return
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+class _PipeReaders:
+    """The unsandboxed worker's replies and prints, read by two threads: pipes cannot be
+    select()ed or made non-blocking on Windows. Replies queue up as chunks for `read`; prints
+    collect (capped) for `take_output`. Each thread ends when its pipe closes."""
+
+    OUTPUT_CAP = 1 << 20  # prints kept between two takes; the Worker caps them further
+
+    def __init__(self, replies, output):
+        self._chunks: queue.Queue = queue.Queue()
+        self._pending = bytearray()
+        self._output = bytearray()
+        self._dropped = 0
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._pump_replies, args=(replies,), daemon=True),
+                         threading.Thread(target=self._pump_output, args=(output,), daemon=True)]
+        for thread in self._threads:
+            thread.start()
+
+    def _pump_replies(self, stream) -> None:
+        try:
+            while True:
+                chunk = stream.read1(1 << 20) if hasattr(stream, "read1") else stream.read(1 << 16)
+                if not chunk:
+                    break
+                self._chunks.put(chunk)
+        except (OSError, ValueError):
+            pass
+        self._chunks.put(b"")  # end of the pipe
+
+    def _pump_output(self, stream) -> None:
+        try:
+            while True:
+                chunk = stream.read1(65536) if hasattr(stream, "read1") else stream.read(4096)
+                if not chunk:
+                    return
+                with self._lock:
+                    room = max(0, self.OUTPUT_CAP - len(self._output))
+                    self._output += chunk[:room]
+        except (OSError, ValueError):
+            return
+
+    def read(self, size: int, deadline: float) -> bytes:
+        while len(self._pending) < size:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            try:
+                chunk = self._chunks.get(timeout=left)
+            except queue.Empty:
+                raise TimeoutError from None
+            if not chunk:
+                self._chunks.put(b"")  # stays at the end for any later read
+                raise EOFError
+            self._pending += chunk
+        data = bytes(self._pending[:size])
+        del self._pending[:size]
+        return data
+
+    def take_output(self) -> bytes:
+        with self._lock:
+            data = bytes(self._output)
+            self._output.clear()
+        return data
+
+    def join(self) -> None:
+        for thread in self._threads:
+            thread.join(timeout=2)
