@@ -13,21 +13,50 @@ import textwrap
 from pathlib import Path
 from typing import Optional
 
-import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich import box
-from rich.table import Table
-from rich.text import Text
+# pydantic (course.yml, and typer's own parameter parsing) otherwise scans every installed
+# distribution's entry points for plugins on first use: nnlab uses none.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
-from nnlab.course import CourseError, load_course
-from nnlab.grading.submission import SubmissionError
-from nnlab.outcome import Outcome
+import typer  # noqa: E402
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+# Only typer at import: each command imports what it uses (rich, pydantic through nnlab.course,
+# NumPy), so `nnlab --help` and `nnlab check` pay for nothing else. Help is click's plain text
+# (rich_markup_mode=None): typer's rich help formatting alone costs more than NumPy's import.
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  pretty_exceptions_enable=False,
                   help="nnlab: auto-graded NumPy exercises for a first neural-network course.")
-console = Console()
-errors = Console(stderr=True)
+
+
+class _LazyConsole:
+    """A rich Console made on first use (importing rich costs as much as a small command)."""
+
+    def __init__(self, **options):
+        self._options, self._console = options, None
+
+    def __getattr__(self, name):
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+console = _LazyConsole()
+errors = _LazyConsole(stderr=True)
+
+
+def load_course(path=None):
+    from nnlab.course import load_course as load
+
+    return load(path)
+
+
+def __getattr__(name):  # `from nnlab.cli import CourseError` and friends still work
+    if name == "CourseError":
+        from nnlab.course import CourseError
+
+        return CourseError
+    raise AttributeError(name)
 
 CourseOption = typer.Option(None, "--course", help="course.yml, or the folder holding it "
                             "(default: found from the current folder upwards)")
@@ -47,6 +76,7 @@ def build(check: bool = typer.Option(False, "--check", help="write nothing; exit
                                      "generated file that is out of date"),
           course: Optional[Path] = CourseOption) -> None:
     """Generate exercises/ (stubs, public checks, notebooks) from solutions/."""
+    from nnlab.course import CourseError
     from nnlab.authoring.exercises import BuildError, build_exercises  # jupytext is slow to import: only here
 
     try:
@@ -75,7 +105,8 @@ def check(target: Optional[str] = typer.Argument(None, help="MODULE or MODULE.FU
                                        "in full, not one per problem"),
           course: Optional[Path] = CourseOption) -> None:
     """Run the public checks on your own work, with a diagnosis for each failure."""
-    from nnlab.course import Limits, Tolerances, find_course_file
+    from nnlab.course import CourseError, Limits, Tolerances, find_course_file
+    from nnlab.grading.submission import SubmissionError
     from nnlab.selfcheck import CheckError, run_checks
 
     if path is None:
@@ -124,6 +155,7 @@ def render_checks(results: list, where: str, width: int = 80, verbose: bool = Fa
     function (name, checks passed, status), one line per module that could not be checked, then
     each function's problems (a problem shared by several cases said once, with their labels;
     every case with `verbose`), then the totals."""
+    from nnlab.outcome import Outcome
     from rich.text import Text
 
     lines = [Text(f"Public checks on {where}", style="bold")]
@@ -229,6 +261,11 @@ def grade(paths: list[Path] = typer.Argument(..., help="the class: folders of mo
           course: Optional[Path] = CourseOption) -> None:
     """Grade a class: DIR/<learner>/results.json, feedback.md, feedback.html; DIR/grades.csv and
     DIR/summary.html."""
+    from nnlab.course import CourseError
+    from rich import box
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+    from rich.text import Text
     import os
 
     from rich.progress import TimeRemainingColumn
@@ -330,6 +367,7 @@ def handout(out: Path = typer.Option(..., "--out", help="the folder to write the
             course: Optional[Path] = CourseOption) -> None:
     """What learners get: stubs, lab notebooks, public checks, data, a README and nnlab's wheel
     (a folder and a .zip; nothing hidden)."""
+    from nnlab.course import CourseError
     from nnlab.authoring.stubs import BuildError
     from nnlab.handout import HandoutError, build_handout
 
@@ -350,6 +388,7 @@ def verify(course: Optional[Path] = CourseOption,
            module: Optional[list[str]] = typer.Option(None, "--module", "-m",
                                                       help="only these modules")) -> None:
     """Release gate: solutions score full marks, stubs zero, every catalogued mistake loses points."""
+    from nnlab.course import CourseError
     from nnlab.verify import verify as run_verify
 
     try:
@@ -369,6 +408,7 @@ def verify(course: Optional[Path] = CourseOption,
 @app.command()
 def doctor(course: Optional[Path] = CourseOption) -> None:
     """Which sandbox level learner code runs at here, why, and a live check of a worker."""
+    from nnlab.course import CourseError
     from nnlab.doctor import diagnose
     from nnlab.sandbox.levels import FILESYSTEM_WARNING, FORCE_ENV
 
@@ -392,7 +432,7 @@ def doctor(course: Optional[Path] = CourseOption) -> None:
         fail(report.error or "the sandbox does not hold as its level promises", code=1)
 
 
-baselines_app = typer.Typer(no_args_is_help=True, help="Recorded Keras outputs the graders read.")
+baselines_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Recorded Keras outputs the graders read.")
 app.add_typer(baselines_app, name="baselines")
 
 
@@ -401,6 +441,7 @@ def baselines_record(course: Optional[Path] = CourseOption,
                      family: Optional[list[str]] = typer.Option(None, "--family", "-f",
                                                                 help="only these families")) -> None:
     """Record Keras outputs and gradients into graders/baselines/*.npz (needs TensorFlow)."""
+    from nnlab.course import CourseError
     from nnlab.baselines import BaselineError, compare_reference, record_baselines
 
     try:
@@ -419,7 +460,7 @@ def baselines_record(course: Optional[Path] = CourseOption,
                   f"{'agrees with every case' if not disagreements else f'disagrees on {len(disagreements)} case(s)'}.")
 
 
-gradescope_app = typer.Typer(no_args_is_help=True, help="Gradescope: an autograder.zip that "
+gradescope_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Gradescope: an autograder.zip that "
                              "grades each submission with nnlab.")
 app.add_typer(gradescope_app, name="gradescope")
 
@@ -428,6 +469,7 @@ app.add_typer(gradescope_app, name="gradescope")
 def gradescope_build(out: Path = typer.Option(Path("autograder.zip"), "--out", help="the zip to write"),
                      course: Optional[Path] = CourseOption) -> None:
     """Write autograder.zip (setup.sh, run_autograder, the course's graders and nnlab itself)."""
+    from nnlab.course import CourseError
     from nnlab.gradescope import build_bundle
 
     try:
@@ -446,7 +488,7 @@ def gradescope_build(out: Path = typer.Option(Path("autograder.zip"), "--out", h
                   highlight=False)
 
 
-nbgrader_app = typer.Typer(no_args_is_help=True, help="nnlab as an nbgrader course.")
+nbgrader_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="nnlab as an nbgrader course.")
 app.add_typer(nbgrader_app, name="nbgrader")
 
 
@@ -455,6 +497,7 @@ def nbgrader_build(folder: Path = typer.Argument(..., help="the nbgrader course 
                    timeout: int = typer.Option(120, "--timeout", help="seconds one notebook cell may run"),
                    course: Optional[Path] = CourseOption) -> None:
     """Write an nbgrader course: nbgrader_config.py and source/<assignment>/<assignment>.ipynb."""
+    from nnlab.course import CourseError
     from nnlab.nbgrader.course import NbgraderBuildError, build_course
 
     try:
@@ -476,6 +519,7 @@ def nbgrader_autograde(assignment: str = typer.Argument(..., help="the assignmen
                        nnlab_course: Optional[Path] = typer.Option(None, "--nnlab-course", help="course.yml "
                                                                   "(default: the one the course was built from)")) -> None:
     """Grade submitted notebooks in nnlab's sandbox and write scores into nbgrader's gradebook."""
+    from nnlab.course import CourseError
     from nnlab.nbgrader.autograde import AutogradeError, autograde
     from nnlab.nbgrader.course import nnlab_course_of
 
