@@ -285,6 +285,12 @@ def grade(paths: list[Path] = typer.Argument(..., help="the class: folders of mo
     for path in paths:
         if not path.exists():
             fail(f"{path}: no such folder or .zip")
+    from nnlab.sandbox.levels import SandboxUnavailable, choose
+
+    try:
+        choose()  # no sandbox here (macOS, Windows): say so once, not once per learner
+    except SandboxUnavailable as error:
+        fail(str(error))
     missing = ungraded_modules(loaded, assignment)
     if missing:
         errors.print(f"[yellow]note:[/] no grader yet for {', '.join(missing)} (listed in course.yml); "

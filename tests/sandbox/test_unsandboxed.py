@@ -228,3 +228,11 @@ def test_unsandboxed_worker_keeps_its_time_limit_and_prints_apart(monkeypatch, c
     with Worker("m", {"m.py": b"1/0\n"}, limits, own_code=True) as worker:
         worker.start()
         assert worker.import_failure is not None and "ZeroDivisionError" in worker.import_failure.message
+
+
+def test_nnlab_grade_refuses_to_run_unsandboxed_in_one_line(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "nnlab", "grade", str(ROOT / "solutions"), "--out",
+                          str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True,
+                         env={**os.environ, levels.FORCE_ENV: levels.UNSANDBOXED, "COLUMNS": "300"})
+    assert run.returncode == 2 and "never grading" in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
