@@ -106,8 +106,6 @@ def check(target: Optional[str] = typer.Argument(None, help="MODULE or MODULE.FU
           course: Optional[Path] = CourseOption) -> None:
     """Run the public checks on your own work, with a diagnosis for each failure."""
     from nnlab.course import CourseError, Limits, Tolerances, find_course_file
-    from nnlab.grading.submission import SubmissionError
-    from nnlab.selfcheck import CheckError, run_checks
 
     if path is None:
         path = Path("exercises") if Path("exercises").is_dir() else Path(".")
@@ -122,9 +120,23 @@ def check(target: Optional[str] = typer.Argument(None, help="MODULE or MODULE.FU
         if found is not None:
             loaded = load_course(found)
             limits, tolerances = loaded.limits, loaded.tolerances
-        results = run_checks(path, target, limits=limits, tolerances=tolerances)
-    except (CheckError, SubmissionError, CourseError) as error:
+    except CourseError as error:
         fail(str(error))
+    from nnlab.sandbox.early import early_worker
+
+    # The worker starts while the checker's own modules import (see nnlab.sandbox.early).
+    early = early_worker(path, target, limits)
+    try:
+        from nnlab.grading.submission import SubmissionError
+        from nnlab.selfcheck import CheckError, run_checks
+
+        try:
+            results = run_checks(path, target, limits=limits, tolerances=tolerances, early=early)
+        except (CheckError, SubmissionError) as error:
+            fail(str(error))
+    finally:
+        if early is not None:
+            early.stop()  # (a no-op when run_checks used it: it stopped it already)
     for line in render_checks(results, str(path), width=console.width, verbose=verbose):
         # Text objects: nothing in a learner's message, a case label or a diagnosis is ever
         # read as rich markup; lines are already wrapped to the width, so no_wrap keeps them.

@@ -99,10 +99,11 @@ def find_checks_dir(path: Path) -> Path:
 
 def run_checks(path: Path, target: str | None = None, limits: Limits | None = None,
                tolerances: Tolerances | None = None, checks_dir: Path | None = None,
-               comparator: Comparator | None = None) -> list[FunctionCheck]:
+               comparator: Comparator | None = None, early=None) -> list[FunctionCheck]:
     """Run the public checks on the learner modules in `path`; `target` is MODULE or
     MODULE.FUNCTION. `limits` and `tolerances` are the course's (course.yml's defaults when
-    no course is at hand)."""
+    no course is at hand). `early` is a worker `nnlab.sandbox.early.early_worker` started while
+    the checks loaded; it is used only for exactly the module and files read here."""
     checks_dir = checks_dir or find_checks_dir(path)
     comparator = comparator or Comparator(tolerances)
     available = sorted(p.stem for p in checks_dir.glob("*.json"))
@@ -118,12 +119,15 @@ def run_checks(path: Path, target: str | None = None, limits: Limits | None = No
         if function_filter and not cases:
             names = sorted({c["function"] for c in data["cases"]})
             raise CheckError(f"no public checks for {module}.{function_filter} (try one of: {', '.join(names)})")
-        results.extend(_check_module(module, cases, submission, limits or Limits(), comparator))
+        results.extend(_check_module(module, cases, submission, limits or Limits(), comparator, early))
+        early = None
+    if early is not None:
+        early.stop()
     return results
 
 
 def _check_module(module: str, cases: list[dict], submission: Submission, limits: Limits,
-                  comparator: Comparator) -> list[FunctionCheck]:
+                  comparator: Comparator, early=None) -> list[FunctionCheck]:
     checks: dict[str, FunctionCheck] = {}
     for case in cases:
         checks.setdefault(case["function"], FunctionCheck(module, case["function"]))
@@ -132,11 +136,18 @@ def _check_module(module: str, cases: list[dict], submission: Submission, limits
         why = submission.problems.get(module, f"{module}.py was not found in {submission.path}")
         for check in checks.values():
             check.module_problem = why
+        if early is not None:
+            early.stop()
         return list(checks.values())
     # own_code: the learner checks their own code, so where no sandbox exists (macOS, Windows)
     # it runs unsandboxed in a separate process (see nnlab.sandbox.levels).
-    with Worker(module, submission.files, limits.for_module(module), own_code=True) as worker:
-        worker.start()
+    from nnlab.sandbox.early import adopt
+
+    worker = adopt(early, module, submission.files, limits.for_module(module)) or \
+        Worker(module, submission.files, limits.for_module(module), own_code=True)
+    with worker:
+        if worker.process is None:
+            worker.start()
         for case in cases:
             check = checks[case["function"]]
             failure = _run_case(worker, module, case, comparator)

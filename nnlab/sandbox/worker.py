@@ -102,6 +102,7 @@ class Worker:
         self.module = module
         self.own_code = own_code  # `nnlab check`: may run unsandboxed where no sandbox exists
         self._pipes: _PipeReaders | None = None  # the unsandboxed level's portable reading
+        self._handshake_due = False  # started with wait=False, not yet ready
         self.files = files
         self.limits = limits
         self.process: subprocess.Popen | None = None
@@ -119,13 +120,28 @@ class Worker:
         self.expected_reply_bytes: int | None = None  # a grader's bound for the next reply
 
     # -- life cycle ------------------------------------------------------------------------
-    def start(self) -> None:
-        """Start a fresh worker process and import the module (or remember why it failed)."""
+    def start(self, wait: bool = True) -> None:
+        """Start a fresh worker process and import the module (or remember why it failed).
+        With `wait=False` only the process starts; its readiness and the import are awaited at
+        the first call, so the caller can work meanwhile (`nnlab check` loads its checks)."""
         self.stop()
         self.starts += 1
         self.level = levels.choose(own_code=self.own_code)
         if self.level.name == levels.UNSANDBOXED:
-            return self._start_unsandboxed()
+            self._start_unsandboxed()
+        else:
+            self._launch_sandboxed()
+        self._handshake_due = True
+        if wait:
+            self.finish_start()
+
+    def finish_start(self) -> None:
+        """Wait for a worker started with `wait=False` to be ready and to import the module."""
+        if self._handshake_due:
+            self._handshake_due = False
+            self._handshake()
+
+    def _launch_sandboxed(self) -> None:
         uid = None
         if levels.is_root():
             self._lease = levels.UidLease(f"{os.getpid()}:{id(self)}:{self.starts}:{time.time_ns()}".encode())
@@ -159,7 +175,6 @@ class Worker:
         self._output.clear()
         self._dropped = 0
         self.isolation = self._facts(uid)
-        self._handshake()
 
     def _start_unsandboxed(self) -> None:
         """The learner's own code where no sandbox exists (`nnlab check` on macOS or Windows):
@@ -196,7 +211,6 @@ class Worker:
                           "filesystem": "NOT isolated (the learner's own code on their own machine)",
                           "network": "host network", "pid_namespace": False, "private_uid": False,
                           "tmp_cap_mb": None}
-        self._handshake()
 
     def _handshake(self) -> None:
         try:
@@ -299,6 +313,7 @@ class Worker:
     def stop(self) -> None:
         """Kill the worker and everything it started, and remove its folder."""
         process, self.process = self.process, None
+        self._handshake_due = False
         if process is not None:
             _kill_group(process)
             if self._lease is not None and self.level is not None and self.level.name == "rlimits":
@@ -365,6 +380,7 @@ class Worker:
                           f"{handle.type_name}.{name}")
 
     def _call(self, header: dict, args: tuple | None, kwargs: dict | None, what: str) -> CallResult:
+        self.finish_start()
         if self.import_failure is not None:
             raise self.import_failure
         if self.process is None or self.process.poll() is not None:
