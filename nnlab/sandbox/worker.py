@@ -189,7 +189,9 @@ class Worker:
             if "/" not in name and "\\" not in name and not name.startswith("."):
                 (root / "learner" / name).write_bytes(content)
         runtime = levels.host_runtime()
+        mark = f"\n<nnlab:{os.urandom(8).hex()}>\n".encode()  # ends each reply's prints
         config = {"level": self.level.name, "uid": None, "grader": os.getpid(), "files_fd": None,
+                  "mark": mark.decode(),
                   "forbidden": list(FORBIDDEN_IMPORTS), "learner_dir": str(root / "learner"),
                   "tmp": str(root / "tmp"), "site": str(Path(runtime.numpy).parent),
                   "worker_dir": str(WORKER_DIR), "limits": {}}
@@ -203,7 +205,7 @@ class Worker:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
             cwd=str(root / "learner"), start_new_session=os.name == "posix")
         self._req = self.process.stdin.fileno()
-        self._pipes = _PipeReaders(self.process.stdout, self.process.stderr)
+        self._pipes = _PipeReaders(self.process.stdout, self.process.stderr, mark)
         self._rep, self._out = -1, None
         self._output.clear()
         self._dropped = 0
@@ -440,7 +442,10 @@ class Worker:
                 # Refused from its length alone: nothing of it is read, let alone decoded.
                 raise ProtocolError(f"a reply of {size} bytes is over this call's limit of {limit} "
                                     f"bytes (far more than the expected result)")
-            return protocol.unpack(self._read(size, deadline))
+            message = protocol.unpack(self._read(size, deadline))
+            if self._pipes is not None:
+                self._pipes.await_prints(deadline)
+            return message
         except TimeoutError:
             self.stop()
             raise LearnerFailure(
@@ -617,12 +622,15 @@ class _PipeReaders:
 
     OUTPUT_CAP = 1 << 20  # prints kept between two takes; the Worker caps them further
 
-    def __init__(self, replies, output):
+    def __init__(self, replies, output, mark: bytes):
         self._chunks: queue.Queue = queue.Queue()
         self._pending = bytearray()
         self._output = bytearray()
         self._dropped = 0
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
+        self._mark = mark  # the worker writes it on stderr before each reply
+        self._marks_seen = self._marks_taken = 0
+        self._closed = False
         self._threads = [threading.Thread(target=self._pump_replies, args=(replies,), daemon=True),
                          threading.Thread(target=self._pump_output, args=(output,), daemon=True)]
         for thread in self._threads:
@@ -640,16 +648,45 @@ class _PipeReaders:
         self._chunks.put(b"")  # end of the pipe
 
     def _pump_output(self, stream) -> None:
+        tail = bytearray()  # a mark may arrive split over two reads
         try:
             while True:
                 chunk = stream.read1(65536) if hasattr(stream, "read1") else stream.read(4096)
                 if not chunk:
-                    return
+                    break
+                tail += chunk
                 with self._lock:
-                    room = max(0, self.OUTPUT_CAP - len(self._output))
-                    self._output += chunk[:room]
+                    while self._mark in tail:
+                        before, _, rest = bytes(tail).partition(self._mark)
+                        self._keep(before)
+                        tail = bytearray(rest)
+                        self._marks_seen += 1
+                        self._lock.notify_all()
+                    keep = len(self._mark) - 1
+                    self._keep(bytes(tail[:-keep]) if len(tail) > keep else b"")
+                    del tail[:max(0, len(tail) - keep)]
         except (OSError, ValueError):
-            return
+            pass
+        with self._lock:
+            self._keep(bytes(tail))
+            self._closed = True
+            self._lock.notify_all()
+
+    def _keep(self, data: bytes) -> None:
+        room = max(0, self.OUTPUT_CAP - len(self._output))
+        self._output += data[:room]
+
+    def await_prints(self, deadline: float) -> None:
+        """After a reply: wait (within the call's deadline, at most 2 s more) until the prints
+        before it have been read."""
+        self._marks_taken += 1
+        limit = min(deadline, time.monotonic() + 2.0)
+        with self._lock:
+            while self._marks_seen < self._marks_taken and not self._closed:
+                left = limit - time.monotonic()
+                if left <= 0:
+                    return
+                self._lock.wait(left)
 
     def read(self, size: int, deadline: float) -> bytes:
         while len(self._pending) < size:

@@ -637,6 +637,21 @@ def own_process(config):
     threading.Thread(target=watch, daemon=True).start()
 
 
+def mark_replies(protocol, mark):
+    """Write `mark` on stderr before each reply: whatever learner code printed for a call is
+    ahead of it there, so the parent, which reads stderr and the replies in two threads, knows
+    when it has all of a call's prints."""
+    write = protocol.write_message
+
+    def write_after_prints(fd, header, blobs):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.write(2, mark)
+        write(fd, header, blobs)
+
+    protocol.write_message = write_after_prints
+
+
 def main():
     config = json.loads(sys.argv[1])
     level = config["level"]
@@ -659,6 +674,8 @@ def main():
         sealed = no_network_sockets()
     sys.path[:] = [learner_dir] + [p for p in sys.path if p] + [config["site"]]
     protocol = load_protocol(config["worker_dir"])
+    if config.get("mark"):  # unsandboxed: prints and replies travel apart (see own_process)
+        mark_replies(protocol, config["mark"].encode())
     import numpy  # noqa: F401  (before any learner code can shadow or patch it)
 
     os.environ["HOME"] = os.environ["TMPDIR"] = config["tmp"]

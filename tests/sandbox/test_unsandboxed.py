@@ -213,12 +213,16 @@ def test_unsandboxed_worker_keeps_its_time_limit_and_prints_apart(monkeypatch, c
     monkeypatch.setenv(levels.FORCE_ENV, levels.UNSANDBOXED)
     limits = course.limits.model_copy(update={"seconds_per_test": 1.0, "seconds_per_import": 5})
     source = b"import time\ndef hang():\n    while True: time.sleep(0.01)\n" \
-             b"def talk(x):\n    print('hello' * 3000)\n    return x + 1\n"
+             b"def talk(x):\n    print('hello' * 3000)\n    return x + 1\n" \
+             b"def say(i):\n    print(i)\n    return i\n"
     with Worker("m", {"m.py": source}, limits, own_code=True) as worker:
         worker.start()
         assert worker.level.name == levels.UNSANDBOXED and worker.import_failure is None
         result = worker.call("talk", (41,))
         assert result.value == 42 and result.stdout.startswith("hello") and "more bytes" in result.stdout
+        for i in range(30):  # each call's prints, and only its own (they travel on another pipe)
+            said = worker.call("say", (i,))
+            assert (said.value, said.stdout) == (i, f"{i}\n")
         from nnlab.outcome import LearnerFailure, Outcome
 
         with pytest.raises(LearnerFailure) as failure:
