@@ -2,10 +2,11 @@
 
 A worker's start (a new Python, NumPy's import, the sandbox) takes about as long as the
 checker's own imports and reading of the checks. `early_worker(path, target, limits)` starts the
-worker of `nnlab check MODULE` as soon as NumPy is imported, from a plain read of the learner's
+worker of `nnlab check MODULE` before NumPy is imported, from a plain read of the learner's
 folder; `run_checks` adopts it only when the submission it reads has exactly the same files
 (`adopt`), and otherwise stops it and starts its own, so the early start never changes what is
-checked. Only the standard library and the worker are imported here.
+checked. Only the standard library, pydantic (course.yml's Limits) and the worker's parent side
+are imported here, not NumPy: the worker's Python loads NumPy while this one does.
 """
 
 from __future__ import annotations

@@ -299,9 +299,10 @@ class Runtime:
 
 
 def host_runtime() -> Runtime:
-    import numpy
+    import importlib.util
 
-    package = str(Path(numpy.__file__).resolve().parent)
+    # Found, not imported: `nnlab check` launches its worker before NumPy loads here.
+    package = str(Path(importlib.util.find_spec("numpy").origin).resolve().parent)
     libs = os.path.join(os.path.dirname(package), "numpy.libs")
     return Runtime(executable=os.path.realpath(sys.executable), prefix=os.path.realpath(sys.base_prefix),
                    numpy=package, numpy_libs=libs if os.path.isdir(libs) else "")

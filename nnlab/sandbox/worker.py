@@ -34,10 +34,22 @@ from typing import Any
 
 from nnlab.course import Limits
 from nnlab.outcome import LearnerFailure, Outcome
-from nnlab.sandbox import levels, protocol
-from nnlab.sandbox.protocol import ProtocolError
+from nnlab.sandbox import levels
 from nnlab.sandbox.worker_main import kill_uid  # the supervisor's own (standard library only)
 
+
+
+class _LazyProtocol:
+    """nnlab.sandbox.protocol, imported at its first use: it imports NumPy, and `nnlab check`
+    launches its worker before NumPy has loaded here (see early.py), so both load at once."""
+
+    def __getattr__(self, name: str) -> Any:
+        from nnlab.sandbox import protocol as module
+
+        return getattr(module, name)
+
+
+protocol = _LazyProtocol()
 WORKER_MAIN = Path(__file__).with_name("worker_main.py")
 WORKER_DIR = WORKER_MAIN.parent
 WORKER_FILES = ("worker_main.py", "protocol.py")  # all the worker process loads of nnlab
@@ -416,7 +428,7 @@ class Worker:
         if reply.get("ok") is True:
             try:
                 reply["value"] = protocol.decode(reply.get("value"), reply_blobs)
-            except (ProtocolError, RecursionError, TypeError) as error:
+            except (protocol.ProtocolError, RecursionError, TypeError) as error:
                 self.stop()
                 raise LearnerFailure(Outcome.BAD_REPLY, f"{what} returned data that cannot be graded: {error}",
                                      stdout) from None
@@ -440,7 +452,7 @@ class Worker:
             size = int.from_bytes(self._read(8, deadline), "big")
             if size > min(limit, protocol.MAX_MESSAGE_BYTES):
                 # Refused from its length alone: nothing of it is read, let alone decoded.
-                raise ProtocolError(f"a reply of {size} bytes is over this call's limit of {limit} "
+                raise protocol.ProtocolError(f"a reply of {size} bytes is over this call's limit of {limit} "
                                     f"bytes (far more than the expected result)")
             message = protocol.unpack(self._read(size, deadline))
             if self._pipes is not None:
@@ -453,7 +465,7 @@ class Worker:
                 f"slow); the sandbox was stopped.", self._take_output()) from None
         except EOFError:
             self._crashed(what)
-        except ProtocolError as error:
+        except protocol.ProtocolError as error:
             self.stop()
             raise LearnerFailure(Outcome.BAD_REPLY, f"{what}: the sandbox sent a malformed reply ({error}).",
                                  self._take_output()) from None
