@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test build verify bench clean
+.PHONY: install demo test build verify bench handout clean
 
 install: $(STAMP)
 
@@ -40,6 +40,10 @@ build: install
 
 verify: install
 	$(BIN)/nnlab verify
+
+# What learners get: out/handout/<course>-handout/ and its .zip (see README, "Handing out").
+handout: install
+	$(BIN)/nnlab handout --out out/handout
 
 bench: install
 	$(BIN)/python benchmarks/grading_vs_nbgrader.py

@@ -13,21 +13,50 @@ import textwrap
 from pathlib import Path
 from typing import Optional
 
-import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich import box
-from rich.table import Table
-from rich.text import Text
+# pydantic (course.yml, and typer's own parameter parsing) otherwise scans every installed
+# distribution's entry points for plugins on first use: nnlab uses none.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
-from nnlab.course import CourseError, load_course
-from nnlab.grading.submission import SubmissionError
-from nnlab.outcome import Outcome
+import typer  # noqa: E402
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+# Only typer at import: each command imports what it uses (rich, pydantic through nnlab.course,
+# NumPy), so `nnlab --help` and `nnlab check` pay for nothing else. Help is click's plain text
+# (rich_markup_mode=None): typer's rich help formatting alone costs more than NumPy's import.
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  pretty_exceptions_enable=False,
                   help="nnlab: auto-graded NumPy exercises for a first neural-network course.")
-console = Console()
-errors = Console(stderr=True)
+
+
+class _LazyConsole:
+    """A rich Console made on first use (importing rich costs as much as a small command)."""
+
+    def __init__(self, **options):
+        self._options, self._console = options, None
+
+    def __getattr__(self, name):
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+console = _LazyConsole()
+errors = _LazyConsole(stderr=True)
+
+
+def load_course(path=None):
+    from nnlab.course import load_course as load
+
+    return load(path)
+
+
+def __getattr__(name):  # `from nnlab.cli import CourseError` and friends still work
+    if name == "CourseError":
+        from nnlab.course import CourseError
+
+        return CourseError
+    raise AttributeError(name)
 
 CourseOption = typer.Option(None, "--course", help="course.yml, or the folder holding it "
                             "(default: found from the current folder upwards)")
@@ -50,6 +79,7 @@ def build(check: bool = typer.Option(False, "--check", help="write nothing; exit
                                      "generated file that is out of date"),
           course: Optional[Path] = CourseOption) -> None:
     """Generate exercises/ (stubs, public checks, notebooks) from solutions/."""
+    from nnlab.course import CourseError
     from nnlab.authoring.exercises import BuildError, build_exercises  # jupytext is slow to import: only here
 
     try:
@@ -80,27 +110,29 @@ def check(target: Optional[str] = typer.Argument(None, help="MODULE or MODULE.FU
                                      "even where it cannot be isolated (it runs as you)"),
           course: Optional[Path] = CourseOption) -> None:
     """Run the public checks on your own work, with a diagnosis for each failure."""
-    from nnlab.course import Limits, Tolerances, find_course_file
+    from nnlab.course import CourseError, Limits, Tolerances, find_course_file
     from nnlab.sandbox import levels, orphans
-    from nnlab.selfcheck import CheckError, find_checks_dir, run_checks
 
     if path is None:
         path = Path("exercises") if Path("exercises").is_dir() else Path(".")
     # On a learner's own machine the sandbox may not isolate anything: say so, loudly, once, and
     # run only the learner's own folder unless told otherwise.
     try:
-        level = levels.choose(warn=False)
+        level = levels.choose(warn=False, own_code=True)
     except levels.SandboxUnavailable as error:
         fail(str(error))
+    adopting = False
     if not level.filesystem_isolated:
-        levels.warn_once(check_isolation_warning(level))
+        if level.name != levels.UNSANDBOXED:  # (that level says so itself, once)
+            levels.warn_once(check_isolation_warning(level))
         inside = path.resolve() == Path.cwd().resolve() or Path.cwd().resolve() in path.resolve().parents
         if not inside and not trust:
             fail(f"--path {path}: outside the current folder, and this machine cannot isolate "
                  f"the code nnlab check runs (see the warning above); check your own exercise "
                  f"folder from inside it, or pass --trust if you trust every file in {path}")
-        if os.geteuid() != 0:
+        if not levels.is_root() and sys.platform.startswith("linux"):
             orphans.adopt_orphans()  # what learner code detaches comes back here, to be ended
+            adopting = True
     limits, tolerances = Limits(), Tolerances()
     try:
         # The course's limits and tolerances when a course.yml is at hand (a learner's copy of
@@ -112,20 +144,37 @@ def check(target: Optional[str] = typer.Argument(None, help="MODULE or MODULE.FU
         if found is not None:
             loaded = load_course(found)
             limits, tolerances = loaded.limits, loaded.tolerances
-        results = run_checks(path, target, limits=limits, tolerances=tolerances)
-    except (CheckError, SubmissionError, CourseError) as error:
+    except CourseError as error:
         fail(str(error))
+    from nnlab.sandbox.early import early_worker
+
+    # The worker starts while the checker's own modules import (see nnlab.sandbox.early).
+    early = early_worker(path, target, limits)
+    try:
+        from nnlab.grading.submission import SubmissionError
+        from nnlab.selfcheck import CheckError, run_checks
+
+        try:
+            results = run_checks(path, target, limits=limits, tolerances=tolerances, early=early)
+        except (CheckError, SubmissionError) as error:
+            fail(str(error))
     finally:
-        if not level.filesystem_isolated and os.geteuid() != 0:
+        if early is not None:
+            early.stop()  # (a no-op when run_checks used it: it stopped it already)
+        if adopting:
             orphans.end_adopted()
     for line in render_checks(results, str(path), width=console.width, verbose=verbose):
         # Text objects: nothing in a learner's message, a case label or a diagnosis is ever
         # read as rich markup; lines are already wrapped to the width, so no_wrap keeps them.
         console.print(line, no_wrap=True, overflow="fold", highlight=False)
+    from nnlab.selfcheck import find_checks_dir
+
     answers = (path if path.is_dir() else path.parent) / "answers.yml"
     catalogue = find_checks_dir(path).parent / "questions.json" if answers.is_file() else None
     if catalogue is not None and catalogue.is_file():
         import json
+
+        from rich.text import Text
 
         from nnlab.questions import answers_form
 
@@ -171,6 +220,7 @@ def render_checks(results: list, where: str, width: int = 80, verbose: bool = Fa
     function (name, checks passed, status), one line per module that could not be checked, then
     each function's problems (a problem shared by several cases said once, with their labels;
     every case with `verbose`), then the totals."""
+    from nnlab.outcome import Outcome
     from rich.text import Text
 
     from nnlab.selfcheck import fix_first_note
@@ -294,6 +344,9 @@ def grade(paths: list[Path] = typer.Argument(..., help="the class: folders of mo
           course: Optional[Path] = CourseOption) -> None:
     """Grade a class: DIR/<learner>/results.json, feedback.md, feedback.html; DIR/grades.csv and
     DIR/summary.html."""
+    from nnlab.course import CourseError
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.text import Text
     import os
 
     from rich.progress import TimeRemainingColumn
@@ -314,6 +367,12 @@ def grade(paths: list[Path] = typer.Argument(..., help="the class: folders of mo
     for path in paths:
         if not path.exists():
             fail(f"{path}: no such folder or .zip")
+    from nnlab.sandbox.levels import SandboxUnavailable, choose
+
+    try:
+        choose()  # no sandbox here (macOS, Windows): say so once, not once per learner
+    except SandboxUnavailable as error:
+        fail(str(error))
     missing = ungraded_modules(loaded, assignment)
     if missing:
         errors.print(f"[yellow]note:[/] no grader yet for {', '.join(missing)} (listed in course.yml); "
@@ -376,6 +435,12 @@ def similar(paths: list[Path] = typer.Argument(..., help="the class: folders, zi
                                                       "list a pair (default: course.yml's)"),
             course: Optional[Path] = CourseOption) -> None:
     """List learners whose code is too alike to be independent (flags only; scores stay)."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from nnlab.course import CourseError
+    from nnlab.grading.submission import SubmissionError
     from nnlab.similarity import similar_submissions
 
     try:
@@ -416,6 +481,9 @@ def questions(learner: str = typer.Argument(..., help="the learner id (their num
                                                      "(question id: answer) to judge"),
               course: Optional[Path] = CourseOption) -> None:
     """A learner's concept questions with their numbers, or their answers judged."""
+    from rich.text import Text
+
+    from nnlab.course import CourseError
     from nnlab.questions import judge_answers, learner_variants, read_answers
 
     try:
@@ -450,10 +518,37 @@ def questions(learner: str = typer.Argument(..., help="the learner id (their num
 
 
 @app.command()
+def handout(out: Path = typer.Option(..., "--out", help="the folder to write the handout and "
+                                     "its .zip into"),
+            assignment: Optional[str] = typer.Option(None, "--assignment", "-a", help="only this "
+                                                     "assignment (default: the whole course)"),
+            wheel: Optional[Path] = typer.Option(None, "--wheel", help="an nnlab-*.whl to hand "
+                                                 "out (default: built from this checkout)"),
+            course: Optional[Path] = CourseOption) -> None:
+    """What learners get: stubs, lab notebooks, public checks, data, a README and nnlab's wheel
+    (a folder and a .zip; nothing hidden)."""
+    from nnlab.course import CourseError
+    from nnlab.authoring.stubs import BuildError
+    from nnlab.handout import HandoutError, build_handout
+
+    try:
+        loaded = load_course(course)
+        made = build_handout(loaded, out, assignment=assignment, wheel=wheel)
+    except (CourseError, HandoutError, BuildError) as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"--out {out}: cannot write the handout ({error.strerror or error})")
+    console.print(f"Handout of {', '.join(made.assignments)} ({', '.join(made.modules)}): "
+                  f"{made.folder}/ and {made.archive} ({len(made.files)} files; nothing hidden "
+                  f"found in them or in {made.wheel.name}).", highlight=False, soft_wrap=True)
+
+
+@app.command()
 def verify(course: Optional[Path] = CourseOption,
            module: Optional[list[str]] = typer.Option(None, "--module", "-m",
                                                       help="only these modules")) -> None:
     """Release gate: solutions score full marks, stubs zero, every catalogued mistake loses points."""
+    from nnlab.course import CourseError
     from nnlab.verify import verify as run_verify
 
     try:
@@ -473,6 +568,7 @@ def verify(course: Optional[Path] = CourseOption,
 @app.command()
 def doctor(course: Optional[Path] = CourseOption) -> None:
     """Which sandbox level learner code runs at here, why, and a live check of a worker."""
+    from nnlab.course import CourseError
     from nnlab.doctor import diagnose
     from nnlab.sandbox.levels import FILESYSTEM_WARNING, FORCE_ENV
 
@@ -496,7 +592,7 @@ def doctor(course: Optional[Path] = CourseOption) -> None:
         fail(report.error or "the sandbox does not hold as its level promises", code=1)
 
 
-baselines_app = typer.Typer(no_args_is_help=True, help="Recorded Keras outputs the graders read.")
+baselines_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Recorded Keras outputs the graders read.")
 app.add_typer(baselines_app, name="baselines")
 
 
@@ -505,6 +601,7 @@ def baselines_record(course: Optional[Path] = CourseOption,
                      family: Optional[list[str]] = typer.Option(None, "--family", "-f",
                                                                 help="only these families")) -> None:
     """Record Keras outputs and gradients into graders/baselines/*.npz (needs TensorFlow)."""
+    from nnlab.course import CourseError
     from nnlab.baselines import BaselineError, compare_reference, record_baselines
 
     try:
@@ -523,7 +620,7 @@ def baselines_record(course: Optional[Path] = CourseOption,
                   f"{'agrees with every case' if not disagreements else f'disagrees on {len(disagreements)} case(s)'}.")
 
 
-gradescope_app = typer.Typer(no_args_is_help=True, help="Gradescope: an autograder.zip that "
+gradescope_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Gradescope: an autograder.zip that "
                              "grades each submission with nnlab.")
 app.add_typer(gradescope_app, name="gradescope")
 
@@ -538,6 +635,7 @@ def gradescope_build(assignment: str = typer.Option(..., "--assignment", "-a", h
                      course: Optional[Path] = CourseOption) -> None:
     """Write one assignment's autograder.zip (setup.sh, run_autograder, its graders, keys derived
     from the secret seed, and nnlab itself)."""
+    from nnlab.course import CourseError
     from nnlab.gradescope import build_bundle
 
     try:
@@ -556,7 +654,7 @@ def gradescope_build(assignment: str = typer.Option(..., "--assignment", "-a", h
                   highlight=False)
 
 
-nbgrader_app = typer.Typer(no_args_is_help=True, help="nnlab as an nbgrader course.")
+nbgrader_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="nnlab as an nbgrader course.")
 app.add_typer(nbgrader_app, name="nbgrader")
 
 
@@ -574,6 +672,7 @@ def nbgrader_build(folder: Path = typer.Argument(..., help="the nbgrader course 
                    timeout: int = typer.Option(120, "--timeout", help="seconds one notebook cell may run"),
                    course: Optional[Path] = CourseOption) -> None:
     """Write an nbgrader course: nbgrader_config.py and source/<assignment>/<assignment>.ipynb."""
+    from nnlab.course import CourseError
     from nnlab.nbgrader.course import NbgraderBuildError, build_course
 
     try:
@@ -595,6 +694,9 @@ def nbgrader_autograde(assignment: str = typer.Argument(..., help="the assignmen
                        nnlab_course: Optional[Path] = typer.Option(None, "--nnlab-course", help="course.yml "
                                                                   "(default: the one the course was built from)")) -> None:
     """Grade submitted notebooks in nnlab's sandbox and write scores into nbgrader's gradebook."""
+    from rich.text import Text
+
+    from nnlab.course import CourseError
     from nnlab.nbgrader.autograde import AutogradeError, autograde
     from nnlab.nbgrader.course import nnlab_course_of
 

@@ -110,10 +110,11 @@ def find_checks_dir(path: Path) -> Path:
 
 def run_checks(path: Path, target: str | None = None, limits: Limits | None = None,
                tolerances: Tolerances | None = None, checks_dir: Path | None = None,
-               comparator: Comparator | None = None) -> list[FunctionCheck]:
+               comparator: Comparator | None = None, early=None) -> list[FunctionCheck]:
     """Run the public checks on the learner modules in `path`; `target` is MODULE or
     MODULE.FUNCTION. `limits` and `tolerances` are the course's (course.yml's defaults when
-    no course is at hand)."""
+    no course is at hand). `early` is a worker `nnlab.sandbox.early.early_worker` started while
+    the checks loaded; it is used only for exactly the module and files read here."""
     checks_dir = checks_dir or find_checks_dir(path)
     comparator = comparator or Comparator(tolerances)
     available = sorted(p.stem for p in checks_dir.glob("*.json"))
@@ -135,12 +136,15 @@ def run_checks(path: Path, target: str | None = None, limits: Limits | None = No
                 return skipped  # a contract function no case can hold: say why
             names = sorted({c["function"] for c in data["cases"]})
             raise CheckError(f"no public checks for {module}.{function_filter} (try one of: {', '.join(names)})")
-        checked = _check_module(module, cases, submission, limits or Limits(), comparator)
+        checked = _check_module(module, cases, submission, limits or Limits(), comparator, early)
+        early = None
         _mark_fix_first(checked, data["cases"], submission.files.get(f"{module}.py", b""))
         results.extend(checked)
         if f"{module}.py" in submission.files:  # a module not handed in is named as such
             results.extend(_unchecked(module, checks_dir, {c["function"] for c in data["cases"]},
                                       function_filter))
+    if early is not None:
+        early.stop()
     if not module_filter:  # modules with a stub but no public case at all (mlp's classes)
         handed_in = read_submission(path, [p.stem for p in checks_dir.parent.glob("*.py")],
                                     learner="self-check").files
@@ -245,7 +249,7 @@ def _unchecked(module: str, checks_dir: Path, cased: set[str],
 
 
 def _check_module(module: str, cases: list[dict], submission: Submission, limits: Limits,
-                  comparator: Comparator) -> list[FunctionCheck]:
+                  comparator: Comparator, early=None) -> list[FunctionCheck]:
     checks: dict[str, FunctionCheck] = {}
     for case in cases:
         checks.setdefault(case["function"], FunctionCheck(module, case["function"]))
@@ -254,9 +258,18 @@ def _check_module(module: str, cases: list[dict], submission: Submission, limits
         why = submission.problems.get(module, f"{module}.py was not found in {submission.path}")
         for check in checks.values():
             check.module_problem = why
+        if early is not None:
+            early.stop()
         return list(checks.values())
-    with Worker(module, submission.files, limits.for_module(module)) as worker:
-        worker.start()
+    # own_code: the learner checks their own code, so where no sandbox exists (macOS, Windows)
+    # it runs unsandboxed in a separate process (see nnlab.sandbox.levels).
+    from nnlab.sandbox.early import adopt
+
+    worker = adopt(early, module, submission.files, limits.for_module(module)) or \
+        Worker(module, submission.files, limits.for_module(module), own_code=True)
+    with worker:
+        if worker.process is None:
+            worker.start()
         for case in cases:
             check = checks[case["function"]]
             failure = _run_case(worker, module, case, comparator)

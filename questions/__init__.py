@@ -19,10 +19,10 @@ import hmac
 import importlib
 import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
-from nnlab.questions import KINDS, answer_in_kind
+from nnlab.questions import KINDS, answer_in_kind  # noqa: F401 (KINDS: the kinds, for callers)
 
 MODULES = ("perceptron", "activations", "losses", "gradient_descent", "backprop", "xor", "mlp",
            "conv", "rnn", "lstm")

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from questions import Misconception, Question, Variant, shown
-from reference import activations, backprop
+from questions import Misconception, Question, Variant
+from reference import backprop
 
 
 def _output_delta(rng):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from questions import Misconception, Question, Variant, shown
+from questions import Misconception, Question, Variant
 from reference import lstm
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 
 from questions import Misconception, Question, Variant, shown
-from reference import activations, perceptron
+from reference import perceptron
 
 
 def _weighted_sum(rng):

@@ -16,6 +16,12 @@ Three levels, strongest first:
   checks that live, and grading a class refuses where it does not hold (or without root)
   unless the instructor passes --allow-weak-sandbox.
 
+Below them, for `nnlab check` alone (`choose(own_code=True)`: the learner's own code on the
+learner's own machine): ``unsandboxed``, where none of the three exists (macOS, Windows, Linux
+without the `resource` module or prctl). The learner's code still runs in a separate process
+with the same wall-clock limits, so a hang or a crash costs only that check; a note says once
+that it runs unsandboxed. Grading never uses it: `choose()` without `own_code` refuses.
+
 `choose()` probes once and caches; ``NNLAB_SANDBOX=<level>`` forces a level (an unavailable
 one is an error), so the test suite can run at every level this machine offers.
 """
@@ -23,7 +29,6 @@ one is an error), so the test suite can run at every level this machine offers.
 from __future__ import annotations
 
 import ctypes
-import fcntl
 import hashlib
 import os
 import shutil
@@ -41,12 +46,45 @@ from pathlib import Path
 from nnlab.sandbox.worker_main import remove_files_of
 
 LEVELS = ("bwrap", "namespaces", "rlimits")
+UNSANDBOXED = "unsandboxed"  # `nnlab check` only: see the module's docstring
 FORCE_ENV = "NNLAB_SANDBOX"
 CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x00020000, 0x20000000, 0x40000000
 FILESYSTEM_WARNING = ("nnlab sandbox: WARNING: only rlimits isolate learner code on this machine; the "
                       "file system is NOT isolated (learner code can read every file its uid can "
                       "read, e.g. another clone of the course). Install bubblewrap "
                       "(`apt-get install bubblewrap`) or allow unprivileged user namespaces.")
+
+
+UNSANDBOXED_NOTE = ("nnlab: no sandbox on this machine ({reason}), so your own code runs "
+                    "unsandboxed, in a separate process with the same time limits; the verdicts "
+                    "are the same. (Grading always runs in the sandbox.)")
+
+
+def euid() -> int | None:
+    """The effective uid; None where there is none (Windows)."""
+    return os.geteuid() if hasattr(os, "geteuid") else None
+
+
+def is_root() -> bool:
+    return euid() == 0
+
+
+def _linux_lacks() -> str:
+    """Why the Linux levels cannot work in this Python ("" when they can)."""
+    if not sys.platform.startswith("linux"):
+        return f"{sys.platform} is not Linux"
+    missing = [name for name in ("fork", "memfd_create", "geteuid", "killpg") if not hasattr(os, name)]
+    if missing:
+        return f"this Python has no os.{missing[0]}"
+    try:
+        import resource  # noqa: F401
+    except ImportError:
+        return "this Python has no resource module"
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl  # noqa: B018
+    except (OSError, TypeError, AttributeError):
+        return "the C library's prctl cannot be loaded"
+    return ""
 
 
 class SandboxUnavailable(RuntimeError):
@@ -76,6 +114,10 @@ def probe(name: str) -> Level:
     """Whether `name` works here, and why (cached)."""
     with _PROBING:
         if name not in _PROBED:
+            lacks = _linux_lacks()
+            if lacks:
+                _PROBED[name] = Level(name, False, f"{lacks} (the {name} level needs Linux)")
+                return _PROBED[name]
             _PROBED[name] = {"bwrap": _probe_bwrap, "namespaces": _probe_namespaces,
                              "rlimits": _probe_rlimits}[name]()
         return _PROBED[name]
@@ -108,7 +150,7 @@ def _probe_namespaces() -> Level:
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child reports by its exit status
         try:
-            if os.geteuid() == 0:
+            if is_root():
                 os.setgroups([])
                 os.setgid(NOBODY)
                 os.setuid(NOBODY)
@@ -127,21 +169,29 @@ def _probe_namespaces() -> Level:
 
 
 def _probe_rlimits() -> Level:
-    if os.geteuid() == 0:
+    if is_root():
         return Level("rlimits", True, "rlimits and a private uid per worker; the file system is "
                      "NOT isolated")
     return Level("rlimits", True, "rlimits only, under your own uid (not root: no private uid); "
                  "the file system is NOT isolated and detached children can outlive grading")
 
 
-def choose(warn: bool = True) -> Level:
+def choose(warn: bool = True, own_code: bool = False) -> Level:
     """The level workers start at: NNLAB_SANDBOX's, else the strongest that works. At a level
     that does not isolate the file system a warning is printed once (forced or not), unless
-    `warn` is False (a caller that prints its own, such as `nnlab check`)."""
+    `warn` is False (a caller that prints its own, such as `nnlab check`). With `own_code`
+    (`nnlab check`: a learner checking their own code), the unsandboxed level where no sandbox
+    works; without it, no sandbox is an error."""
     forced = os.environ.get(FORCE_ENV, "").strip()
+    if forced == UNSANDBOXED:
+        if not own_code:
+            raise SandboxUnavailable(f"{FORCE_ENV}={UNSANDBOXED}: only `nnlab check` on a learner's "
+                                     f"own code may run unsandboxed, never grading")
+        return _unsandboxed(f"forced by {FORCE_ENV}")
     if forced:
         if forced not in LEVELS:
-            raise SandboxUnavailable(f"{FORCE_ENV}={forced!r}: the levels are {', '.join(LEVELS)}")
+            raise SandboxUnavailable(f"{FORCE_ENV}={forced!r}: the levels are "
+                                     f"{', '.join(LEVELS)} (and {UNSANDBOXED} for nnlab check)")
         level = probe(forced)
         if not level.available:
             raise SandboxUnavailable(f"{FORCE_ENV}={forced}: {level.reason}")
@@ -154,7 +204,23 @@ def choose(warn: bool = True) -> Level:
             if name == "rlimits" and warn:
                 _warn_once()
             return level
-    raise SandboxUnavailable("no sandbox level works here")  # pragma: no cover - rlimits always does
+    why = probe("rlimits").reason
+    if own_code:
+        return _unsandboxed(why)
+    raise SandboxUnavailable(f"no sandbox level works here ({why}): grading learner code needs "
+                             f"Linux; `nnlab check` alone runs a learner's own code unsandboxed")
+
+
+_noted = False
+
+
+def _unsandboxed(reason: str) -> Level:
+    global _noted
+    if not _noted:  # said once per process (a notebook kernel: once per session)
+        _noted = True
+        print(UNSANDBOXED_NOTE.format(reason=reason), file=sys.stderr)
+    return Level(UNSANDBOXED, True, f"{reason}; the learner's own code runs unsandboxed in a "
+                 f"separate process with the course's time limits")
 
 
 def available() -> list[str]:
@@ -193,7 +259,7 @@ UID_LOCKS = Path("/run/nnlab-uids") if os.path.isdir("/run") else Path("/var/tmp
 
 
 def _as_nobody() -> dict:
-    return {"user": NOBODY, "group": NOBODY, "extra_groups": []} if os.geteuid() == 0 else {}
+    return {"user": NOBODY, "group": NOBODY, "extra_groups": []} if is_root() else {}
 
 
 class UidLease:
@@ -204,6 +270,8 @@ class UidLease:
     file behind; the next lease of that uid removes it.)"""
 
     def __init__(self, hint: bytes):
+        import fcntl  # (Linux only, as leases are)
+
         UID_LOCKS.mkdir(mode=0o700, parents=True, exist_ok=True)
         start = int.from_bytes(hashlib.sha256(hint).digest()[:4], "big") % UID_SPAN
         self._fd: int | None = None
@@ -250,9 +318,10 @@ class Runtime:
 
 
 def host_runtime() -> Runtime:
-    import numpy
+    import importlib.util
 
-    package = str(Path(numpy.__file__).resolve().parent)
+    # Found, not imported: `nnlab check` launches its worker before NumPy loads here.
+    package = str(Path(importlib.util.find_spec("numpy").origin).resolve().parent)
     libs = os.path.join(os.path.dirname(package), "numpy.libs")
     return Runtime(executable=os.path.realpath(sys.executable), prefix=os.path.realpath(sys.base_prefix),
                    numpy=package, numpy_libs=libs if os.path.isdir(libs) else "")
@@ -285,7 +354,7 @@ def shared_runtime() -> Runtime:
     mode-0700 home), a world-readable copy of the interpreter, its standard library and NumPy
     is made once, in a root-owned cache, and used instead."""
     host = host_runtime()
-    if os.geteuid() != 0 or all(reachable(p) for p in (host.executable, sysconfig.get_path("stdlib"),
+    if not is_root() or all(reachable(p) for p in (host.executable, sysconfig.get_path("stdlib"),
                                                        host.numpy)):
         return host
     version = f"2|{sys.version}|{host.prefix}|{host.numpy}|{os.stat(host.numpy).st_mtime_ns}"

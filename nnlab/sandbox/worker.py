@@ -25,6 +25,7 @@ import signal
 import socket
 import struct
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -34,11 +35,23 @@ from typing import Any
 
 from nnlab.course import Limits
 from nnlab.outcome import LearnerFailure, Outcome
-from nnlab.sandbox import levels, protocol
+from nnlab.sandbox import levels
 from nnlab.sandbox.cgroup import MemoryCgroup
-from nnlab.sandbox.protocol import ProtocolError
 from nnlab.sandbox.worker_main import kill_uid  # the supervisor's own (standard library only)
 
+
+
+class _LazyProtocol:
+    """nnlab.sandbox.protocol, imported at its first use: it imports NumPy, and `nnlab check`
+    launches its worker before NumPy has loaded here (see early.py), so both load at once."""
+
+    def __getattr__(self, name: str) -> Any:
+        from nnlab.sandbox import protocol as module
+
+        return getattr(module, name)
+
+
+protocol = _LazyProtocol()
 WORKER_MAIN = Path(__file__).with_name("worker_main.py")
 WORKER_DIR = WORKER_MAIN.parent
 WORKER_FILES = ("worker_main.py", "protocol.py")  # all the worker process loads of nnlab
@@ -104,9 +117,12 @@ def reply_limit(request_bytes: int) -> int:
 class Worker:
     """A sandboxed process that imports one learner module and runs calls into it."""
 
-    def __init__(self, module: str, files: dict[str, bytes], limits: Limits):
+    def __init__(self, module: str, files: dict[str, bytes], limits: Limits, own_code: bool = False):
         # No list of places to hide: the sandbox is an allow-list (see levels.py).
         self.module = module
+        self.own_code = own_code  # `nnlab check`: may run unsandboxed where no sandbox exists
+        self._pipes: _PipeReaders | None = None  # the unsandboxed level's portable reading
+        self._handshake_due = False  # started with wait=False, not yet ready
         self.files = files
         self.limits = limits
         self.process: subprocess.Popen | None = None
@@ -126,13 +142,30 @@ class Worker:
         self.tampered: list[str] = []  # what learner code changed of the worker's own code
 
     # -- life cycle ------------------------------------------------------------------------
-    def start(self) -> None:
-        """Start a fresh worker process and import the module (or remember why it failed)."""
+    def start(self, wait: bool = True) -> None:
+        """Start a fresh worker process and import the module (or remember why it failed).
+        With `wait=False` only the process starts; its readiness and the import are awaited at
+        the first call, so the caller can work meanwhile (`nnlab check` loads its checks)."""
         self.stop()
         self.starts += 1
-        self.level = levels.choose()
+        self.level = levels.choose(own_code=self.own_code)
+        if self.level.name == levels.UNSANDBOXED:
+            self._start_unsandboxed()
+        else:
+            self._launch_sandboxed()
+        self._handshake_due = True
+        if wait:
+            self.finish_start()
+
+    def finish_start(self) -> None:
+        """Wait for a worker started with `wait=False` to be ready and to import the module."""
+        if self._handshake_due:
+            self._handshake_due = False
+            self._handshake()
+
+    def _launch_sandboxed(self) -> None:
         uid = None
-        if os.geteuid() == 0:
+        if levels.is_root():
             self._lease = levels.UidLease(f"{os.getpid()}:{id(self)}:{self.starts}:{time.time_ns()}".encode())
             uid = self._lease.uid
         # Requests go over a Unix socket (a call's arguments travel as a memfd beside them),
@@ -178,6 +211,46 @@ class Worker:
             f"memory cgroup)" if self._cgroup is not None else
             f"{self.limits.worker_memory_mb} MB per process (RLIMIT_AS; no memory cgroup here)"
             + (f", at most {processes} processes (RLIMIT_NPROC)" if processes else ""))
+
+    def _start_unsandboxed(self) -> None:
+        """The learner's own code where no sandbox exists (`nnlab check` on macOS or Windows):
+        a plain child process of the same Python, requests on its stdin, replies on its stdout,
+        its prints on stderr, read by threads (no select or non-blocking pipes there); the same
+        import, calls and wall-clock limits as the sandboxed levels."""
+        self._tmp = tempfile.mkdtemp(prefix="nnlab-check-")
+        root = Path(self._tmp)
+        for sub in ("learner", "tmp"):
+            (root / sub).mkdir()
+        for name, content in self.files.items():
+            if "/" not in name and "\\" not in name and not name.startswith("."):
+                (root / "learner" / name).write_bytes(content)
+        runtime = levels.host_runtime()
+        mark = f"\n<nnlab:{os.urandom(8).hex()}>\n".encode()  # ends each reply's prints
+        config = {"level": self.level.name, "uid": None, "grader": os.getpid(), "files_fd": None,
+                  "mark": mark.decode(),
+                  "forbidden": list(FORBIDDEN_IMPORTS), "learner_dir": str(root / "learner"),
+                  "tmp": str(root / "tmp"), "site": str(Path(runtime.numpy).parent),
+                  "worker_dir": str(WORKER_DIR), "limits": {}}
+        env = {"LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+               "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "PYTHONIOENCODING": "utf-8"}
+        for name in ("PATH", "SYSTEMROOT", "WINDIR", "TEMP", "TMP"):  # Windows needs these to start
+            if name in os.environ:
+                env[name] = os.environ[name]
+        self.process = _launch(
+            [sys.executable, "-I", "-S", "-B", str(WORKER_MAIN), json.dumps(config)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+            cwd=str(root / "learner"), start_new_session=os.name == "posix")
+        self._req = self.process.stdin.fileno()
+        self._pipes = _PipeReaders(self.process.stdout, self.process.stderr, mark)
+        self._rep, self._out = -1, None
+        self._output.clear()
+        self._dropped = 0
+        self.isolation = {"level": self.level.name, "reason": self.level.reason,
+                          "filesystem": "NOT isolated (the learner's own code on their own machine)",
+                          "network": "host network", "pid_namespace": False, "private_uid": False,
+                          "tmp_cap_mb": None}
+
+    def _handshake(self) -> None:
         try:
             header, _ = self._receive(self.limits.seconds_per_import, "starting the sandbox", CONTROL_REPLY)
         except LearnerFailure as failure:
@@ -280,6 +353,7 @@ class Worker:
     def stop(self) -> None:
         """Kill the worker and everything it started, and remove its folder."""
         process, self.process = self.process, None
+        self._handshake_due = False
         if process is not None:
             _kill_group(process)
             if self._lease is not None and self.level is not None and self.level.name == "rlimits":
@@ -287,9 +361,20 @@ class Worker:
                 self._lease.remove_files()  # and what they left in the shared /tmp
             self._drain()  # keep what it printed last, for the failure's message
             self._out = None
-            if process.stdout is not None:
+            if self._pipes is not None:  # the unsandboxed level: its pipes are Popen's own
+                self._pipes.join()
+                self._pipes = None
+                for stream in (process.stdin, process.stdout, process.stderr):
+                    try:
+                        stream.close()
+                    except OSError:
+                        pass
+                self._req = -1
+            if process.stdout is not None and not process.stdout.closed:
                 process.stdout.close()
             for fd in (self._req, self._rep):
+                if fd < 0:
+                    continue
                 try:
                     os.close(fd)
                 except OSError:
@@ -338,6 +423,7 @@ class Worker:
                           f"{handle.type_name}.{name}")
 
     def _call(self, header: dict, args: tuple | None, kwargs: dict | None, what: str) -> CallResult:
+        self.finish_start()
         if self.import_failure is not None:
             raise self.import_failure
         if self.process is None or self.process.poll() is not None:
@@ -410,7 +496,7 @@ class Worker:
         if reply.get("ok") is True:
             try:
                 reply["value"] = protocol.decode(reply.get("value"), reply_blobs)
-            except (ProtocolError, RecursionError, TypeError) as error:
+            except (protocol.ProtocolError, RecursionError, TypeError) as error:
                 self.stop()
                 raise LearnerFailure(Outcome.BAD_REPLY, f"{what} returned data that cannot be graded: {error}",
                                      stdout) from None
@@ -435,9 +521,12 @@ class Worker:
             size = int.from_bytes(self._read(8, deadline), "big")
             if size > min(limit, protocol.MAX_MESSAGE_BYTES):
                 # Refused from its length alone: nothing of it is read, let alone decoded.
-                raise ProtocolError(f"a reply of {size} bytes is over this call's limit of {limit} "
+                raise protocol.ProtocolError(f"a reply of {size} bytes is over this call's limit of {limit} "
                                     f"bytes (far more than the expected result)")
-            return protocol.unpack(self._read(size, deadline))
+            message = protocol.unpack(self._read(size, deadline))
+            if self._pipes is not None:
+                self._pipes.await_prints(deadline)
+            return message
         except TimeoutError:
             self.stop()
             raise LearnerFailure(
@@ -445,12 +534,14 @@ class Worker:
                 f"slow); the sandbox was stopped.", self._take_output()) from None
         except EOFError:
             self._crashed(what)
-        except ProtocolError as error:
+        except protocol.ProtocolError as error:
             self.stop()
             raise LearnerFailure(Outcome.BAD_REPLY, f"{what}: the sandbox sent a malformed reply ({error}).",
                                  self._take_output()) from None
 
     def _read(self, size: int, deadline: float) -> bytes:
+        if self._pipes is not None:
+            return self._pipes.read(size, deadline)
         buffer, got = bytearray(size), 0
         view = memoryview(buffer)
         while got < size:
@@ -503,6 +594,12 @@ class Worker:
     def _drain(self) -> None:
         """Read whatever the worker has printed so far, keeping the first `output_kb`."""
         cap = self.limits.output_kb * 1024
+        if self._pipes is not None:
+            chunk = self._pipes.take_output()
+            room = max(0, cap - len(self._output))
+            self._output += chunk[:room]
+            self._dropped += max(0, len(chunk) - room)
+            return
         while self._out is not None:
             try:
                 chunk = os.read(self._out, 65536)
@@ -571,7 +668,7 @@ class SharedArguments:
                 after_array = protocol._read_npy([after], 0)
                 same = before_array.shape == after_array.shape and np.array_equal(
                     before_array, after_array, equal_nan=before_array.dtype.kind in "fc")
-            except ProtocolError:  # its header was overwritten
+            except protocol.ProtocolError:  # its header was overwritten
                 same = False
             if not same:
                 changed.append(index)
@@ -655,7 +752,114 @@ def _launcher(requests: "queue.Queue") -> None:
 
 
 def _kill_group(process: subprocess.Popen) -> None:
+    if not hasattr(os, "killpg"):  # Windows: the worker alone (it starts no children of its own)
+        try:
+            process.kill()
+        except OSError:
+            pass
+        return
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+class _PipeReaders:
+    """The unsandboxed worker's replies and prints, read by two threads: pipes cannot be
+    select()ed or made non-blocking on Windows. Replies queue up as chunks for `read`; prints
+    collect (capped) for `take_output`. Each thread ends when its pipe closes."""
+
+    OUTPUT_CAP = 1 << 20  # prints kept between two takes; the Worker caps them further
+
+    def __init__(self, replies, output, mark: bytes):
+        self._chunks: queue.Queue = queue.Queue()
+        self._pending = bytearray()
+        self._output = bytearray()
+        self._dropped = 0
+        self._lock = threading.Condition()
+        self._mark = mark  # the worker writes it on stderr before each reply
+        self._marks_seen = self._marks_taken = 0
+        self._closed = False
+        self._threads = [threading.Thread(target=self._pump_replies, args=(replies,), daemon=True),
+                         threading.Thread(target=self._pump_output, args=(output,), daemon=True)]
+        for thread in self._threads:
+            thread.start()
+
+    def _pump_replies(self, stream) -> None:
+        try:
+            while True:
+                chunk = stream.read1(1 << 20) if hasattr(stream, "read1") else stream.read(1 << 16)
+                if not chunk:
+                    break
+                self._chunks.put(chunk)
+        except (OSError, ValueError):
+            pass
+        self._chunks.put(b"")  # end of the pipe
+
+    def _pump_output(self, stream) -> None:
+        tail = bytearray()  # a mark may arrive split over two reads
+        try:
+            while True:
+                chunk = stream.read1(65536) if hasattr(stream, "read1") else stream.read(4096)
+                if not chunk:
+                    break
+                tail += chunk
+                with self._lock:
+                    while self._mark in tail:
+                        before, _, rest = bytes(tail).partition(self._mark)
+                        self._keep(before)
+                        tail = bytearray(rest)
+                        self._marks_seen += 1
+                        self._lock.notify_all()
+                    keep = len(self._mark) - 1
+                    self._keep(bytes(tail[:-keep]) if len(tail) > keep else b"")
+                    del tail[:max(0, len(tail) - keep)]
+        except (OSError, ValueError):
+            pass
+        with self._lock:
+            self._keep(bytes(tail))
+            self._closed = True
+            self._lock.notify_all()
+
+    def _keep(self, data: bytes) -> None:
+        room = max(0, self.OUTPUT_CAP - len(self._output))
+        self._output += data[:room]
+
+    def await_prints(self, deadline: float) -> None:
+        """After a reply: wait (within the call's deadline, at most 2 s more) until the prints
+        before it have been read."""
+        self._marks_taken += 1
+        limit = min(deadline, time.monotonic() + 2.0)
+        with self._lock:
+            while self._marks_seen < self._marks_taken and not self._closed:
+                left = limit - time.monotonic()
+                if left <= 0:
+                    return
+                self._lock.wait(left)
+
+    def read(self, size: int, deadline: float) -> bytes:
+        while len(self._pending) < size:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            try:
+                chunk = self._chunks.get(timeout=left)
+            except queue.Empty:
+                raise TimeoutError from None
+            if not chunk:
+                self._chunks.put(b"")  # stays at the end for any later read
+                raise EOFError
+            self._pending += chunk
+        data = bytes(self._pending[:size])
+        del self._pending[:size]
+        return data
+
+    def take_output(self) -> bytes:
+        with self._lock:
+            data = bytes(self._output)
+            self._output.clear()
+        return data
+
+    def join(self) -> None:
+        for thread in self._threads:
+            thread.join(timeout=2)

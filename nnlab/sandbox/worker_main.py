@@ -32,7 +32,6 @@ import inspect
 import json
 import mmap
 import os
-import resource
 import shutil
 import signal
 import socket
@@ -40,6 +39,11 @@ import struct
 import sys
 import traceback
 import warnings
+
+try:
+    import resource
+except ImportError:  # Windows: only the unsandboxed level, which sets no rlimits
+    resource = None
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
@@ -51,9 +55,12 @@ SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "
 MAX_HANDLES = 256
 DEVICES = ("null", "zero", "full", "random", "urandom")
 
-libc = ctypes.CDLL(None, use_errno=True)
-libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_void_p]
-libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
+try:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_void_p]
+    libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
+except (OSError, TypeError, AttributeError):  # Windows, macOS: only the unsandboxed level needs none
+    libc = None
 
 
 def check(result, what):
@@ -739,10 +746,53 @@ class Server:
         return {"type": type(error).__name__[:80], "message": message, "where": where}
 
 
+def own_process(config):
+    """The unsandboxed level (`nnlab check` where no sandbox exists: macOS, Windows): requests
+    arrive on stdin and replies leave on stdout, the only pipes every platform can hand a child;
+    learner prints go to stderr, so they never mix with replies. The parent wrote the learner's
+    files; the parent's wall clock is the only limit. When the parent dies this process ends:
+    at its next request (the pipe closes), or within a second on POSIX (it is re-parented)."""
+    config["req_fd"], config["rep_fd"] = os.dup(0), os.dup(1)
+    os.dup2(2, 1)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    grader = config["grader"]
+
+    def watch():
+        import time
+
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != grader:
+                os._exit(137)
+
+    import threading
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def mark_replies(protocol, mark):
+    """Write `mark` on stderr before each reply: whatever learner code printed for a call is
+    ahead of it there, so the parent, which reads stderr and the replies in two threads, knows
+    when it has all of a call's prints."""
+    write = protocol.write_message
+
+    def write_after_prints(fd, header, blobs):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.write(2, mark)
+        write(fd, header, blobs)
+
+    protocol.write_message = write_after_prints
+
+
 def main():
     config = json.loads(sys.argv[1])
     level = config["level"]
-    files = read_files(config["files_fd"])
+    if level == "unsandboxed":
+        own_process(config)
+    files = read_files(config["files_fd"]) if config.get("files_fd") is not None else {}
     uid = config.get("uid")
     if level == "namespaces":
         enter_namespaces(config)
@@ -752,17 +802,21 @@ def main():
         die_with_parent(parent=config["grader"])
     # (bwrap: bubblewrap built the file system and namespaces, and dies with the grader.)
     learner_dir = config["learner_dir"]
-    write_files(learner_dir, files)
-    set_limits(config["limits"], nproc=uid is not None or level != "rlimits")
-    sealed = no_network_sockets()
+    sealed = False
+    if level != "unsandboxed":
+        write_files(learner_dir, files)
+        set_limits(config["limits"], nproc=uid is not None or level != "rlimits")
+        sealed = no_network_sockets()
     sys.path[:] = [learner_dir] + [p for p in sys.path if p] + [config["site"]]
     protocol = load_protocol(config["worker_dir"])
+    if config.get("mark"):  # unsandboxed: prints and replies travel apart (see own_process)
+        mark_replies(protocol, config["mark"].encode())
     import numpy  # noqa: F401  (before any learner code can shadow or patch it)
 
     os.environ["HOME"] = os.environ["TMPDIR"] = config["tmp"]
     os.chdir(learner_dir)
     sys.meta_path.insert(0, ForbiddenImports(config.get("forbidden", [])))
-    seen = {"uid": os.getuid(), "pid": os.getpid(), "seccomp": sealed}
+    seen = {"uid": os.getuid() if hasattr(os, "getuid") else None, "pid": os.getpid(), "seccomp": sealed}
     req_fd, rep_fd = config["req_fd"], config["rep_fd"]
     protocol.write_message(rep_fd, {"ok": True, "ready": seen}, [])
     Server(protocol, learner_dir, req_fd, rep_fd).serve()
