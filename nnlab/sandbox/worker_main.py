@@ -526,8 +526,12 @@ class Server:
         self.p = protocol
         self.learner_dir = learner_dir
         self.req_fd, self.rep_fd = req_fd, rep_fd
-        # The request channel is a Unix socket: a call's arguments come with a memfd.
-        self.req_sock = socket.socket(fileno=req_fd)
+        # The request channel is a Unix socket: a call's arguments come with a memfd (at the
+        # unsandboxed level it is a plain pipe, and arguments come inline).
+        try:
+            self.req_sock = socket.socket(fileno=req_fd)
+        except OSError:
+            self.req_sock = None
         self.handles = {}
         self.next_handle = 1
         self.reply_limit = None
@@ -565,6 +569,7 @@ class Server:
         protocol_error, flush_out, flush_err = self.p.ProtocolError, sys.stdout.flush, sys.stderr.flush
         sealed = [(label, get, get()) for label, get in seal_points(self)]
         threads, gettrace, getprofile, count = sys._current_frames, sys.gettrace, sys.getprofile, len
+        own_threads = count(threads())  # 1; 2 at the unsandboxed level (its parent watcher)
         while True:
             try:
                 header, blobs = read_message(self.req_fd)
@@ -583,7 +588,7 @@ class Server:
                         broken.append(label)
                 except BaseException:
                     broken.append(label)
-            if count(threads()) > 1:
+            if count(threads()) > own_threads:
                 broken.append("a thread of learner code still running after the call")
             if gettrace() is not None or getprofile() is not None:
                 broken.append("a trace or profile function set by learner code")
