@@ -80,8 +80,78 @@ def method(learner, fit, name, *args):
     return result.value
 
 
+HIDDEN_NAMES = {"identity": "linear", "logistic": "sigmoid"}  # scikit-learn's, in the course's words
+
+
+def model_params(learner, fit):
+    """The fitted model's own parameters {"W1": (D, H1), "b1": (H1,), ..., "WL", "bL"}: its
+    `params_` (the class docstring's), or scikit-learn's `coefs_` and `intercepts_`."""
+    def read(name):
+        try:
+            return learner.attribute(fit.model, name)
+        except LearnerFailure:
+            return None
+
+    params = read("params_")
+    if not isinstance(params, dict):
+        coefs, intercepts = read("coefs_"), read("intercepts_")
+        if isinstance(coefs, list) and isinstance(intercepts, list) and len(coefs) == len(intercepts):
+            params = {**{f"W{i}": w for i, w in enumerate(coefs, 1)},
+                      **{f"b{i}": b for i, b in enumerate(intercepts, 1)}}
+    layers = len(params) // 2 if isinstance(params, dict) else 0
+    if not layers or set(params) != {f"{k}{i}" for i in range(1, layers + 1) for k in "Wb"} or \
+            not all(isinstance(v, np.ndarray) and v.dtype.kind == "f" for v in params.values()):
+        raise GradingFailure(
+            f"{fit.what} exposes no parameters: after fit, params_ should hold its weights "
+            f"{{'W1': (D, H1), 'b1': (H1,), ..., 'WL', 'bL'}} (or coefs_ and intercepts_ as "
+            f"scikit-learn's), got {describe_value(params)}. A model is judged by what its own "
+            f"weights compute.")
+    return params
+
+
+def forward_of(params, activation, classifier, X):
+    """What the parameters compute on X through the reference's forward pass: class
+    probabilities (softmax output) or the regressor's outputs (linear output)."""
+    from reference.backprop import mlp_forward
+
+    W1 = params["W1"]
+    if W1.ndim != 2 or W1.shape[0] != X.shape[1]:
+        raise ValueError(f"W1 has shape {W1.shape}, expected ({X.shape[1]}, H1)")
+    out, _ = mlp_forward(np.asarray(X, dtype=W1.dtype), params,
+                         hidden=HIDDEN_NAMES.get(activation, activation),
+                         output="softmax" if classifier else "linear")
+    return out
+
+
+def check_follows_from_params(learner, fit):
+    """A fitted model's predictions must follow from its own parameters through the forward
+    pass: a memorising or nearest-neighbour predictor, or one that trains one network and
+    predicts with another, fails."""
+    params = model_params(learner, fit)
+    X = fit.X[:100]
+    classifier = fit.estimator == "MLPClassifier"
+    name = "predict_proba" if classifier else "predict"
+    got = as_array(method(learner, fit, name, X), f"{fit.what}: {name}(X_train[:100])")
+    try:
+        expected = forward_of(params, fit.settings["activation"], classifier, X)
+    except (ValueError, KeyError, TypeError) as error:
+        raise GradingFailure(f"{fit.what}: its params_ cannot make a forward pass ({error}); "
+                             f"W1 is (D, H1), W2 (H1, H2), ... as a Dense layer's kernel.") from None
+    if not classifier:
+        expected = expected.reshape(got.shape) if expected.size == got.size else expected
+    loose = np.float32 in (got.dtype, params["W1"].dtype)
+    if got.shape != expected.shape or not np.allclose(got, expected, rtol=1e-3 if loose else 1e-6,
+                                                      atol=1e-5 if loose else 1e-9):
+        raise GradingFailure(
+            f"{fit.what}: {name}(X) does not follow from the model's own parameters: the forward "
+            f"pass of its params_ ({fit.settings['activation']} hidden layers, "
+            f"{'a softmax' if classifier else 'a linear'} output) gives other values. A model's "
+            f"predictions are what its weights compute, not a lookup of the training data.")
+
+
 def train(learner, estimator, settings, X, y, label):
-    """Construct the learner's estimator with `settings` and fit it on X, y."""
+    """Construct the learner's estimator with `settings` and fit it on X, y; its predictions
+    must follow from its own parameters (`check_follows_from_params`)."""
     args = ", ".join(f"{k}={tuple(v) if isinstance(v, list) else v!r}" for k, v in settings.items())
     what = f"your {estimator}({args})"
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in settings.items()}
@@ -97,6 +167,7 @@ def train(learner, estimator, settings, X, y, label):
                 f"compute each mini-batch with whole-matrix products, not loops over samples."
             ) from None
         raise
+    check_follows_from_params(learner, fit)
     return fit
 
 
@@ -186,6 +257,31 @@ def reference_curve(ref, name):
     return _REFERENCE_CURVES[name]
 
 
+def training_loss(params, fit, X, y):
+    """The mean training loss the parameters give on X, y: cross-entropy for the classifier;
+    for the regressor (half the squared error, as scikit-learn's, and the squared error) both
+    conventions, as a tuple."""
+    classifier = fit.estimator == "MLPClassifier"
+    out = forward_of(params, fit.settings["activation"], classifier, X).astype(np.float64)
+    if classifier:
+        classes, codes = np.unique(y, return_inverse=True)
+        picked = out[np.arange(len(y)), codes.reshape(-1)]
+        return (float(-np.mean(np.log(np.maximum(picked, 1e-300)))),)
+    half = 0.5 * float(np.mean(np.sum((out.reshape(len(y), -1) - np.asarray(y, dtype=np.float64)
+                                       .reshape(len(y), -1)) ** 2, axis=1)))
+    return half, 2 * half
+
+
+def shown(curve):
+    """A few numbers of a learner's curve, readable whatever they are."""
+    text = ", ".join(f"{v:.6g}" for v in np.asarray(curve, dtype=np.float64).ravel()[:5])
+    return f"[{text}{', ...' if np.size(curve) > 5 else ''}]"
+
+
+def close_to_any(value, candidates, rtol):
+    return any(abs(value - c) <= rtol * abs(c) + 1e-12 for c in candidates)
+
+
 def check_loss_curve(learner, ref, figures, fit, name, title):
     curve = as_array(learner.attribute(fit.model, "loss_curve_"), f"{fit.what}: loss_curve_")
     figures.loss_curves(title, log_y=(name == "regression"), yours=curve,
@@ -194,8 +290,15 @@ def check_loss_curve(learner, ref, figures, fit, name, title):
     expect_close(len(curve), epochs, what=f"the length of loss_curve_ of {fit.what},",
                  mistakes=mistake(f"mlp.{fit.estimator}.loss_curve_",
                                   lambda m: m.fn(n, fit.settings["batch_size"], epochs)))
-    if curve.ndim != 1 or not np.all(np.isfinite(curve)):
-        raise GradingFailure(f"{fit.what}: loss_curve_ should be {epochs} finite numbers.")
+    if curve.ndim != 1 or not np.all(np.isfinite(curve)) or np.any(curve < 0):
+        raise GradingFailure(f"{fit.what}: loss_curve_ should be {epochs} finite losses, none "
+                             f"negative.")
+    # the last epoch's mean loss is close to the loss of the final parameters
+    final = training_loss(model_params(learner, fit), fit, fit.X, fit.y)
+    if not any(abs(curve[-1] - f) <= 0.5 * max(curve[-1], f) + 0.02 for f in final):
+        raise GradingFailure(f"{fit.what}: loss_curve_ ends at {curve[-1]:.4g}, but the model's "
+                             f"own parameters give a mean training loss of {final[0]:.4g}: "
+                             f"loss_curve_[e] is the mean loss over the samples of epoch e.")
     if not curve[-1] < curve[0]:
         raise GradingFailure(f"{fit.what}: loss_curve_ does not fall overall (first epoch "
                              f"{curve[0]:.4g}, last {curve[-1]:.4g}): is the update's sign right?")
@@ -339,9 +442,96 @@ def test_classifier_float32(learner, rng):
                  what=f"the row sums of {fit.what}: predict_proba(X)")
 
 
+def adam_second_step(params, grads, lr, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    """The lecture's second Adam step from `params`, both steps' gradients `grads` (the
+    learning rate is small, so the first step's gradient is the second's to within it)."""
+    step = {}
+    for key, g in grads.items():
+        m = beta_1 * (1 - beta_1) * g + (1 - beta_1) * g
+        v = beta_2 * (1 - beta_2) * g * g + (1 - beta_2) * g * g
+        m_hat, v_hat = m / (1 - beta_1 ** 2), v / (1 - beta_2 ** 2)  # the bias correction
+        step[key] = lr * m_hat / (np.sqrt(v_hat) + epsilon)
+    return step
+
+
+def check_training(learner, rng, estimator):
+    """Training judged as training, on a small full-batch problem where every number can be
+    recomputed: loss_curve_[1] is the loss the parameters after one epoch give; the second
+    step is Adam's, bias correction included; with mini-batches, loss_curve_[0] is the mean of
+    the epoch's batch losses, not the last batch's."""
+    from reference.backprop import mlp_backward, mlp_forward
+
+    n = 48
+    classifier = estimator == "MLPClassifier"
+    if classifier:
+        X, y = blobs(rng, n=n)
+    else:
+        X = rng.normal(size=(n, 3))
+        y = X @ rng.normal(size=3) + 0.1 * rng.normal(size=n)
+    base = {"hidden_layer_sizes": (6,), "activation": "tanh", "learning_rate_init": 1e-3,
+            "batch_size": n, "random_state": int(rng.integers(2**31))}
+    one = train(learner, estimator, dict(base, max_iter=1), X, y, f"{n} samples, one full batch")
+    two = train(learner, estimator, dict(base, max_iter=2), X, y, f"{n} samples, one full batch")
+    p1, p2 = model_params(learner, one), model_params(learner, two)
+    curve = as_array(learner.attribute(two.model, "loss_curve_"), f"{two.what}: loss_curve_")
+    expected = training_loss(p1, one, X, y)
+    if curve.shape != (2,) or not close_to_any(float(curve[1]), expected, 1e-6):
+        raise GradingFailure(
+            f"{two.what}: loss_curve_ is {shown(curve)}; with one batch per "
+            f"epoch, loss_curve_[1] is the loss of the parameters after the first step, "
+            f"{expected[0]:.6g} (what its params_ after max_iter=1 give). loss_curve_[e] is the "
+            f"mean loss of epoch e, computed before each batch's update.")
+    # the gradient at p1 of the mean loss over the batch, through the reference
+    out, caches = mlp_forward(X, p1, hidden="tanh", output="softmax" if classifier else "linear")
+    if classifier:
+        T = (y[:, None] == np.unique(y)[None, :]).astype(np.float64)
+        dout = (out - T) / n
+    else:
+        dout = (out - y.reshape(n, -1)) / n
+    grads = mlp_backward(dout, caches)
+    lr = base["learning_rate_init"]
+    predicted = adam_second_step(p1, grads, lr)
+    wrong = np.concatenate([np.abs((p1[k] - p2[k]) - predicted[k]).ravel() > 0.1 * lr
+                            for k in predicted])
+    if wrong.mean() > 0.05:
+        moved = np.median(np.concatenate([np.abs(p1[k] - p2[k]).ravel() for k in p1]))
+        raise GradingFailure(
+            f"{two.what}: the second training step moved the parameters by {moved:.3g} (median "
+            f"over entries); Adam's second step, with the bias correction m / (1 - beta_1^t) "
+            f"and v / (1 - beta_2^t), moves each by about lr = {lr:g}, and {wrong.mean():.0%} "
+            f"of the entries differ from it by over a tenth of lr. Check the Adam update and "
+            f"its step count t.")
+    # mini-batches: the epoch's mean, batch losses weighted by their sizes (a tiny learning
+    # rate keeps the parameters, so the mean is the loss of the final ones)
+    small = dict(base, max_iter=1, batch_size=16, learning_rate_init=1e-8)
+    mini = train(learner, estimator, small, X, y, f"{n} samples in batches of 16")
+    curve = as_array(learner.attribute(mini.model, "loss_curve_"), f"{mini.what}: loss_curve_")
+    expected = training_loss(model_params(learner, mini), mini, X, y)
+    if curve.shape != (1,) or not close_to_any(float(curve[0]), expected, 1e-4):
+        raise GradingFailure(
+            f"{mini.what}: loss_curve_ is {shown(curve)}, but the mean loss "
+            f"over the epoch's three batches is {expected[0]:.6g}: loss_curve_[e] is the mean "
+            f"over all samples of epoch e (each batch's mean loss weighted by its size), not "
+            f"the last batch's loss or a sum.")
+
+
+@pytest.mark.points(2)
+@pytest.mark.seconds_per_call(FIT_SECONDS)
+def test_classifier_training(learner, rng):
+    """mlp.MLPClassifier: trained with Adam (bias correction included), loss_curve_ the epoch means of its own parameters"""
+    check_training(learner, rng, "MLPClassifier")
+
+
 # ------------------------------------------------------------------------------------------
 # MLPRegressor
 # ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.points(1)
+@pytest.mark.seconds_per_call(FIT_SECONDS)
+def test_regressor_training(learner, rng):
+    """mlp.MLPRegressor: trained with Adam (bias correction included), loss_curve_ the epoch means of its own parameters"""
+    check_training(learner, rng, "MLPRegressor")
 
 
 @pytest.mark.oracle("sklearn")

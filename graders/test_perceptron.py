@@ -147,9 +147,12 @@ def test_neuron_worked_example(learner, ref):
 
 @pytest.mark.points(1)
 def test_predict_worked_example(learner, ref):
-    """perceptron.perceptron_predict: the lecture's example is on the 0 side"""
+    """perceptron.perceptron_predict: the lecture's example is on the 0 side, its mirror image on the 1 side"""
     check_call(learner.perceptron.perceptron_predict, ref.perceptron.perceptron_predict,
                X_EXAMPLE, W_EXAMPLE, B_EXAMPLE)
+    # the mirror image (w and b negated) is on the 1 side: a constant 0 earns nothing here
+    check_call(learner.perceptron.perceptron_predict, ref.perceptron.perceptron_predict,
+               X_EXAMPLE, -np.asarray(W_EXAMPLE), -B_EXAMPLE)
 
 
 # ------------------------------------------------------------------------------------------
