@@ -289,17 +289,22 @@ def why_unusable(learner_calls: list[tuple[str, Any]], reference_calls: list[tup
                  error: BaseException) -> str:
     """One line: which learner call returned what, and why the grader could not use it."""
     reason = f"{type(error).__name__}: {str(error).splitlines()[0][:160] if str(error) else ''}"
-    theirs = dict(reference_calls)
+    theirs: dict[str, list] = {}
+    for key, value in reference_calls:
+        theirs.setdefault(key, []).append(value)
+    seen: dict[str, int] = {}
     found = None
     for key, value in learner_calls:  # the first call whose value is not of the reference's form
-        if key in theirs:
-            part = _part(value, theirs[key])
+        k = seen[key] = seen.get(key, -1) + 1
+        if key in theirs:  # the k-th call of this function, beside the reference's k-th
+            part = _part(value, theirs[key][min(k, len(theirs[key]) - 1)])
             if part:
                 found = (key, *part)
                 break
         elif _odd_numbers(value):
             found = (key, "", value, None)
             break
+    theirs = {key: values[0] for key, values in theirs.items()}
     if found is None:  # the same forms: the numbers themselves (empty, nan or inf, huge)
         for key, value in reversed(learner_calls):
             leaf = _odd_leaf(value)

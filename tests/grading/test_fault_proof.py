@@ -156,3 +156,18 @@ def test_figures_never_fail_on_a_learners_numbers(tmp_path):
                                                             "log_y": True})]:
         path = draw(figure, tmp_path / figure.filename)
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_why_unusable_names_the_part_that_differs_from_the_reference():
+    from nnlab.grading.proof import why_unusable
+
+    said = why_unusable([("m.f", {"W": np.zeros(3)})], [("m.f", {"W": np.zeros(3), "b": np.zeros(1)})],
+                        KeyError("b"))
+    assert said.startswith("m.f returned dict with keys ['W'], where the reference returns a dict")
+    said = why_unusable([("m.f", np.array([1e308, -1e308]))], [("m.f", np.array([1.0, 2.0]))],
+                        OverflowError("overflow"))
+    assert "values as large as 1e+308" in said and "OverflowError: overflow" in said
+    # the second call of a function is set beside the reference's second call
+    said = why_unusable([("m.f", [1.0]), ("m.f", "text")], [("m.f", [1.0]), ("m.f", [2.0])],
+                        TypeError("no"))
+    assert said.startswith("m.f returned 'text'")
