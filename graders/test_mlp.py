@@ -517,8 +517,15 @@ def check_training(learner, rng, estimator):
     two = train(learner, estimator, dict(base, max_iter=2), X, y, f"{n} samples, one full batch")
     p1, p2 = model_params(learner, one), model_params(learner, two)
     curve = as_array(learner.attribute(two.model, "loss_curve_"), f"{two.what}: loss_curve_")
+    first = as_array(learner.attribute(one.model, "loss_curve_"), f"{one.what}: loss_curve_")
+    # Two fits of one random_state start from the same weights, unless the learner's draws
+    # depend on max_iter (all shuffles drawn before the weights, say): a right choice too, and
+    # then the first fit's weights are not the second's after one step, so only the checks
+    # within one fit apply.
+    same_start = (curve.shape == (2,) and first.shape == (1,)
+                  and close_to_any(float(first[0]), (float(curve[0]),), 1e-9))
     expected = training_loss(p1, one, X, y)
-    if curve.shape != (2,) or not close_to_any(float(curve[1]), expected, 1e-6):
+    if same_start and not close_to_any(float(curve[1]), expected, 1e-6):
         raise GradingFailure(
             f"{two.what}: loss_curve_ is {shown(curve)}; with one batch per "
             f"epoch, loss_curve_[1] is the loss of the parameters after the first step, "
@@ -536,7 +543,7 @@ def check_training(learner, rng, estimator):
     predicted = adam_second_step(p1, grads, lr)
     wrong = np.concatenate([np.abs((p1[k] - p2[k]) - predicted[k]).ravel() > 0.1 * lr
                             for k in predicted])
-    if wrong.mean() > 0.05:
+    if same_start and wrong.mean() > 0.05:
         moved = np.median(np.concatenate([np.abs(p1[k] - p2[k]).ravel() for k in p1]))
         raise GradingFailure(
             f"{two.what}: the second training step moved the parameters by {moved:.3g} (median "
