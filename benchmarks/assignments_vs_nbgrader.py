@@ -124,7 +124,8 @@ if REPO not in sys.path:
     sys.path.insert(0, REPO)
 import pytest
 from nnlab.baselines.recorded import BaselineCase
-from nnlab.course import learner_seed, load_course
+from nnlab.course import load_course
+from nnlab.seeds import LearnerSeeds
 from nnlab.grading.compare import Comparator
 from nnlab.grading.figures import FigureRecorder
 from nnlab.grading.plugin import _ReferenceModules
@@ -341,7 +342,9 @@ def _grade(nodeid):
         elif name == "ref":
             kwargs[name] = _REF
         elif name == "rng":
-            kwargs[name] = np.random.default_rng(learner_seed(SEED, LEARNER_ID, nodeid))
+            # SEED: this learner's seeds (nnlab.seeds), never the course's secret seed
+            module = item.path.stem[len("test_"):]
+            kwargs[name] = np.random.default_rng(LearnerSeeds.from_json(SEED).generator_seed(module, nodeid))
         elif name == "figures":
             kwargs[name] = FigureRecorder(_FIGURES)
         else:
@@ -607,7 +610,7 @@ def run_wall_cpu(command: list[str], cwd: Path, env: dict) -> tuple[float, float
 def measure(keys: list[str], runs: int, tmp: Path, env: dict) -> dict:
     from nnlab.course import load_course
 
-    seed = load_course(REPO).secret_seed(warn=False)
+    seed = load_course(REPO).learner_seeds(LEARNER, warn=False).to_json()
     figures: dict = {}
     for key in keys:
         scenario = Scenario(key, tmp, env, seed)

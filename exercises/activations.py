@@ -15,7 +15,7 @@
 # # Activations: the non-linearity in every neuron
 #
 # A neuron computes a weighted sum of its inputs plus a bias, $z = w^T x + b$, and then passes
-# $z$ through an **activation function** $g$: its output is $\hat{y} = g(z)$. This notebook is
+# $z$ through an **activation function** $g$: its output is $\hat{y} = g(z)$. This exercise is
 # about $g$. You will write the eight activations of the lecture's table, plus softmax (which
 # has a slide of its own), and the derivatives that backpropagation needs, all in NumPy.
 #

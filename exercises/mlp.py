@@ -32,7 +32,7 @@
 # layers, of 100 and then 50 units. For regression, `make_regression(n_samples=1000,
 # n_features=20, noise=0.1, random_state=42)` and `MLPRegressor` play the same parts.
 #
-# "The code does it for us. But what does it do exactly?" In this notebook you write your own
+# "The code does it for us. But what does it do exactly?" In this exercise you write your own
 # `MLPClassifier` and `MLPRegressor`, used exactly like scikit-learn's, out of the pieces of the
 # earlier notebooks:
 #

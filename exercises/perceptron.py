@@ -26,7 +26,7 @@
 # Without $g$ this is logistic regression's $Z = w_0 + w_1 x_1 + \dots + w_n x_n$; with $g$ the
 # sigmoid it *is* logistic regression. With $g$ the **binary step** (0 below zero, 1 from zero up)
 # it is Rosenblatt's **perceptron**, the first learning machine, and that is what you train at
-# the end of this notebook.
+# the end of this exercise.
 #
 # ## Conventions
 #

@@ -288,7 +288,10 @@ def test_adam_first_step(learner, ref, rng):
         return
     candidates = [(m, (lambda m=m: m.fn(copy.deepcopy(params), copy.deepcopy(grads), None, lr=lr)[0]))
                   for m in mistakes_for("gradient_descent.adam_step") if m.same_signature]
-    expect_close(new_params, expected, what=what, mistakes=candidates)
+    expect_close(new_params, expected, what=what, mistakes=candidates,
+                 comparator=learner.comparator,
+                 inputs={"params": params, "grads": grads, "lr": lr, "beta_1": 0.9,
+                         "beta_2": 0.999, "epsilon": 1e-7})
 
 
 @pytest.mark.points(1)
@@ -301,7 +304,8 @@ def test_momentum_from_none(learner, ref, rng):
     candidates = [(m, (lambda m=m: m.fn(copy.deepcopy(params), copy.deepcopy(grads), None,
                                         lr=0.05, momentum=0.8)[0]))
                   for m in mistakes_for("gradient_descent.momentum_step") if m.same_signature]
-    expect_close(new_params, expected, mistakes=candidates,
+    expect_close(new_params, expected, mistakes=candidates, comparator=learner.comparator,
+                 inputs={"params": params, "grads": grads, "lr": 0.05, "momentum": 0.8},
                  what="gradient_descent.momentum_step(params, grads, velocity=None, lr=0.05, "
                       "momentum=0.8); the new params")
 

@@ -22,7 +22,7 @@ import pytest
 from nnlab.baselines import load_baselines
 from nnlab.grading import GradingFailure, LearnerFailure, Outcome, check_call, expect_close
 from nnlab.grading.baseline_checks import keras_note
-from nnlab.grading.calls import recorded_tolerance
+from nnlab.grading.calls import recorded_tolerance, whole_output_candidates
 from nnlab.grading.compare import describe_call, describe_value
 from nnlab.sandbox.protocol import FunctionRef
 from reference.mistakes import mistakes_for
@@ -277,9 +277,12 @@ def test_train_stops_early(learner, ref, rng):
     if not (isinstance(value, (tuple, list)) and len(value) == 3):
         raise GradingFailure("perceptron.perceptron_train should return a tuple (w, b, errors)")
     errors = np.asarray(value[2]) if isinstance(value[2], list) else value[2]
-    candidates = [(m, (lambda m=m: m.fn(X.copy(), y.copy(), **kwargs)[2]))
-                  for m in mistakes_for("perceptron.perceptron_train") if m.same_signature]
-    expect_close(errors, expected, mistakes=candidates,
+    # a mistake is named only when it reproduces all of (w, b, errors), not the errors alone
+    candidates = whole_output_candidates(
+        [(m, (lambda m=m: m.fn(X.copy(), y.copy(), **kwargs)))
+         for m in mistakes_for("perceptron.perceptron_train") if m.same_signature],
+        value, lambda whole: whole[2], learner.comparator.tolerance_for(expected))
+    expect_close(errors, expected, mistakes=candidates, comparator=learner.comparator,
                  what=f"perceptron.perceptron_train(X: float64 {X.shape}, y, lr=0.5, epochs=300) "
                       f"should stop after {len(expected)} epochs (the last without errors); its errors")
 

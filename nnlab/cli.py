@@ -54,13 +54,16 @@ def build(check: bool = typer.Option(False, "--check", help="write nothing; exit
         report = build_exercises(loaded, check=check)
     except (CourseError, BuildError) as error:
         fail(str(error))
-    stale = [(path, status) for path, status in report if status in ("stale", "missing")]
+    stale = [(path, status) for path, status in report if status in ("stale", "missing", "extra")]
     for path, status in report:
         if status != "unchanged":
             console.print(f"{status:>9}  {path}", highlight=False)
     if check and stale:
-        fail(f"{stale[0][0]} is {'out of date' if stale[0][1] == 'stale' else 'missing'} "
-             f"({len(stale)} generated file(s) differ from solutions/); run `nnlab build`", code=1)
+        path, status = stale[0]
+        what = {"stale": "is out of date", "missing": "is missing",
+                "extra": "is not a file `nnlab build` writes"}[status]
+        fail(f"{path} {what}; run `nnlab build` ({len(stale)} file(s) under exercises/ "
+             f"differ from what solutions/ generates)", code=1)
     console.print(f"{len(report)} generated files {'checked' if check else 'up to date'}.")
 
 
@@ -70,13 +73,31 @@ def check(target: Optional[str] = typer.Argument(None, help="MODULE or MODULE.FU
                                     "(default: ./exercises, or the current folder)"),
           verbose: bool = typer.Option(False, "--verbose", "-v", help="show every failing case "
                                        "in full, not one per problem"),
+          trust: bool = typer.Option(False, "--trust", help="check code outside the current folder "
+                                     "even where it cannot be isolated (it runs as you)"),
           course: Optional[Path] = CourseOption) -> None:
     """Run the public checks on your own work, with a diagnosis for each failure."""
     from nnlab.course import Limits, Tolerances, find_course_file
+    from nnlab.sandbox import levels, orphans
     from nnlab.selfcheck import CheckError, run_checks
 
     if path is None:
         path = Path("exercises") if Path("exercises").is_dir() else Path(".")
+    # On a learner's own machine the sandbox may not isolate anything: say so, loudly, once, and
+    # run only the learner's own folder unless told otherwise.
+    try:
+        level = levels.choose(warn=False)
+    except levels.SandboxUnavailable as error:
+        fail(str(error))
+    if not level.filesystem_isolated:
+        levels.warn_once(check_isolation_warning(level))
+        inside = path.resolve() == Path.cwd().resolve() or Path.cwd().resolve() in path.resolve().parents
+        if not inside and not trust:
+            fail(f"--path {path}: outside the current folder, and this machine cannot isolate "
+                 f"the code nnlab check runs (see the warning above); check your own exercise "
+                 f"folder from inside it, or pass --trust if you trust every file in {path}")
+        if os.geteuid() != 0:
+            orphans.adopt_orphans()  # what learner code detaches comes back here, to be ended
     limits, tolerances = Limits(), Tolerances()
     try:
         # The course's limits and tolerances when a course.yml is at hand (a learner's copy of
@@ -91,14 +112,29 @@ def check(target: Optional[str] = typer.Argument(None, help="MODULE or MODULE.FU
         results = run_checks(path, target, limits=limits, tolerances=tolerances)
     except (CheckError, SubmissionError, CourseError) as error:
         fail(str(error))
+    finally:
+        if not level.filesystem_isolated and os.geteuid() != 0:
+            orphans.end_adopted()
     for line in render_checks(results, str(path), width=console.width, verbose=verbose):
         # Text objects: nothing in a learner's message, a case label or a diagnosis is ever
         # read as rich markup; lines are already wrapped to the width, so no_wrap keeps them.
         console.print(line, no_wrap=True, overflow="fold", highlight=False)
 
 
+def check_isolation_warning(level) -> str:
+    """The one warning `nnlab check` prints where it cannot isolate the code it runs."""
+    who = ("under a private uid, but it can read every file that uid can read" if os.geteuid() == 0
+           else "as you: it can read and change your files (~/.ssh included), use your network "
+           "access and start processes")
+    return textwrap.fill(
+        f"nnlab check: WARNING: this machine cannot isolate the code it checks (sandbox level "
+        f"{level.name}: {level.reason}). That code runs {who}. Check only code you wrote "
+        f"yourself. To isolate it, install bubblewrap (apt-get install bubblewrap) or allow "
+        f"unprivileged user namespaces.", width=79, break_on_hyphens=False)
+
+
 _STATUS = {"pass": ("pass", "green"), "fail": ("FAIL", "red"), "todo": ("not implemented yet", "yellow"),
-           "import": ("not checked", "red")}
+           "import": ("not checked", "red"), "skipped": ("not checked here", "yellow")}
 
 
 def _wrapped(text: str, width: int, indent: str, style: str = "") -> list:
@@ -123,6 +159,8 @@ def render_checks(results: list, where: str, width: int = 80, verbose: bool = Fa
     every case with `verbose`), then the totals."""
     from rich.text import Text
 
+    from nnlab.selfcheck import fix_first_note
+
     lines = [Text(f"Public checks on {where}", style="bold")]
     modules = list(dict.fromkeys(r.module for r in results))
     name_width = min(max((len(r.qualname) for r in results), default=10), max(20, width - 30))
@@ -144,6 +182,13 @@ def render_checks(results: list, where: str, width: int = 80, verbose: bool = Fa
             line = Text(f"  {result.qualname:<{name_width}} {result.passed:>2}/{result.total:<2} ")
             line.append(label, style=style)
             lines.append(line)
+    skipped = [r for r in results if r.status == "skipped"]
+    if skipped:  # every function the public checks cannot hold, named with the reason
+        lines.append(Text(""))
+        lines += _wrapped("Not checked here (no public case):", width, "")
+        for why in dict.fromkeys(r.not_checked for r in skipped):
+            names = ", ".join(r.qualname for r in skipped if r.not_checked == why)
+            lines += _wrapped(f"{names}: {why}.", width, "  ", "yellow")
     if missing:
         count = sum(r.module in missing for r in results)
         lines += _wrapped(f"Not found: {', '.join(m + '.py' for m in missing)} ({count} "
@@ -158,6 +203,8 @@ def render_checks(results: list, where: str, width: int = 80, verbose: bool = Fa
         lines.append(Text(""))
         lines.append(Text(f"{result.qualname}: {failing} of {result.total} checks fail",
                           style="bold red"))
+        if result.fix_first:  # its failure may follow from another function's
+            lines += _wrapped(fix_first_note(result).capitalize() + ".", width, "  ", "yellow")
         for group in result.groups:
             if group.outcome is Outcome.NOT_IMPLEMENTED:
                 lines.append(Text(f"  not implemented yet: {'; '.join(group.cases)}", style="yellow"))
@@ -178,15 +225,21 @@ def render_checks(results: list, where: str, width: int = 80, verbose: bool = Fa
     done = sum(r.status == "pass" for r in results)
     todo = sum(r.status == "todo" for r in results)
     unchecked = sum(r.status == "import" for r in results)
+    checked = len(results) - len(skipped)
     lines.append(Text(""))
-    summary = (f"{done} of {len(results)} functions pass their public checks"
+    summary = (f"{done} of {checked} functions pass their public checks"
                f"{f', {todo} not implemented yet' if todo else ''}"
-               f"{f', {unchecked} not checked' if unchecked else ''}."
+               f"{f', {unchecked} not checked' if unchecked else ''}"
+               f"{f'; {len(skipped)} more {_has(len(skipped))} no public case (named above)' if skipped else ''}."
                + (" The hidden graders test more cases than these."
-                  if done and done + todo + unchecked == len(results) else "")
+                  if done and done + todo + unchecked == checked else "")
                + (" --verbose shows every failing case in full." if hidden else ""))
     lines += [Text(line) for line in textwrap.wrap(summary, width=max(20, width))]
     return lines
+
+
+def _has(count: int) -> str:
+    return "has" if count == 1 else "have"
 
 
 def _first(results: list, module: str):
@@ -223,6 +276,9 @@ def grade(paths: list[Path] = typer.Argument(..., help="the class: folders of mo
                                            "(always), junit"),
           scheduler: Optional[str] = typer.Option(None, "--scheduler", help="a Dask scheduler "
                                                   "address: grade on its workers"),
+          allow_weak_sandbox: bool = typer.Option(False, "--allow-weak-sandbox", help="grade even "
+                                                  "where learner code could read the course "
+                                                  "(see `nnlab doctor`)"),
           course: Optional[Path] = CourseOption) -> None:
     """Grade a class: DIR/<learner>/results.json, feedback.md, feedback.html; DIR/grades.csv and
     DIR/summary.html."""
@@ -270,7 +326,7 @@ def grade(paths: list[Path] = typer.Argument(..., help="the class: folders of mo
         try:
             results = grade_batch(paths, loaded, out, assignment=assignment, jobs=jobs, force=force,
                                   on_result=done, on_start=started, report=report,
-                                  scheduler=scheduler)
+                                  scheduler=scheduler, allow_weak_sandbox=allow_weak_sandbox)
         except BatchError as error:
             fail(str(error))
     for note in report.notes:
@@ -315,6 +371,87 @@ def grade(paths: list[Path] = typer.Argument(..., help="the class: folders of mo
     if any(r.status == "regrade" for r in results):
         errors.print("[bold yellow]warning:[/] nnlab or a grader failed on some learners (status "
                      "regrade): no score is recorded for them; run again to regrade them.")
+
+
+@app.command()
+def similar(paths: list[Path] = typer.Argument(..., help="the class: folders, zips, notebooks or "
+                                             "an nbgrader submitted/ tree, as `nnlab grade` takes"),
+            threshold: Optional[float] = typer.Option(None, "--threshold", min=0.01, max=1.0,
+                                                      help="the share of own code in common to "
+                                                      "list a pair (default: course.yml's)"),
+            course: Optional[Path] = CourseOption) -> None:
+    """List learners whose code is too alike to be independent (flags only; scores stay)."""
+    from nnlab.similarity import similar_submissions
+
+    try:
+        loaded = load_course(course)
+        if threshold is not None:
+            settings = loaded.similarity.model_copy(update={"threshold": threshold})
+            loaded = loaded.model_copy(update={"similarity": settings})
+        report, notes = similar_submissions(paths, loaded)
+    except (CourseError, SubmissionError) as error:
+        fail(str(error))
+    for note in notes:
+        console.print(Text(note), style="dim")
+    compared = ", ".join(f"{module} {count}" for module, count in report.compared.items() if count)
+    console.print(Text(f"Compared, per module, the learners with code of their own: {compared or 'none'}."))
+    if not report.pairs:
+        console.print(Text(f"No pair shares {report.threshold:.0%} or more of its own code."))
+        return
+    table = Table(title=f"Similar submissions (share of own code in common >= {report.threshold:.0%})",
+                  box=box.SIMPLE_HEAD)
+    table.add_column("group")
+    table.add_column("learners")
+    table.add_column("modules (share in common)")
+    for number, group in enumerate(report.groups, 1):
+        for pair in group.pairs:
+            table.add_row(str(number), Text(" ~ ".join(pair.learners)),
+                          ", ".join(f"{m.module} {m.share:.0%}" for m in pair.matches))
+    console.print(table)
+    console.print(Text(f"{len(report.pairs)} pair(s) in {len(report.groups)} group(s). "
+                       f"Flags only: no score changes. Shares count what each learner wrote "
+                       f"beyond the stub, the class's common fragments left out."))
+
+
+@app.command()
+def questions(learner: str = typer.Argument(..., help="the learner id (their numbers follow from it)"),
+              assignment: Optional[str] = typer.Option(None, "--assignment", help="only this "
+                                                       "assignment's questions"),
+              answers: Optional[Path] = typer.Option(None, "--answers", help="an answers.yml "
+                                                     "(question id: answer) to judge"),
+              course: Optional[Path] = CourseOption) -> None:
+    """A learner's concept questions with their numbers, or their answers judged."""
+    from nnlab.questions import judge_answers, learner_variants, read_answers
+
+    try:
+        loaded = load_course(course)
+        modules = None
+        if assignment is not None:
+            found = [a for a in loaded.assignments if a.id == assignment]
+            if not found:
+                raise CourseError(f"no assignment {assignment!r} in course.yml "
+                                  f"(it has {', '.join(a.id for a in loaded.assignments)})")
+            modules = list(found[0].modules)
+        if answers is None:
+            for question, variant in learner_variants(loaded, learner, modules):
+                console.print(Text(f"{question.id}  ({variant.kind}, {question.points:g} point)", style="bold"))
+                console.print(Text(variant.text + (f"  Choices: {', '.join(variant.choices)}"
+                                                   if variant.choices else "")))
+                console.print()
+            return
+        judged = judge_answers(loaded, learner, read_answers(answers), modules)
+    except (CourseError, ValueError, OSError) as error:
+        fail(str(error))
+    for item in judged:
+        mark = "pass" if item.correct else "fail"
+        console.print(Text.assemble((f"{mark:<5}", "green" if item.correct else "red"),
+                                    f"{item.id}  {item.points:g}/{item.max_points:g}  ",
+                                    (item.message, "")))
+        if item.misconception:
+            console.print(Text(f"      Diagnosis: {item.misconception}."))
+        console.print(Text(f"      {item.explanation}", style="dim"))
+    total = sum(item.points for item in judged)
+    console.print(Text(f"{total:g} of {sum(i.max_points for i in judged):g} points."))
 
 
 @app.command()
@@ -397,16 +534,22 @@ app.add_typer(gradescope_app, name="gradescope")
 
 
 @gradescope_app.command("build")
-def gradescope_build(out: Path = typer.Option(Path("autograder.zip"), "--out", help="the zip to write"),
+def gradescope_build(assignment: str = typer.Option(..., "--assignment", "-a", help="the "
+                                                    "assignment this Gradescope assignment grades"),
+                     out: Path = typer.Option(Path("autograder.zip"), "--out", help="the zip to write"),
+                     allow_weak_sandbox: bool = typer.Option(False, "--allow-weak-sandbox", help="grade "
+                                                             "even in a container where learner code "
+                                                             "could read the course"),
                      course: Optional[Path] = CourseOption) -> None:
-    """Write autograder.zip (setup.sh, run_autograder, the course's graders and nnlab itself)."""
+    """Write one assignment's autograder.zip (setup.sh, run_autograder, its graders, keys derived
+    from the secret seed, and nnlab itself)."""
     from nnlab.gradescope import build_bundle
 
     try:
         loaded = load_course(course)
         if out.is_dir():
             fail(f"--out {out}: is a folder; name the .zip to write")
-        path = build_bundle(loaded, out)
+        path = build_bundle(loaded, out, assignment, allow_weak_sandbox=allow_weak_sandbox)
     except CourseError as error:
         fail(str(error))
     except OSError as error:
@@ -420,6 +563,15 @@ def gradescope_build(out: Path = typer.Option(Path("autograder.zip"), "--out", h
 
 nbgrader_app = typer.Typer(no_args_is_help=True, help="nnlab as an nbgrader course.")
 app.add_typer(nbgrader_app, name="nbgrader")
+
+
+@nbgrader_app.callback()
+def nbgrader_environment() -> None:
+    """nnlab as an nbgrader course. (nbgrader runs `alembic` from PATH: this environment's bin
+    folder is put first for it, activated or not.)"""
+    from nnlab.nbgrader import use_course_environment
+
+    use_course_environment()
 
 
 @nbgrader_app.command("build")

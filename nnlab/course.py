@@ -8,20 +8,22 @@ be greater than 0").
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import sys
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+if TYPE_CHECKING:
+    from nnlab.seeds import LearnerSeeds, ModuleKeys
 
 # The modules of CURRICULUM.md, in teaching order.
 CURRICULUM_MODULES = ("perceptron", "activations", "losses", "gradient_descent", "backprop",
                       "xor", "mlp", "conv", "rnn", "lstm")
 # The course folder's own Python packages, imported from the course root while grading.
-COURSE_PACKAGES = ("reference", "graders")
+COURSE_PACKAGES = ("reference", "graders", "questions")
 DEVELOPMENT_SEED = "nnlab-development-seed-do-not-use-for-grading"
 
 
@@ -56,6 +58,8 @@ class Limits(_Strict):
     worker_open_files: int = Field(64, ge=16)
     output_kb: int = Field(8, ge=1, le=1024)
     worker_processes: int = Field(8, ge=1, le=256)  # RLIMIT_NPROC under a private uid
+    # The wall clock one submission may take in all; past it its remaining tests fail at once.
+    seconds_per_submission: float = Field(600.0, gt=0, le=86400)
     modules: dict[str, ModuleLimits] = Field(default_factory=dict)
 
     @field_validator("modules")
@@ -85,6 +89,26 @@ class Tolerances(_Strict):
     float32: Tolerance = Tolerance(rtol=1e-4, atol=1e-6)
 
 
+class Similarity(_Strict):
+    """How alike two learners' code of a module must be to be listed (`nnlab similar`)."""
+
+    # The default sits in the gap tests/similarity/ measures on generated classes: planted
+    # disguised copies share 0.86 or more, independently written learners 0.72 at most.
+    threshold: float = Field(0.8, gt=0, le=1)
+    # Learners with less code of their own than this (characters of normalised code, the stub
+    # and the class's common fragments not counted) are not compared.
+    min_characters: int = Field(60, ge=1)
+    # Fragments written by more than this share of the learners compared (and by more than
+    # four) are the exercise's idioms and count for nothing.
+    common_fraction: float = Field(0.2, gt=0, le=1)
+
+
+class Questions(_Strict):
+    """Concept questions (questions/): the public salt each learner's numbers are drawn with."""
+
+    salt: str = Field("nnlab-questions", min_length=1)
+
+
 class Assignment(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
     title: str
@@ -106,6 +130,8 @@ class Course(_Strict):
     secret_seed_env: str = Field("NNLAB_SECRET_SEED", pattern=r"^[A-Z_][A-Z0-9_]*$")
     limits: Limits = Limits()
     tolerances: Tolerances = Tolerances()
+    similarity: Similarity = Similarity()
+    questions: Questions = Questions()
     assignments: list[Assignment] = Field(min_length=1)
     # Where course.yml was found; every other course folder is relative to it.
     root: Path = Field(default=Path("."), exclude=True)
@@ -158,18 +184,32 @@ class Course(_Strict):
             if added and root in sys.path:
                 sys.path.remove(root)
 
-    def secret_seed(self, warn: bool = True) -> int:
-        """The course's secret seed as an integer, from the environment variable course.yml names.
+    def module_keys(self, modules: Iterable[str] | None = None, warn: bool = True) -> "ModuleKeys":
+        """One key per module (every course module by default), derived from the secret seed.
 
-        Without it, a published development seed is used and a loud warning goes to stderr:
-        hidden cases are then predictable by anyone who reads this source.
+        The only place the master seed is read (from the environment variable course.yml names);
+        what leaves this process is derived from it (nnlab.seeds). Without the variable, a
+        published development seed is used and a loud warning goes to stderr: hidden cases are
+        then predictable by anyone who reads this source.
         """
+        from nnlab.seeds import ModuleKeys, master_key
+
         text = os.environ.get(self.secret_seed_env, "")
         if not text:
             if warn:
                 _warn_development_seed(self.secret_seed_env)
-            text = DEVELOPMENT_SEED
-        return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+        master = master_key(text or DEVELOPMENT_SEED)
+        return ModuleKeys.from_master(master, list(self.modules if modules is None else modules),
+                                      development=not text)
+
+    def learner_seeds(self, learner: str, modules: Iterable[str] | None = None,
+                      warn: bool = True) -> "LearnerSeeds":
+        """What grading `learner` in `modules` needs of the secret seed (nnlab.seeds)."""
+        return self.module_keys(modules, warn=warn).for_learner(learner)
+
+    def seed_fingerprint(self) -> str:
+        """The secret seed's fingerprint (cannot give the seed back)."""
+        return self.module_keys([], warn=False).fingerprint
 
 
 _warned = False
@@ -273,12 +313,6 @@ def _line_of(node: Any, loc: tuple) -> int | None:
         else:
             return line
     return line
-
-
-def learner_seed(course_seed: int, learner_id: str, test_id: str) -> list[int]:
-    """Seed material for one learner's generator in one test (stable across runs and machines)."""
-    digest = hashlib.sha256(f"{learner_id}\0{test_id}".encode()).digest()
-    return [course_seed, int.from_bytes(digest[:8], "big"), int.from_bytes(digest[8:16], "big")]
 
 
 if __name__ == "__main__":  # pragma: no cover - a quick manual check

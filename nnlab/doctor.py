@@ -3,7 +3,9 @@
 The level is what every worker of a grading run starts at (`nnlab.sandbox.levels.choose()`) and
 what each results.json records under `extra_data.sandbox`. The live check starts one worker at
 that level with an honest module that uses np.random, secrets and hashlib at import time, and
-asks it what it can see: the course folder, the network, the processes around it.
+asks it what it can see: the course folder (it tries to read its graders, reference, solutions
+and course.yml, and fails naming the fix when it can: at the rlimits level as root, `chmod 700`
+the course), the network, the processes around it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,22 @@ def sees(path):
     return os.path.exists(path)
 
 
+def reads(paths):
+    """The paths this code can read (a folder: list)."""
+    got = []
+    for path in paths:
+        try:
+            if os.path.isdir(path):
+                os.listdir(path)
+            else:
+                with open(path, "rb") as handle:
+                    handle.read(1)
+            got.append(path)
+        except OSError:
+            pass
+    return got
+
+
 def processes():
     return sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
 
@@ -40,6 +58,31 @@ def network():
     except OSError as error:
         return "none: " + type(error).__name__ + ": " + (error.strerror or str(error))
 '''
+
+
+def _course_secrets(course_root: str) -> list[str]:
+    """The course's parts learner code must not read, and the first files inside each."""
+    from pathlib import Path
+
+    from nnlab.sandbox.wall import course_paths
+
+    found = []
+    for part in course_paths(Path(course_root)):
+        found.append(str(part))
+        if part.is_dir():
+            found += [str(p) for p in sorted(part.glob("*.py"))[:3]]
+    return found
+
+
+def _remedy(course_root: str) -> str:
+    import os
+
+    if os.geteuid() != 0:
+        return ("without root or namespaces learner code runs under your own uid; install "
+                "bubblewrap or allow unprivileged user namespaces (grading a class refuses "
+                "without --allow-weak-sandbox)")
+    return (f"run `chmod 700 {course_root}` so the private uid learner code runs as cannot read "
+            f"it (grading a class refuses until then, without --allow-weak-sandbox)")
 
 
 @dataclass
@@ -74,9 +117,15 @@ def diagnose(course_root: str | None = None) -> Report:
         isolated = level.filesystem_isolated
         if course_root:
             visible = worker.call("sees", (course_root,)).value
-            report.checks.append((visible != isolated,
-                                  f"the course folder {course_root} is "
-                                  f"{'visible' if visible else 'invisible'} to learner code"))
+            secrets = _course_secrets(course_root)
+            readable = worker.call("reads", (secrets,)).value if secrets else []
+            if readable:
+                report.checks.append((False, f"learner code can read {readable[0]} (and "
+                                      f"{len(readable) - 1} more of the course): {_remedy(course_root)}"))
+            else:
+                report.checks.append((True, f"the course folder {course_root} is "
+                                      f"{'visible but unreadable' if visible else 'invisible'} to "
+                                      f"learner code (graders, reference, solutions, course.yml)"))
         network = worker.call("network").value
         report.checks.append((network.startswith("none"), f"network: {network}"))
         pids = worker.call("processes").value

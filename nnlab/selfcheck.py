@@ -11,6 +11,7 @@ public checks skipped.
 
 from __future__ import annotations
 
+import ast
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,8 @@ class FunctionCheck:
     failures: list[CaseFailure] = field(default_factory=list)
     module_problem: str = ""  # the module could not be imported or was not found: no case ran
     notes: list[str] = field(default_factory=list)  # accepted alternatives matched
+    not_checked: str = ""  # why the function has no public case (it takes a function, say)
+    fix_first: list[str] = field(default_factory=list)  # functions it calls that fail their checks
 
     @property
     def qualname(self) -> str:
@@ -58,7 +61,10 @@ class FunctionCheck:
     @property
     def status(self) -> str:
         """"pass", "todo" (a stub: not implemented yet), "import" (the module did not import or
-        was not found) or "fail"."""
+        was not found), "skipped" (no public case can hold it: `not_checked` says why) or
+        "fail"."""
+        if self.not_checked:
+            return "skipped"
         if self.module_problem:
             return "import"
         if self.total and self.passed == self.total:
@@ -76,9 +82,11 @@ class FunctionCheck:
     @property
     def problems(self) -> list[str]:
         """One message per distinct problem, "[label] message (and in 2 more cases: ...)"."""
+        if self.not_checked:
+            return [f"not checked: {self.not_checked}"]
         if self.module_problem:
             return [self.module_problem]
-        out = []
+        out = [fix_first_note(self)] if self.fix_first else []
         for group in self.groups:
             more = (f" (and in {len(group.cases) - 1} more case{'s' * (len(group.cases) > 2)}: "
                     f"{'; '.join(group.cases[1:])})") if len(group.cases) > 1 else ""
@@ -108,6 +116,9 @@ def run_checks(path: Path, target: str | None = None, limits: Limits | None = No
     available = sorted(p.stem for p in checks_dir.glob("*.json"))
     module_filter, _, function_filter = (target or "").partition(".")
     if module_filter and module_filter not in available:
+        skipped = _unchecked(module_filter, checks_dir, set(), function_filter)
+        if skipped:  # a module whose functions no public case can hold (mlp's classes)
+            return skipped
         raise CheckError(f"no public checks for module {module_filter!r} (there are: {', '.join(available)})")
     modules = [module_filter] if module_filter else available
     submission = read_submission(path, available, learner="self-check")
@@ -116,10 +127,118 @@ def run_checks(path: Path, target: str | None = None, limits: Limits | None = No
         data = json.loads((checks_dir / f"{module}.json").read_text(encoding="utf-8"))
         cases = [c for c in data["cases"] if not function_filter or c["function"] == function_filter]
         if function_filter and not cases:
+            skipped = _unchecked(module, checks_dir, set(), function_filter)
+            if skipped:
+                return skipped  # a contract function no case can hold: say why
             names = sorted({c["function"] for c in data["cases"]})
             raise CheckError(f"no public checks for {module}.{function_filter} (try one of: {', '.join(names)})")
-        results.extend(_check_module(module, cases, submission, limits or Limits(), comparator))
+        checked = _check_module(module, cases, submission, limits or Limits(), comparator)
+        _mark_fix_first(checked, data["cases"], submission.files.get(f"{module}.py", b""))
+        results.extend(checked)
+        if f"{module}.py" in submission.files:  # a module not handed in is named as such
+            results.extend(_unchecked(module, checks_dir, {c["function"] for c in data["cases"]},
+                                      function_filter))
+    if not module_filter:  # modules with a stub but no public case at all (mlp's classes)
+        handed_in = read_submission(path, [p.stem for p in checks_dir.parent.glob("*.py")],
+                                    learner="self-check").files
+        for stub in sorted(checks_dir.parent.glob("*.py")):
+            if stub.stem not in available and stub.name in handed_in:
+                results.extend(_unchecked(stub.stem, checks_dir, set(), ""))
     return results
+
+
+def fix_first_note(check: FunctionCheck) -> str:
+    """"fix conv2d_output_size first: your cnn_forward uses conv2d_output_size, which fails its
+    own checks, so this failure may follow from it"."""
+    if len(check.fix_first) == 1:
+        other = check.fix_first[0]
+        return (f"fix {other} first: your {check.function} relies on {other}, which fails its own "
+                f"checks, so this failure may follow from it")
+    names = ", ".join(check.fix_first[:-1]) + f" and {check.fix_first[-1]}"
+    return (f"fix {names} first: your {check.function} relies on them, and they fail their own "
+            f"checks, so this failure may follow from theirs")
+
+
+def _calls_in(source: bytes) -> dict[str, set[str]]:
+    """{top-level function or class name: the names it calls} in a learner module (nothing when
+    it does not parse)."""
+    try:
+        tree = ast.parse(source.decode("utf-8", "replace"))
+    except (SyntaxError, ValueError):
+        return {}
+    calls: dict[str, set[str]] = {}
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            calls[node.name] = {n.func.id for n in ast.walk(node)
+                                if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    return calls
+
+
+def _mark_fix_first(checks: list[FunctionCheck], cases: list[dict], source: bytes) -> None:
+    """Say "fix X first" on a failing function whose failure may follow from another function
+    of the module that fails too: one it calls (cnn_forward calls conv2d_output_size), or the
+    forward pass a backward case runs first (as the hidden feedback says it)."""
+    failing = {c.function for c in checks if c.status in ("fail", "todo")}
+    calls = _calls_in(source)
+    forwards: dict[str, set[str]] = {}
+    for case in cases:
+        if case.get("forward"):
+            forwards.setdefault(case["function"], set()).add(case["forward"])
+    def uses(name: str) -> set[str]:
+        return calls.get(name, set()) | forwards.get(name, set())
+
+    for check in checks:
+        if check.status != "fail":
+            continue
+        # every failing function it reaches, through the functions it uses
+        reached, pending = set(), [check.function]
+        while pending:
+            for name in uses(pending.pop()) - reached - {check.function}:
+                reached.add(name)
+                pending.append(name)
+        broken = reached & failing
+        # name the roots: the broken functions whose own failure follows from no other
+        roots = {f for f in broken if not (uses(f) & broken - {f})}
+        check.fix_first = sorted(roots or broken)
+
+
+# Why a function cannot have a public case, from what its signature asks for.
+NOT_CHECKED_WHY = {
+    "function": "it takes a function, which a published case cannot hold; try it in the "
+                "notebook (the hidden graders test it)",
+    "rng": "it draws random numbers, and more than one way of drawing them is right; check the "
+           "shapes and the spread in the notebook (the hidden graders test it)",
+    "class": "a model class is judged by training it, which the public checks do not do; fit it "
+             "in the notebook (the hidden graders train it)",
+    "other": "no public case covers it yet (the hidden graders test it)",
+}
+FUNCTION_PARAMETERS = {"f", "fn", "func", "grad_fn", "loss", "loss_fn", "activation"}
+
+
+def _unchecked(module: str, checks_dir: Path, cased: set[str],
+               function_filter: str) -> list[FunctionCheck]:
+    """A `FunctionCheck` saying why, for each public function or class of the released stub
+    (exercises/<module>.py beside checks/) that has no public case."""
+    stub = checks_dir.parent / f"{module}.py"
+    if not stub.is_file():
+        return []
+    try:
+        tree = ast.parse(stub.read_text(encoding="utf-8"))
+    except (SyntaxError, ValueError):
+        return []
+    found = []
+    for node in tree.body:
+        if not isinstance(node, (ast.FunctionDef, ast.ClassDef)) or node.name.startswith("_") \
+                or node.name in cased or (function_filter and node.name != function_filter):
+            continue
+        if isinstance(node, ast.ClassDef):
+            why = NOT_CHECKED_WHY["class"]
+        else:
+            names = {a.arg for a in node.args.args + node.args.kwonlyargs}
+            why = NOT_CHECKED_WHY["function" if names & FUNCTION_PARAMETERS else
+                                  "rng" if "rng" in names else "other"]
+        found.append(FunctionCheck(module, node.name, not_checked=why))
+    return found
 
 
 def _check_module(module: str, cases: list[dict], submission: Submission, limits: Limits,

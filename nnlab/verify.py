@@ -11,7 +11,9 @@
    beyond the documented exceptions;
 6. per module, how many points rest on each oracle (what the tests compare with: the reference
    implementation, Keras 3 recorded outputs, a numerical gradient, scikit-learn's score); a
-   module whose graders give no points to Keras fails, since the course promises both.
+   module whose graders give no points to Keras fails, since the course promises both;
+6. every concept question (questions/), over 50 learners' variants: the reference's answer
+   scores and each misconception's answer is named.
 """
 
 from __future__ import annotations
@@ -151,3 +153,27 @@ def _verdicts(course: Course, modules: list[str] | None) -> Iterator[Verdict]:
 
         if solutions.tests and not solutions.error:
             yield null_learner_verdict(course, modules, solutions, calls)
+    yield from question_verdicts(course, modules)
+
+
+QUESTION_LEARNERS = 50  # variants checked per question
+
+
+def question_verdicts(course: Course, modules: list[str] | None) -> Iterator[Verdict]:
+    """One verdict per concept question of `modules`: over 50 learners' variants, the
+    reference's answer scores and every misconception's answer (where it differs) is named."""
+    with course.importable():
+        from questions import all_questions, judge, variant_for
+
+        for question in all_questions(modules or course.graded_modules()):
+            wrong = []
+            for number in range(QUESTION_LEARNERS):
+                variant = variant_for(question, f"verify{number}", course.questions.salt)
+                if not judge(variant, variant.answer).correct:
+                    wrong.append(f"the answer {variant.answer!r} does not score")
+                for misconception in variant.misconceptions:
+                    verdict = judge(variant, misconception.answer)
+                    if not verdict.correct and verdict.misconception is None:
+                        wrong.append(f"{misconception.says!r} is not named")
+            yield Verdict(f"question {question.id}: answers score, misconceptions named", not wrong,
+                          wrong[0] if wrong else f"{QUESTION_LEARNERS} variants")

@@ -392,7 +392,9 @@ def numerical_gradient(f, x, eps=1e-6):
         ndarray shaped like x, in x's floating dtype: entry i is
         (f(x + eps e_i) - f(x - eps e_i)) / (2 eps). x itself is left unchanged.
 
-    Hint: x = np.array(x, dtype=np.float64) gives a copy you may nudge.
+    Hint: nudge a float64 copy, point = np.array(x, dtype=np.float64), so the caller's x stays
+    as it was and eps is not lost in float32 rounding; then hand the gradient back in x's own
+    dtype, grad.astype(x.dtype) (float64 when x holds integers): float32 in, float32 out.
     """
     ### BEGIN SOLUTION
     # HINT: nudge one entry up, evaluate, nudge it down, evaluate, put it back; divide by 2 * eps.

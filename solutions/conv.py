@@ -21,7 +21,7 @@
 # at the image through small windows, with the same few weights at every position, and it
 # shrinks the picture step by step while keeping what matters.
 #
-# In this notebook you write the layers of the lecture's CNN in NumPy, forward and backward:
+# In this exercise you write the layers of the lecture's CNN in NumPy, forward and backward:
 #
 # | layer | what it does | you write |
 # |---|---|---|
@@ -56,8 +56,8 @@
 #   to `out`, and returns the gradients with respect to the inputs.
 # - Never modify an argument in place, and keep the input's floating dtype (float32 in,
 #   float32 out).
-# - NumPy only. Loops are allowed: a correct loop is worth full marks. Vectorising over the
-#   batch and the channels, as the solutions below do, makes it fast.
+# - NumPy only. Loops are allowed: a correct loop is worth full marks. Looping over the output
+#   positions only, and working on the whole batch and every channel at once, makes it fast.
 
 # %%
 import numpy as np
@@ -631,7 +631,8 @@ if __name__ == "__main__":
 
     for name, analytic, array in (("dx", dx, x), ("dkernel", dk, k), ("dbias", db, b)):
         numeric = numerical(array)
-        error = np.max(np.abs(analytic - numeric)) / max(1e-8, np.max(np.abs(analytic) + np.abs(numeric)))
+        # the backprop lesson's relative_error: entry by entry, then the worst
+        error = np.max(np.abs(analytic - numeric) / np.maximum(1e-8, np.abs(analytic) + np.abs(numeric)))
         print(f"{name}: relative error {error:.1e}")
 
 # %% [markdown]

@@ -37,7 +37,7 @@
 # and shallow in another (**ill-conditioned**) is hard: the steep direction caps $\eta$, and then
 # the shallow direction crawls.
 #
-# In this notebook you write plain gradient descent, the update steps that Keras's optimizers
+# In this exercise you write plain gradient descent, the update steps that Keras's optimizers
 # take (SGD, momentum and Adam), mini-batches, and logistic regression trained by gradient
 # descent.
 #

@@ -30,7 +30,7 @@
 # "not both are on" (NAND), and an output neuron that fires when both hidden neurons fire
 # computes XOR.
 #
-# In this notebook you build the lecture's **2-2-1 network** (two inputs, a hidden layer of two
+# In this exercise you build the lecture's **2-2-1 network** (two inputs, a hidden layer of two
 # sigmoid neurons, one sigmoid output neuron), write its backward pass with the chain rule, and
 # train it by gradient descent until it has learnt XOR.
 #

@@ -28,7 +28,7 @@ TIES = np.array([[[[1.0], [1.0], [0.0], [2.0]], [[1.0], [0.0], [2.0], [2.0]]]]) 
 CONV_VALID = dict(stride=1, padding="valid")
 CONV_SAME = dict(stride=2, padding="same")
 DOUT_VALID = _normal(2, 3, 5, 4)         # conv2d_forward's out shape for CONV_VALID
-DOUT_SAME = _normal(2, 3, 3, 4)          # ... and for CONV_SAME (the extra pixel bottom/right)
+DOUT_SAME = _normal(2, 3, 3, 4)          # ... and for CONV_SAME on X_SAME (below)
 DOUT_POOL = _normal(2, 2, 3, 2)
 CNN_X = np.round(rng.uniform(size=(1, 10, 10, 3)), 2)
 CNN_WEIGHTS = [np.round(w, 2) for w in (
@@ -36,6 +36,13 @@ CNN_WEIGHTS = [np.round(w, 2) for w in (
     rng.normal(scale=0.1, size=(3, 3, 32, 64)), np.zeros(64),
     rng.normal(scale=0.1, size=(64, 128)), np.zeros(128),
     rng.normal(scale=0.1, size=(128, 10)), np.zeros(10))]
+# "same" at stride 2 on a 6 x 5 image with the 3 x 2 kernel: the total padding is odd in both
+# directions (1 row, 1 column), so the extra pixel goes to the bottom and the right
+X_SAME = _normal(2, 6, 5, 3)
+# "same" pooling, 2 x 2 at stride 2, of a 5 x 5 map: one extra row and column of -inf at the
+# bottom and right; every value is negative, so padding with 0 instead of -inf shows
+POOL_SAME = -np.abs(_normal(1, 5, 5, 2)) - 0.5
+DOUT_POOL_SAME = _normal(1, 3, 3, 2)
 
 CASES = [
     Case("conv2d_output_size", '"valid": the lecture\'s 32 x 32 image, 3 x 3 filter', args=(32, 3, 1, "valid")),
@@ -48,14 +55,14 @@ CASES = [
     Case("conv2d_forward", '"valid", stride 1, a non-square kernel', args=(X, KERNEL, BIAS),
          kwargs=CONV_VALID, returns_cache=True),
     Case("conv2d_forward", '"same" at stride 2: the extra pixel at the bottom and right',
-         args=(X, KERNEL, BIAS), kwargs=CONV_SAME, returns_cache=True),
+         args=(X_SAME, KERNEL, BIAS), kwargs=CONV_SAME, returns_cache=True),
     Case("conv2d_forward", "float32 stays float32", args=(X32, KERNEL32, BIAS32),
          kwargs=CONV_VALID, returns_cache=True, exact_dtype=True),
     *[Case("conv2d_backward", f'{name}, "valid"', forward="conv2d_forward", args=(X, KERNEL, BIAS),
            kwargs=CONV_VALID, upstream=(DOUT_VALID,), grad=i)
       for i, name in enumerate(("dx", "dkernel", "dbias"))],
     *[Case("conv2d_backward", f'{name}, "same" at stride 2', forward="conv2d_forward",
-           args=(X, KERNEL, BIAS), kwargs=CONV_SAME, upstream=(DOUT_SAME,), grad=i)
+           args=(X_SAME, KERNEL, BIAS), kwargs=CONV_SAME, upstream=(DOUT_SAME,), grad=i)
       for i, name in enumerate(("dx", "dkernel", "dbias"))],
     Case("maxpool2d_forward", "2 x 2 windows, stride 2", args=(POOL,), returns_cache=True),
     Case("maxpool2d_forward", "tied maxima", args=(TIES,), returns_cache=True),
@@ -63,6 +70,12 @@ CASES = [
          args=(POOL,), upstream=(DOUT_POOL,)),
     Case("maxpool2d_backward", "ties: only the first maximum", forward="maxpool2d_forward",
          args=(TIES,), upstream=(np.array([[[[1.0], [1.0]]]]),)),
+    Case("maxpool2d_forward", '"same": the extra -inf row and column at the bottom and right',
+         args=(POOL_SAME,), kwargs={"pool_size": 2, "stride": 2, "padding": "same"},
+         returns_cache=True),
+    Case("maxpool2d_backward", '"same": the extra row and column at the bottom and right',
+         forward="maxpool2d_forward", args=(POOL_SAME,),
+         kwargs={"pool_size": 2, "stride": 2, "padding": "same"}, upstream=(DOUT_POOL_SAME,)),
     Case("flatten_forward", "a batch of two images", args=(POOL,), returns_cache=True),
     Case("flatten_backward", "back to the input's shape", forward="flatten_forward",
          args=(POOL,), upstream=(DOUT_POOL.reshape(2, -1)[:, :12].repeat(4, axis=1),)),

@@ -2,8 +2,9 @@
 
 `nnlab build` records the reference's value for each case (and what each catalogued mistake
 would return) in exercises/checks/gradient_descent.json; `nnlab check gradient_descent` compares
-yours. `gradient_descent` takes a function and `minibatches` a random generator, and Adam's
-state is yours to design, so those have no stored checks: try them in the notebook.
+yours. `gradient_descent` takes a function, so it has no stored checks: try it in the
+notebook. `minibatches` gets a generator seeded here (it crosses to your code by value), and
+Adam's state is yours to design, so its checks compare the new parameters only.
 """
 
 import numpy as np
@@ -27,6 +28,14 @@ GRADS32 = {k: v.astype(np.float32) for k, v in GRADS.items()}
 Y = np.array([0.0, 1.0] * 6)
 X = _round(rng.normal(size=(12, 2)) + np.where(Y[:, None] == 1, 1.0, -1.0))
 
+BATCH_X = np.arange(20, dtype=np.float64).reshape(10, 2)  # row i is (2i, 2i + 1)
+BATCH_Y = np.arange(10) * 10                              # ... and its label 10 i
+
+
+def _shuffler():
+    return np.random.default_rng(7)
+
+
 CASES = [
     Case("sgd_step", "two parameters", args=(PARAMS, GRADS, 0.1)),
     Case("sgd_step", "float32 stays float32", args=(PARAMS32, GRADS32, 0.1), exact_dtype=True),
@@ -34,6 +43,16 @@ CASES = [
          kwargs={"lr": 0.1, "momentum": 0.9}),
     Case("momentum_step", "with a velocity from before", args=(PARAMS, GRADS, VELOCITY),
          kwargs={"lr": 0.1, "momentum": 0.9}),
+    # adam_step returns (new params, state): the state is yours to design, so only the new
+    # params are compared (the state is treated as a forward pass's cache)
+    Case("adam_step", "the first step from state None moves each parameter by about lr",
+         args=(PARAMS, GRADS, None), returns_cache=True),
+    Case("adam_step", "float32 stays float32", args=(PARAMS32, GRADS32, None),
+         kwargs={"lr": 0.01}, returns_cache=True, exact_dtype=True),
+    Case("minibatches", "10 samples in batches of 4: the last batch holds the 2 left over",
+         args=(BATCH_X, BATCH_Y, 4, _shuffler())),
+    Case("minibatches", "batches of 5: X and y shuffled together, every sample once",
+         args=(BATCH_X, BATCH_Y, 5, _shuffler())),
     Case("train_logistic_regression", "12 samples, 5 epochs", args=(X, Y),
          kwargs={"lr": 0.5, "epochs": 5}),
     Case("train_logistic_regression", "float32 stays float32",

@@ -22,19 +22,21 @@ ones'), so regrading one learner never drops the others.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from nnlab.course import Course
 from nnlab.grading.results import (SubmissionResult, read_all_results, write_atomic,
                                    write_grades_csv, write_submission_result)
 from nnlab.grading.submission import Submission, SubmissionError
 from nnlab.intake import Entry, discover, load
+from nnlab.seeds import LearnerSeeds, ModuleKeys
 
 OnResult = Callable[[SubmissionResult, bool], None]
 
@@ -80,7 +82,20 @@ def check_seed(course: Course) -> None:
         except UnicodeDecodeError as error:
             raise BatchError(f"${name} is not UTF-8 text (byte 0x{raw[error.start]:02x} at "
                              f"offset {error.start})") from None
-    course.secret_seed(warn=True)  # warn once, here, not in every worker process
+    course.module_keys([], warn=True)  # warn once, here, not in every worker process
+
+
+def check_wall(course: Course, others: list[Path], allow_weak: bool) -> None:
+    """Refuse (one line) when learner code here could read the course, the class or the
+    results: a level without namespaces whose file modes do not keep a private uid out."""
+    from nnlab.sandbox import levels, wall
+
+    try:
+        refused = wall.refusal(course.root, others, allow_weak)
+    except levels.SandboxUnavailable as error:
+        raise BatchError(str(error)) from None
+    if refused:
+        raise BatchError(refused)
 
 
 def earlier_results(out_dir: Path, learners: set[str], force: bool) -> dict[str, SubmissionResult]:
@@ -98,13 +113,16 @@ def earlier_results(out_dir: Path, learners: set[str], force: bool) -> dict[str,
 
 
 def grade_loaded(submission: Submission, course: Course, assignment: str | None,
-                 functions: set[str] | None = None) -> SubmissionResult:
-    """Grade one read submission; nnlab's failure becomes a fault on this learner only."""
+                 functions: set[str] | None = None,
+                 seeds: LearnerSeeds | None = None) -> SubmissionResult:
+    """Grade one read submission; nnlab's failure becomes a fault on this learner only.
+    `seeds`: the learner's seeds (nnlab.seeds), derived by the caller; without them this
+    process derives them from the secret seed in its own environment."""
     from nnlab.grading.runner import grade_submission
 
     try:
         return grade_submission(submission, course, assignment=assignment, warn_seed=False,
-                                functions=functions)
+                                functions=functions, seeds=seeds)
     except SubmissionError as error:
         return SubmissionResult(learner=submission.learner, error=str(error))
     except Exception as error:  # an nnlab fault: regrade later, never a score
@@ -112,10 +130,28 @@ def grade_loaded(submission: Submission, course: Course, assignment: str | None,
                                 fault=f"{type(error).__name__}: {error}"[:500])
 
 
+def grade_task(submission: Submission, course: Course, assignment: str | None,
+               functions: set[str] | None, seeds: LearnerSeeds | None,
+               allow_weak_sandbox: bool = False) -> SubmissionResult:
+    """A Dask task: grade one learner with the seeds the client derived for them. A task
+    without them is refused (one line), never graded with whatever seed, or none, this worker's
+    environment holds; so is one on a worker machine whose sandbox cannot hide the course."""
+    if not isinstance(seeds, LearnerSeeds):
+        return SubmissionResult(learner=submission.learner, fault=(
+            "refused: this Dask task carries no learner seeds (the client derives them from the "
+            "secret seed; a worker never uses its own environment's)"))
+    try:
+        check_wall(course, [], allow_weak_sandbox)
+    except BatchError as error:
+        return SubmissionResult(learner=submission.learner, fault=f"refused on this Dask worker: {error}")
+    return grade_loaded(submission, course, assignment, functions, seeds)
+
+
 def _grade_and_write(submission: Submission, course: Course, assignment: str | None,
-                     out_dir: str, functions: set[str] | None) -> SubmissionResult:
+                     out_dir: str, functions: set[str] | None,
+                     seeds: LearnerSeeds | None = None) -> SubmissionResult:
     """In a pool process: grade, then write (figures drawn here, in parallel)."""
-    result = grade_loaded(submission, course, assignment, functions)
+    result = grade_loaded(submission, course, assignment, functions, seeds)
     _write(Path(out_dir), result)
     result.figures = []  # drawn already; no need to send arrays back
     return result
@@ -128,8 +164,14 @@ def _write(out_dir: Path, result: SubmissionResult) -> None:
         raise BatchError(f"{out_dir / result.learner}: cannot write results ({error})") from None
 
 
-def _warm() -> None:
-    """Pool initializer: import the grading machinery once per process, not per learner."""
+def _warm(grader: int | None = None) -> None:
+    """Pool initializer: die with the grader that started this process (the kernel sends
+    SIGKILL when it ends, however it ends; its workers die with this process in turn), then
+    import the grading machinery once per process, not per learner."""
+    if grader is not None:
+        from nnlab.sandbox.worker_main import die_with_parent
+
+        die_with_parent(parent=grader)
     import nnlab.grading.runner  # noqa: F401
 
 
@@ -140,11 +182,14 @@ def grade_batch(paths: list[Path] | list[Entry], course: Course, out_dir: Path, 
                 assignment: str | None = None, jobs: int = 1, force: bool = False,
                 on_result: OnResult | None = None, scheduler: Any = None,
                 functions: set[str] | None = None, report: BatchReport | None = None,
-                on_start: Callable[[int], None] | None = None) -> list[SubmissionResult]:
+                on_start: Callable[[int], None] | None = None,
+                allow_weak_sandbox: bool = False) -> list[SubmissionResult]:
     """Grade every learner under `paths` into `out_dir` and write grades.csv; returns this run's
     results sorted by learner. `on_result(result, reused)` is called as each learner finishes;
     `on_start(n)` once the number of learners is known; `report` (a BatchReport) collects notes.
-    Raises `BatchError` (one line) when the run itself cannot go on."""
+    Raises `BatchError` (one line) when the run itself cannot go on, and when the sandbox level
+    here cannot hide the course, the class and the results from learner code
+    (nnlab.sandbox.wall) unless `allow_weak_sandbox`."""
     report = report if report is not None else BatchReport()
     out_dir = Path(out_dir)
     if paths and isinstance(paths[0], Entry):
@@ -157,6 +202,8 @@ def grade_batch(paths: list[Path] | list[Entry], course: Course, out_dir: Path, 
     report.notes.extend(notes)
     prepare_output(out_dir)
     check_seed(course)
+    if scheduler is None:  # (on Dask each task checks its own worker machine)
+        check_wall(course, [e.path for e in entries] + [out_dir], allow_weak_sandbox)
     earlier = earlier_results(out_dir, {e.learner for e in entries}, force)
     if on_start:
         on_start(len(entries))
@@ -196,17 +243,30 @@ def grade_batch(paths: list[Path] | list[Entry], course: Course, out_dir: Path, 
             continue
         todo.append(submission)
 
+    # The master seed stays here: each learner's grading gets only its own learner seeds.
+    keys = course.module_keys(course.graded_modules(), warn=False)
+    seeds = {s.learner: seeds_for(keys, s, course, assignment, functions) for s in todo}
     if scheduler is not None:
-        _run_dask(todo, course, assignment, out_dir, functions, scheduler, finish)
+        _run_dask(todo, course, assignment, out_dir, functions, scheduler, finish, seeds,
+                  allow_weak_sandbox)
     elif jobs <= 1 or len(todo) <= 1:
         for submission in todo:
-            result = grade_loaded(submission, course, assignment, functions)
+            result = grade_loaded(submission, course, assignment, functions, seeds[submission.learner])
             _write(out_dir, result)
             finish(result, False)
     else:
-        _run_pool(todo, course, assignment, out_dir, functions, jobs, finish)
+        _run_pool(todo, course, assignment, out_dir, functions, jobs, finish, seeds)
     write_class_csv(out_dir, course)
     return sorted(report.results, key=lambda r: r.learner)
+
+
+def seeds_for(keys: ModuleKeys, submission: Submission, course: Course, assignment: str | None,
+              functions: set[str] | None) -> LearnerSeeds:
+    """The learner seeds one learner's grading needs: for the modules it grades, no more."""
+    from nnlab.grading.runner import choose_modules
+
+    return keys.for_learner(submission.learner,
+                            choose_modules(course, submission, assignment, functions=functions))
 
 
 def write_class_csv(out_dir: Path, course: Course) -> Path:
@@ -217,11 +277,13 @@ def write_class_csv(out_dir: Path, course: Course) -> Path:
     return write_grades_csv(out_dir, everyone, modules)
 
 
-def _run_pool(todo, course, assignment, out_dir, functions, jobs, finish) -> None:
+def _run_pool(todo, course, assignment, out_dir, functions, jobs, finish, seeds) -> None:
     with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=get_context("spawn"),
-                             initializer=_warm) as pool:
-        futures = {pool.submit(_grade_and_write, s, course, assignment, str(out_dir), functions): s
-                   for s in todo}
+                             initializer=_warm, initargs=(os.getpid(),)) as pool:
+        with without_variable(course.secret_seed_env):  # pool processes start (on submit) without it
+            futures = {pool.submit(_grade_and_write, s, course, assignment, str(out_dir), functions,
+                                   seeds[s.learner]): s
+                       for s in todo}
         for future in as_completed(futures):
             try:
                 result = future.result()
@@ -235,7 +297,21 @@ def _run_pool(todo, course, assignment, out_dir, functions, jobs, finish) -> Non
             finish(result, False)
 
 
-def _run_dask(todo, course, assignment, out_dir, functions, scheduler, finish) -> None:
+@contextlib.contextmanager
+def without_variable(name: str) -> Iterator[None]:
+    """This process's environment without `name` for a while: processes started meanwhile (a
+    pool's, which get their learners' seeds) never hold the secret seed, not even in
+    /proc/<pid>/environ."""
+    saved = os.environ.pop(name, None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ[name] = saved
+
+
+def _run_dask(todo, course, assignment, out_dir, functions, scheduler, finish, seeds,
+              allow_weak_sandbox=False) -> None:
     try:
         from distributed import Client, as_completed as dask_completed
     except ImportError:
@@ -246,8 +322,9 @@ def _run_dask(todo, course, assignment, out_dir, functions, scheduler, finish) -
     except (OSError, TimeoutError, ValueError) as error:
         raise BatchError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({error})") from None
     try:
-        futures = {client.submit(grade_loaded, s, course, assignment, functions, pure=False,
-                                 key=f"nnlab-grade-{i}-{s.learner}"): s for i, s in enumerate(todo)}
+        futures = {client.submit(grade_task, s, course, assignment, functions, seeds[s.learner],
+                                 allow_weak_sandbox, pure=False, key=f"nnlab-grade-{i}-{s.learner}"): s
+                   for i, s in enumerate(todo)}
         for future in dask_completed(futures):
             submission = futures[future]
             try:
@@ -274,7 +351,8 @@ def _unchanged(earlier: SubmissionResult, submission: Submission, course: Course
     if earlier.status != "graded":
         return False
     modules = choose_modules(course, submission, assignment, functions=functions)
-    return earlier.digest == grading_digest(submission.digest(), course, modules) and \
+    return earlier.digest == grading_digest(submission.digest(), course, modules,
+                                            course.seed_fingerprint()) and \
         earlier.modules == modules
 
 

@@ -80,14 +80,33 @@ def _judge_parts(comparator: Comparator, qualname: str, what: str, result: CallR
     `label` in the feedback. Candidates' thunks return whole wrong values; each part of a
     diagnosis compares the same part of them.
     """
+    tol = comparator.tolerance_for(expected, rules.get("rtol"), rules.get("atol"))
     for index, label in parts:
         def part(value: Any, index: int | None = index) -> Any:
             return value if index is None else value[index]
 
         judged = CallResult(part(result.value), result.mutated, result.warnings, result.stdout)
-        mistakes = [(m, (lambda thunk=thunk, part=part: part(thunk()))) for m, thunk in candidates]
+        mistakes = whole_output_candidates(candidates, result.value, part, tol) \
+            if index is not None else candidates
         comparator.judge_call(qualname, what, judged, part(expected), mistakes=mistakes,
                               label=label, **rules)
+
+
+def whole_output_candidates(candidates: list, whole: Any, part: Callable[[Any], Any],
+                            tol: Any) -> list:
+    """Candidates for judging one part of an output, each named only when it reproduces the
+    learner's whole output, not that part alone: two mistakes may agree on one part (the
+    errors a perceptron counted) and differ on the rest (its weights), and only the one that
+    matches everything describes the learner's code. A candidate that does not is skipped."""
+    def gated(thunk: Callable[[], Any]) -> Callable[[], Any]:
+        def compute() -> Any:
+            wrong = thunk()
+            if mismatch(whole, wrong, tol=tol) is not None:
+                raise LookupError("this mistake matches a part of the output, not all of it")
+            return part(wrong)
+        return compute
+
+    return [(m, gated(thunk)) for m, thunk in candidates]
 
 
 def check_call(learner_fn: Any, ref_fn: Callable, *args: Any, expected: Any = None,
@@ -167,7 +186,8 @@ def check_forward(learner_fn: Any, ref_fn: Callable, *args: Any, expected: Any =
     judged = CallResult(outputs_of(value), result.mutated, result.warnings, result.stdout)
     _judge_parts(learner_fn.comparator, qualname, what, judged, expected,
                  _candidates(qualname, variants, outputs_of, args, kwargs), parts,
-                 rtol=rtol, atol=atol, exact_dtype=exact_dtype, note=note)
+                 rtol=rtol, atol=atol, exact_dtype=exact_dtype, note=note,
+                 inputs=bound_arguments(ref_fn, args, kwargs))
     return value
 
 
@@ -224,9 +244,11 @@ def check_backward(learner_forward: Any, learner_backward: Any, ref_forward: Cal
         raise GradingFailure(f"{what} should return {width} gradients{shown}, got "
                              f"{describe_value(grads)}.")
 
+    # The backward may change its cache (by position, or by the reference's name for it):
+    # positions come from the parent's own measure, so a learner cannot rename its way out.
     cache = _cache_name(ref_backward, len(upstream))
-    mutated = forward.mutated + [name for name in result.mutated
-                                 if name not in (cache, f"argument {len(upstream) + 1}")]
+    mutated = forward.mutated + [name for name, at in zip(result.mutated, result.mutated_at)
+                                 if at not in (len(upstream), cache)]
 
     if grad is None and width is not None and len(grad_names) == width:
         parts, pick = list(enumerate(grad_names)), (lambda values: values)
@@ -236,12 +258,18 @@ def check_backward(learner_forward: Any, learner_backward: Any, ref_forward: Cal
         parts, pick = [(None, label)], (lambda values: pick_grad(values, grad))
     if expected is None:
         expected = pick(reference)
-    candidates = [(m, (lambda m=m: pick(m.fn(*copy.deepcopy(upstream), *copy.deepcopy(args),
-                                             **copy.deepcopy(kwargs)))))
+    candidates = [(m, (lambda m=m: m.fn(*copy.deepcopy(upstream), *copy.deepcopy(args),
+                                        **copy.deepcopy(kwargs))))
                   for m in _mistakes(qualname, False)]
+    # a mistake is named only when it reproduces every gradient, not just the one judged here
+    candidates = whole_output_candidates(candidates, grads, pick,
+                                         comparator.tolerance_for(reference, rtol, atol))
     judged = CallResult(pick(grads), mutated, result.warnings, result.stdout)
+    # the forward's arguments: a gradient has the shape of one of them, so the feedback can say
+    # what the input was where the gradient is wrong (the upstream gradients are not per entry)
+    inputs = bound_arguments(ref_forward, args, kwargs)
     _judge_parts(comparator, qualname, what, judged, expected, candidates, parts, rtol=rtol,
-                 atol=atol, exact_dtype=exact_dtype,
+                 atol=atol, exact_dtype=exact_dtype, inputs=inputs,
                  note="\n  Note: ".join(n for n in (forward_note, note) if n))
     return judged.value
 

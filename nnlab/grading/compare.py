@@ -13,11 +13,13 @@ tuples, dicts, `Opaque` placeholders): the comparator never touches an object le
 from __future__ import annotations
 
 import inspect
+import re
 from typing import Any, Callable, Iterable
 
 import numpy as np
 
 from nnlab.course import Tolerance, Tolerances
+from nnlab.grading.describe import PATTERN, describe_difference
 from nnlab.outcome import GradingFailure
 from nnlab.sandbox.protocol import Opaque
 
@@ -334,13 +336,17 @@ class Comparator:
     def expect_close(self, actual: Any, expected: Any, *, what: str, rtol: float | None = None,
                      atol: float | None = None, exact_dtype: bool = False,
                      mistakes: Iterable[Candidate] = (), label: str = "", note: str = "",
-                     inputs: dict[str, Any] | None = None, warnings: Iterable[str] = ()) -> None:
+                     inputs: dict[str, Any] | None = None, warnings: Iterable[str] = (),
+                     qualname: str = "") -> None:
         """Raise `GradingFailure` unless `actual` matches `expected` within tolerance.
 
         `what` names the call that produced `actual` ("activations.sigmoid(x: float64 (4, 5))");
         `label` names the part of its result being compared ("dkernel", "out"); `mistakes` are
         candidates tried only when the values differ; `note` is added to the feedback;
-        `inputs` and `warnings` (see `mismatch`) make the message more precise.
+        `inputs` and `warnings` (see `mismatch`) make the message more precise. Where no
+        catalogued mistake explains the values, `nnlab.grading.describe` says how they differ
+        (a factor, swapped axes, errors confined to one time step...); `qualname`
+        ("rnn.rnn_backward", by default what `what` starts with) names the array's axes there.
         """
         tol = self.tolerance_for(expected, rtol, atol)
         why = mismatch(actual, expected, tol=tol, exact_dtype=exact_dtype, label=label,
@@ -356,6 +362,11 @@ class Comparator:
         diagnosis = diagnose(actual, expected, mistakes, tol)
         if diagnosis:
             message += f"\n  {DIAGNOSIS}{diagnosis}."
+        else:
+            pattern = describe_difference(actual, expected, tol=tol, label=label, inputs=inputs,
+                                          qualname=qualname or _qualname_in(what))
+            if pattern:
+                message += f"\n  {PATTERN}{pattern}."
         if note:
             message += f"\n  Note: {note}"
         raise GradingFailure(message)
@@ -397,7 +408,8 @@ class Comparator:
                         break
         self.expect_close(result.value, expected, what=what, rtol=rtol, atol=atol,
                           exact_dtype=exact_dtype, mistakes=mistakes, label=label, note=note,
-                          inputs=inputs, warnings=getattr(result, "warnings", ()))
+                          inputs=inputs, warnings=getattr(result, "warnings", ()),
+                          qualname=qualname)
         if result.mutated:
             raise GradingFailure(
                 f"{what} modified its argument{'s' if len(result.mutated) > 1 else ''} "
@@ -417,6 +429,12 @@ class Comparator:
         passed test can tell the learner, e.g. which of two correct conventions they followed."""
         notes, self.notes = list(dict.fromkeys(self.notes)), []
         return notes
+
+
+def _qualname_in(what: str) -> str:
+    """The first "module.function" called in `what` ("db, from backprop.dense_backward(...)")."""
+    found = re.search(r"\b([a-z_][a-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*)\(", what)
+    return found.group(1) if found else ""
 
 
 def _first_array(value: Any) -> Any:

@@ -13,6 +13,7 @@ with the tolerances of this course's course.yml, and nothing module-level is con
 from __future__ import annotations
 
 import dataclasses
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable
 
@@ -47,6 +48,10 @@ class LearnerProxy:
         # that a grader error is the grader's fault (nnlab.grading.proof)
         self.calls: list[tuple[str, Any]] = []
         self.called: set[str] = set()  # every "module.function" called in the current test
+        # The whole submission's wall-clock budget: once it is used up, every later call fails
+        # at once, and a call never waits past it (one slow learner cannot hold a class run).
+        self.budget = limits.seconds_per_submission
+        self.deadline = time.monotonic() + self.budget
 
     def __getattr__(self, module: str) -> "ModuleProxy":
         if module.startswith("_"):
@@ -77,7 +82,17 @@ class LearnerProxy:
         for module in list(self._starting):
             self._workers[module] = self._starting.pop(module).result()
 
+    def budget_left(self) -> float:
+        """Seconds left of the submission's budget; past it, a `LearnerFailure` saying so."""
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise LearnerFailure(Outcome.TIMEOUT, f"the submission time budget of {self.budget:g} s "
+                                 f"is used up (course.yml limits.seconds_per_submission), so this "
+                                 f"test was not run")
+        return left
+
     def worker(self, module: str) -> Worker:
+        self.budget_left()
         if module in self._submission.problems:
             raise LearnerFailure(Outcome.IMPORT_ERROR, self._submission.problems[module])
         if f"{module}.py" not in self._submission.files:
@@ -95,8 +110,14 @@ class LearnerProxy:
 
     @property
     def isolation(self) -> dict:
+        """The sandbox facts for results.json, with what learner code tampered with, by module."""
         self._settle_starts()
-        return next((w.isolation for w in self._workers.values() if w.isolation), {})
+        facts = dict(next((w.isolation for w in self._workers.values() if w.isolation), {}))
+        facts.pop("tampered", None)
+        tampered = {module: w.tampered for module, w in self._workers.items() if w.tampered}
+        if tampered:
+            facts["tampered"] = tampered
+        return facts
 
     def close(self) -> None:
         for future in self._starting.values():  # a start still running is stopped once done
@@ -145,12 +166,19 @@ class LearnerProxy:
         if key and key in self.timed_out and limit <= self.timed_out[key][1]:
             raise LearnerFailure(Outcome.TIMEOUT, f"{self.timed_out[key][0]} (an earlier call of "
                                  f"{key} ran past the limit, so it was not run again)")
-        worker.seconds_per_call = self.seconds_per_call
+        left = self.budget_left()
+        clipped = left < (self.seconds_per_call or worker.limits.seconds_per_test)
+        worker.seconds_per_call = left if clipped else self.seconds_per_call
         try:
             result = request()
         except LearnerFailure as failure:
             if failure.stdout:
                 self.stdout.append(failure.stdout)
+            if clipped and failure.outcome is Outcome.TIMEOUT:
+                raise LearnerFailure(Outcome.TIMEOUT, f"the submission time budget of {self.budget:g} s "
+                                     f"was used up during this call (course.yml "
+                                     f"limits.seconds_per_submission); the sandbox was stopped",
+                                     failure.stdout) from None
             if key and failure.outcome is Outcome.TIMEOUT:
                 self.timed_out[key] = (failure.message.splitlines()[0] if failure.message
                                        else "timed out", limit)

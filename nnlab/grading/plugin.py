@@ -22,25 +22,26 @@ from typing import Any
 import numpy as np
 import pytest
 
-from nnlab.course import CURRICULUM_MODULES, learner_seed
+from nnlab.course import CURRICULUM_MODULES
 from nnlab.grading.figures import Figure, FigureRecorder
 from nnlab.grading.learner import LearnerProxy
 from nnlab.grading.proof import prove_fault
 from nnlab.baselines.recorded import BaselineCase
 from nnlab.grading.results import ORACLES, TestResult
 from nnlab.outcome import GradingFailure, Outcome
+from nnlab.seeds import LearnerSeeds
 
 NAME = re.compile(r"^(%s)\.[A-Za-z_][A-Za-z0-9_]*(: .+)?$" % "|".join(CURRICULUM_MODULES))
 MAX_OUTPUT_CHARS = 4000
 
 
 class GradingPlugin:
-    def __init__(self, learner: LearnerProxy, learner_id: str, course_seed: int,
+    def __init__(self, learner: LearnerProxy, learner_id: str, seeds: LearnerSeeds,
                  functions: set[str] | None = None):
         self.learner_proxy = learner
         self.functions = functions  # only tests of these "module.function"s run (None: all)
         self.learner_id = learner_id
-        self.course_seed = course_seed
+        self.seeds = seeds  # this learner's seeds only: the master seed never reaches here
         self.results: list[TestResult] = []
         self.recorded_figures: list[Figure] = []
         self.collection_errors: list[str] = []
@@ -123,10 +124,12 @@ class GradingPlugin:
 
     @pytest.fixture
     def rng(self, request: pytest.FixtureRequest) -> np.random.Generator:
-        return self._rng_for(request.node.nodeid)
+        return self._rng_for(request.node)
 
-    def _rng_for(self, nodeid: str) -> np.random.Generator:
-        return np.random.default_rng(learner_seed(self.course_seed, self.learner_id, nodeid))
+    def _rng_for(self, node: pytest.Item) -> np.random.Generator:
+        # the grader file's module (graders/test_<module>.py) picks the learner seed
+        module = node.path.stem.removeprefix("test_")
+        return np.random.default_rng(self.seeds.generator_seed(module, node.nodeid))
 
     # -- results -----------------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True)
@@ -146,7 +149,7 @@ class GradingPlugin:
             # grader fault needs proof (the reference fails too); otherwise the learner's
             # values broke the grader, and the test is theirs to lose (nnlab.grading.proof).
             raise prove_fault(item, error, self.learner_proxy,
-                              lambda: self._rng_for(item.nodeid),
+                              lambda: self._rng_for(item),
                               FigureRecorder([])) from error
         finally:
             self.learner_proxy.seconds_per_call = None

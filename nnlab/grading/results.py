@@ -77,6 +77,7 @@ class SubmissionResult:
     fault: str = ""  # nnlab's own failure on this submission: to regrade, never a score
     flags: list[str] = field(default_factory=list)  # behaviour an instructor should review
     figures: list = field(default_factory=list)  # nnlab.grading.figures.Figure, drawn beside feedback.md
+    seed: dict = field(default_factory=dict)  # the seed's fingerprint and source (nnlab.seeds)
 
     @property
     def status(self) -> str:
@@ -130,7 +131,7 @@ class SubmissionResult:
             "extra_data": {
                 "nnlab_results_version": RESULTS_VERSION,
                 "learner": self.learner, "modules": self.modules,
-                "ignored_files": self.ignored_files, "sandbox": self.isolation,
+                "ignored_files": self.ignored_files, "sandbox": self.isolation, "seed": self.seed,
                 "submission_sha256": self.digest, "seconds": round(self.seconds, 3),
                 "kinds": [t.outcome.value for t in self.tests],
                 "grader_errors": [t.name for t in self.grader_errors],
@@ -161,7 +162,7 @@ class SubmissionResult:
                    ignored_files=extra.get("ignored_files", []), isolation=extra.get("sandbox", {}),
                    digest=extra.get("submission_sha256", ""), seconds=extra.get("seconds", 0.0),
                    error=extra.get("error", ""), fault=extra.get("fault", ""),
-                   flags=list(extra.get("flags", [])))
+                   flags=list(extra.get("flags", [])), seed=dict(extra.get("seed") or {}))
 
     # -- words for people --------------------------------------------------------------------
     def summary(self) -> str:

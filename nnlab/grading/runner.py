@@ -24,7 +24,8 @@ from nnlab.grading.learner import LearnerProxy
 from nnlab.grading.plugin import GradingPlugin
 from nnlab.grading.results import SubmissionResult, write_submission_result
 from nnlab.grading.submission import Submission, read_submission
-from nnlab.intake.review import merge_flags, outcome_flags, review_flags
+from nnlab.intake.review import merge_flags, outcome_flags, released_imports, review_flags
+from nnlab.seeds import LearnerSeeds
 
 
 def choose_modules(course: Course, submission: Submission, assignment: str | None,
@@ -53,8 +54,13 @@ def grade_submission(path: Path | str | Submission, course: Course, *, assignmen
                      warn_seed: bool = True, functions: set[str] | None = None,
                      comparator: Comparator | None = None,
                      modules: Iterable[str] | None = None,
-                     record_calls: dict[str, set[str]] | None = None) -> SubmissionResult:
+                     record_calls: dict[str, set[str]] | None = None,
+                     seeds: LearnerSeeds | None = None) -> SubmissionResult:
     """Grade one submission, top to bottom; with `out_dir`, write its results there.
+
+    `seeds` are the learner's seeds (nnlab.seeds) when the caller derived them (a batch's
+    parent, a Gradescope bundle, an nbgrader kernel's launcher): this process then never reads
+    the secret seed. Without them they are derived here, from the environment.
 
     Never raises for learner faults: they are failed tests. `functions` ("module.function"
     names) limits grading to those functions' tests (and their modules); `modules` grades
@@ -71,26 +77,36 @@ def grade_submission(path: Path | str | Submission, course: Course, *, assignmen
         submission = read_submission(path, course.modules, learner)
     # 2. Choose the modules to grade.
     modules = choose_modules(course, submission, assignment, modules, functions)
+    if seeds is None:
+        seeds = course.learner_seeds(submission.learner, modules, warn=warn_seed)
+    seeds.check_for(submission.learner, modules)  # SeedError: never grade with the wrong seeds
     result = SubmissionResult(learner=submission.learner, modules=modules,
                               ignored_files=submission.ignored,
-                              digest=grading_digest(submission.digest(), course, modules),
-                              flags=review_flags(submission, modules))
+                              digest=grading_digest(submission.digest(), course, modules,
+                                                    seeds.fingerprint),
+                              flags=review_flags(submission, modules,
+                                                 released_imports(course.root / "exercises")),
+                              seed=seeds.record())
     if not modules:
         looked_for = ", ".join(f"{m}.py" for m in course.graded_modules())
         result.error = f"no gradable module files in {path} (looked for {looked_for})"
     else:
         # 3. Start one sandboxed worker per module, 4. run the graders through them.
         proxy = LearnerProxy(submission, course.limits, comparator or Comparator(course.tolerances))
-        plugin = GradingPlugin(proxy, submission.learner, course.secret_seed(warn=warn_seed),
-                               functions)
+        plugin = GradingPlugin(proxy, submission.learner, seeds, functions)
         with course.importable(), proxy:
             proxy.start(modules, wait=False)  # while pytest collects the graders
             result.error = run_graders(course, modules, plugin)
             result.isolation = proxy.isolation
-        # 5. Collect the outcomes.
+        # 5. Collect the outcomes (and the concept questions' answers, where handed in).
         result.tests = plugin.results
         if record_calls is not None:
             record_calls.update(plugin.calls_by_test)
+        if submission.answers is not None:
+            from nnlab.questions import question_results
+
+            result.tests += question_results(course, submission.learner, submission.answers, modules,
+                                             submission.answers_problem)
         result.figures = plugin.recorded_figures
         result.flags = merge_flags(result.flags, outcome_flags(result.tests))
         if result.error.startswith("grader problem"):
@@ -185,11 +201,13 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-def grading_digest(submission_digest: str, course: Course, modules: list[str]) -> str:
+def grading_digest(submission_digest: str, course: Course, modules: list[str],
+                   seed_fingerprint: str | None = None) -> str:
     """What a result depends on: the submission, the graders and reference it was graded with,
-    course.yml and the secret seed. A result is reused only while all of these are unchanged."""
+    course.yml and the secret seed (by its fingerprint, given by a process that does not hold
+    the seed). A result is reused only while all of these are unchanged."""
     h = hashlib.sha256(submission_digest.encode())
-    h.update(str(course.secret_seed(warn=False)).encode())
+    h.update((seed_fingerprint or course.seed_fingerprint()).encode())
     sources = [course.root / "course.yml", *sorted((course.root / "reference").glob("*.py"))]
     sources += [course.root / "graders" / f"test_{m}.py" for m in modules]
     for source in sources:

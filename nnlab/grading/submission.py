@@ -11,11 +11,39 @@ from __future__ import annotations
 import hashlib
 import re
 import stat
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-MAX_FILE_BYTES = 1024 * 1024
-LEARNER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")
+MAX_FILE_BYTES = 1024 * 1024  # one module file or one lab notebook, on every path
+LEARNER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")  # the ASCII ids (see usable_learner_id)
+LEARNER_ID_RULE = ("letters of any script, digits, single spaces and . _ @ + - ' only, starting "
+                   "with a letter or digit, at most 128 characters")
+
+
+def usable_learner_id(name: str) -> bool:
+    """Whether `name` can be a learner id, and so a folder name in the results: "ada",
+    "Ana Maria" (LMS exports have spaces), "zoë", "O'Brien", "李雷". Ids are NFC-normalised
+    where they are read (`nnlab.intake.learner_id`), and shown as given; nothing that could
+    leave a folder, hide (a leading dot) or break a line gets through."""
+    if not name or len(name) > 128 or not name[0].isalnum() or name != name.strip():
+        return False
+    if unicodedata.normalize("NFC", name) != name or "  " in name:
+        return False
+    return all(c.isalnum() or c in " ._@+-'" for c in name) and name.isprintable()
+
+
+ANSWERS_FILE = "answers.yml"  # the concept questions' answers (nnlab.questions)
+MAX_ANSWERS_BYTES = 64 * 1024
+
+
+def take_answers(submission: "Submission", entry: Path) -> None:
+    """Keep an answers.yml that is a regular file within the size limit (a problem otherwise)."""
+    if not stat.S_ISREG(entry.lstat().st_mode):
+        submission.answers_problem = f"{entry.name} is a link or not a regular file; submit the file itself"
+    elif entry.stat().st_size > MAX_ANSWERS_BYTES:
+        submission.answers_problem = f"{entry.name} is over the {MAX_ANSWERS_BYTES} byte limit"
+    submission.answers = b"" if submission.answers_problem else entry.read_bytes()
 
 
 class SubmissionError(Exception):
@@ -31,6 +59,8 @@ class Submission:
     files: dict[str, bytes] = field(default_factory=dict)  # "activations.py" -> content
     problems: dict[str, str] = field(default_factory=dict)  # module -> why it cannot be used
     ignored: list[str] = field(default_factory=list)
+    answers: bytes | None = None  # answers.yml, the concept questions' answers, as handed in
+    answers_problem: str = ""  # why answers.yml could not be taken (its questions then fail)
 
     @property
     def modules(self) -> list[str]:
@@ -43,6 +73,8 @@ class Submission:
             h.update(name.encode() + b"\0" + hashlib.sha256(self.files[name]).digest())
         for name in sorted(self.problems):
             h.update(f"{name}:{self.problems[name]}".encode())
+        if self.answers is not None:
+            h.update(b"answers.yml\0" + hashlib.sha256(self.answers).digest())
         return h.hexdigest()
 
 
@@ -55,17 +87,22 @@ def read_submission(path: Path | str, modules: list[str], learner: str | None = 
         raise SubmissionError(f"{path}: no such folder")
     if not path.is_dir():
         raise SubmissionError(f"{path}: a submission must be a folder of <module>.py files")
-    learner = learner or path.resolve().name
-    if not LEARNER_ID.match(learner):
-        raise SubmissionError(f"{path}: {learner!r} is not usable as a learner id "
-                              f"(letters, digits and . _ @ + - only)")
+    learner = unicodedata.normalize("NFC", learner or path.resolve().name)
+    if not usable_learner_id(learner):
+        raise SubmissionError(f"{path}: {learner!r} is not usable as a learner id ({LEARNER_ID_RULE})")
     allowed = {f"{m}.py" for m in modules}
     notebooks = sorted(path.glob("*.ipynb"))
     if notebooks and not any((path / name).exists() for name in allowed):
         # A folder of lab notebooks and no module file: the modules are rebuilt from them.
-        return _from_notebooks(path, notebooks, modules, learner)
+        submission = _from_notebooks(path, notebooks, modules, learner)
+        if (path / ANSWERS_FILE).exists() or (path / ANSWERS_FILE).is_symlink():
+            take_answers(submission, path / ANSWERS_FILE)
+        return submission
     submission = Submission(learner=learner, path=path)
     for entry in sorted(path.iterdir(), key=lambda p: p.name):
+        if entry.name == ANSWERS_FILE:
+            take_answers(submission, entry)
+            continue
         if entry.name not in allowed:
             submission.ignored.append(entry.name)
             continue
@@ -98,8 +135,8 @@ def _from_notebooks(path: Path, notebooks: list[Path], modules: list[str], learn
 
     submission = Submission(learner=learner, path=path)
     for notebook in notebooks:
-        if not stat.S_ISREG(notebook.lstat().st_mode) or notebook.stat().st_size > MAX_FILE_BYTES \
-                or not is_lab_notebook(notebook):
+        refuse_unsafe_file(notebook)
+        if not is_lab_notebook(notebook):
             submission.ignored.append(notebook.name)
             continue
         try:
@@ -117,3 +154,15 @@ def _from_notebooks(path: Path, notebooks: list[Path], modules: list[str], learn
                 submission.files[f"{module}.py"] = text.encode("utf-8")
     submission.ignored.extend(p.name for p in sorted(path.iterdir()) if p.suffix != ".ipynb")
     return submission
+
+
+def refuse_unsafe_file(path: Path) -> None:
+    """A hand-in's notebook must be a regular file (a link to a classmate's is not followed)
+    within `MAX_FILE_BYTES`; else the learner's hand-in is refused with one line saying why."""
+    mode = path.lstat()
+    if not stat.S_ISREG(mode.st_mode):
+        raise SubmissionError(f"{path}: {path.name} is a link or not a regular file; hand in the "
+                              f"file itself")
+    if mode.st_size > MAX_FILE_BYTES:
+        raise SubmissionError(f"{path}: {path.name} is {mode.st_size} bytes, over the "
+                              f"{MAX_FILE_BYTES} byte limit")

@@ -11,9 +11,11 @@
 
 `load(entry, modules)` reads one learner into a `Submission`. Anything wrong with one learner's
 hand-in (a bad archive, a link, an unreadable notebook) is a `SubmissionError` naming why, or a
-`problems` entry for one module: it costs that learner alone. Names are NFC-normalised; learner
-ids are checked against `LEARNER_ID`, and an unusable one is reported, not skipped. Nothing
-here starts a process or a shell.
+`problems` entry for one module: it costs that learner alone. No link is followed on any path
+(module files, notebooks, folders inside an nbgrader tree) and every file has the same size
+limit (`MAX_FILE_BYTES`) however it came. Names are NFC-normalised; learner ids are checked by
+`usable_learner_id` ("Ana Maria" and "zoë" are fine), and an unusable one is reported, not
+skipped. Nothing here starts a process or a shell.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from nnlab.grading.submission import (LEARNER_ID, MAX_FILE_BYTES, Submission, SubmissionError,
-                                      read_submission)
+from nnlab.grading.submission import (ANSWERS_FILE, LEARNER_ID_RULE, MAX_ANSWERS_BYTES,
+                                      MAX_FILE_BYTES, Submission, SubmissionError,
+                                      read_submission, refuse_unsafe_file, usable_learner_id)
 from nnlab.intake.archive import ArchiveError, ZipLimits, read_zip
 
 __all__ = ["Entry", "discover", "load", "learner_id", "ZipLimits", "ArchiveError"]
@@ -66,8 +69,10 @@ def discover(paths: list[Path], modules: list[str]) -> tuple[list[Entry], list[s
     """The learners under `paths`, sorted by id, and notes on what was passed over (one line each).
 
     A path that is itself a submission (holds module files or notebooks) is one learner; a zip
-    is one learner; a folder holding `submitted/` (or named `submitted`) is an nbgrader tree;
-    any other folder is a class folder whose entries are learners. Entries whose name starts
+    is one learner; a folder named `submitted` is an nbgrader tree; any other folder is a class
+    folder whose entries are learners, and a `submitted/` tree inside it is graded too (its
+    students beside the other learners; nbgrader's own folders, `source/`, `release/`,
+    `autograded/` and `feedback/`, are passed over with a note). Entries whose name starts
     with a dot are passed over with a note (editor and OS litter), never silently.
     """
     entries: list[Entry] = []
@@ -81,14 +86,20 @@ def discover(paths: list[Path], modules: list[str]) -> tuple[list[Entry], list[s
             else:
                 raise SubmissionError(f"{path}: a submission is a folder, a .zip, or a folder of them")
             continue
-        if path.name == "submitted" or (path / "submitted").is_dir():
-            tree = path if path.name == "submitted" else path / "submitted"
-            entries.extend(_nbgrader_tree(tree, notes))
+        if path.name == "submitted":
+            entries.extend(_nbgrader_tree(path, notes))
             continue
-        if _is_submission_folder(path, modules):
+        tree = path / "submitted"
+        if _is_submission_folder(path, modules) and not tree.is_dir():
             entries.append(Entry(learner_id(path.resolve().name), path, "folder"))
             continue
         for child in sorted(path.iterdir(), key=lambda p: p.name):
+            if child.name == "submitted" and child.is_dir() and not child.is_symlink():
+                entries.extend(_nbgrader_tree(child, notes))
+                continue
+            if tree.is_dir() and child.name in NBGRADER_FOLDERS:
+                notes.append(f"{child}: passed over (nbgrader's own folder, not a learner)")
+                continue
             if child.name.startswith("."):
                 notes.append(f"{child}: passed over (a name starting with a dot is not a learner)")
                 continue
@@ -104,30 +115,29 @@ def discover(paths: list[Path], modules: list[str]) -> tuple[list[Entry], list[s
     return sorted(entries, key=lambda e: (e.learner, str(e.path))), notes
 
 
+NBGRADER_FOLDERS = ("source", "release", "autograded", "feedback")
+
+
 def _nbgrader_tree(tree: Path, notes: list[str]) -> list[Entry]:
     entries = []
     for student in sorted(tree.iterdir(), key=lambda p: p.name):
         if student.name.startswith(".") or not student.is_dir() or student.is_symlink():
             notes.append(f"{student}: passed over (not a student folder)")
             continue
-        parts = tuple(sorted((a for a in student.iterdir() if a.is_dir() and not a.is_symlink()
-                              and not a.name.startswith(".")), key=lambda p: p.name))
-        entries.append(Entry(learner_id(student.name), student, "nbgrader", parts))
+        parts = []
+        for folder in sorted(student.iterdir(), key=lambda p: p.name):
+            if folder.is_symlink():
+                notes.append(f"{folder}: passed over (a link, not an assignment folder)")
+            elif folder.is_dir() and not folder.name.startswith("."):
+                parts.append(folder)
+        entries.append(Entry(learner_id(student.name), student, "nbgrader", tuple(parts)))
     return entries
 
 
 def check_learner_id(entry: Entry) -> None:
-    if not LEARNER_ID.match(entry.learner) and not _unicode_id_ok(entry.learner):
+    if not usable_learner_id(entry.learner):
         raise SubmissionError(f"{entry.path}: {entry.learner!r} is not usable as a learner id "
-                              f"(letters, digits and . _ @ + - only, not starting with a dot)")
-
-
-def _unicode_id_ok(name: str) -> bool:
-    """Accented and other-script letters are fine in an id ("zoë"): letters/digits of any script
-    and . _ @ + -, first a letter or digit, at most 128 characters."""
-    if not name or len(name) > 128 or not name[0].isalnum():
-        return False
-    return all(c.isalnum() or c in "._@+-" for c in name) and name.isprintable()
+                              f"({LEARNER_ID_RULE})")
 
 
 def load(entry: Entry, modules: list[str], limits: ZipLimits | None = None) -> Submission:
@@ -146,6 +156,8 @@ def load(entry: Entry, modules: list[str], limits: ZipLimits | None = None) -> S
                                                   f"of {entry.path.name}; submit it once")
                 merged.files.setdefault(name, content)
             merged.problems.update(one.problems)
+            if one.answers is not None:  # (answers.yml in any of the learner's assignment folders)
+                merged.answers, merged.answers_problem = one.answers, one.answers_problem
             merged.ignored.extend(f"{part.name}/{n}" for n in one.ignored)
         for module in merged.problems:
             merged.files.pop(f"{module}.py", None)
@@ -159,6 +171,8 @@ def _from_folder(entry: Entry, folder: Path, modules: list[str]) -> Submission:
     submission.path = entry.path
     notebooks = sorted(p for p in folder.iterdir() if p.suffix == ".ipynb")
     if notebooks and not submission.files:
+        for notebook in notebooks:
+            refuse_unsafe_file(notebook)  # (read_submission refuses them too; this path must as well)
         _add_notebooks(submission, [(p.name, p) for p in notebooks], modules)
     return submission
 
@@ -170,6 +184,11 @@ def _from_members(entry: Entry, members: dict[str, bytes], modules: list[str]) -
     notebooks = []
     for name, content in sorted(members.items()):
         base = name.rsplit("/", 1)[-1]
+        if base == ANSWERS_FILE and name.count("/") <= 1:
+            too_big = len(content) > MAX_ANSWERS_BYTES
+            submission.answers_problem = f"{base} is over the {MAX_ANSWERS_BYTES} byte limit" if too_big else ""
+            submission.answers = b"" if too_big else content
+            continue
         if base in allowed and name.count("/") <= 1:
             if base in submission.files:
                 submission.problems[base[:-3]] = f"{base} appears twice in {entry.path.name}"
@@ -185,6 +204,9 @@ def _from_members(entry: Entry, members: dict[str, bytes], modules: list[str]) -
                 continue
             submission.files[base] = content
         elif base.endswith(".ipynb") and name.count("/") <= 1:
+            if len(content) > MAX_FILE_BYTES:
+                raise SubmissionError(f"{entry.path}: {name} is {len(content)} bytes, over the "
+                                      f"{MAX_FILE_BYTES} byte limit")
             notebooks.append((base, content))
         else:
             submission.ignored.append(name)

@@ -2,13 +2,15 @@
 
 Flags never change a score: they point a person at a submission. From the hand-in: a planted
 file (`conftest.py`, `sitecustomize.py`, ...), imports beyond what the course allows, calls that
-try to end or signal a process. From the grading: timeouts, crashes (an exit or a kill) and
-replies that could not cross the sandbox boundary (spoofed return objects).
+try to end or signal a process. From the grading: timeouts, crashes (an exit or a kill),
+replies that could not cross the sandbox boundary (spoofed return objects) and learner code
+that rewrote the worker's own code (its seal broke).
 """
 
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 from nnlab.outcome import Outcome
 
@@ -25,9 +27,36 @@ OUTCOME_FLAGS = {Outcome.TIMEOUT: "timeout", Outcome.CRASH: "crash (exit or kill
                  Outcome.BAD_REPLY: "spoofed or unsendable return value"}
 
 
-def review_flags(submission, modules: list[str] | None = None) -> list[str]:
-    """Flags from the hand-in itself (`submission`: an nnlab Submission)."""
+def imports_of(source: str | bytes) -> set[str]:
+    """The top-level package names a module's source imports anywhere in it (empty when it does
+    not parse)."""
+    try:
+        tree = ast.parse(source.decode("utf-8", "replace") if isinstance(source, bytes) else source)
+    except (SyntaxError, ValueError):
+        return set()
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def released_imports(exercises: Path) -> dict[str, set[str]]:
+    """{"conv.py": {"numpy", "pathlib", "sklearn", "matplotlib"}}: what each released stub in
+    `exercises` (the course's exercises/ folder) imports itself, for its demo cells say. A
+    learner who hands the stub back with those imports added nothing, so nothing is flagged."""
+    return {path.name: imports_of(path.read_bytes()) for path in sorted(exercises.glob("*.py"))}
+
+
+def review_flags(submission, modules: list[str] | None = None,
+                 released: dict[str, set[str]] | None = None) -> list[str]:
+    """Flags from the hand-in itself (`submission`: an nnlab Submission). `released` (see
+    `released_imports`) lists what the course's own stubs import: only imports the learner
+    added beyond those and `ALLOWED_IMPORTS` are flagged."""
     flags = []
+    released = released or {}
     planted = [n for n in submission.ignored if n.rsplit("/", 1)[-1] in PLANTED or n.endswith(".pth")]
     if planted:
         flags.append("planted file: " + ", ".join(sorted(planted)))
@@ -48,7 +77,9 @@ def review_flags(submission, modules: list[str] | None = None) -> list[str]:
             elif isinstance(node, ast.Name) and node.id in ("exit", "quit", "__import__", "exec", "eval"):
                 escapes.add(node.id)
         course_modules = set(modules or ())
-        forbidden = sorted(i for i in imports if i not in ALLOWED_IMPORTS and i not in course_modules)
+        given = released.get(name.rsplit("/", 1)[-1], set())
+        forbidden = sorted(i for i in imports if i not in ALLOWED_IMPORTS
+                           and i not in course_modules and i not in given)
         if forbidden:
             flags.append(f"forbidden import in {name}: {', '.join(forbidden)}")
         if escapes:
@@ -57,9 +88,13 @@ def review_flags(submission, modules: list[str] | None = None) -> list[str]:
 
 
 def outcome_flags(tests) -> list[str]:
+    from nnlab.sandbox.worker import TAMPERED
+
     counts: dict[str, int] = {}
     for test in tests:
         flag = OUTCOME_FLAGS.get(test.outcome)
+        if TAMPERED in test.output:  # the worker's seal broke: learner code rewrote the sandbox
+            flag = "tampered with the grading sandbox"
         if flag:
             counts[flag] = counts.get(flag, 0) + 1
     return [f"{flag} in {n} test(s)" for flag, n in counts.items()]

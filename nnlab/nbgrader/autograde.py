@@ -46,8 +46,6 @@ def autograde(course: Course, course_dir: Path | str, assignment: str,
               students: list[str] | None = None) -> list[StudentScore]:
     from nbgrader.api import Gradebook, MissingEntry
 
-    from nnlab.grading.runner import grade_submission
-
     course_dir = Path(course_dir).resolve()
     source_path = course_dir / "source" / assignment / f"{assignment}.ipynb"
     if not source_path.is_file():
@@ -74,57 +72,76 @@ def autograde(course: Course, course_dir: Path | str, assignment: str,
                                  f"generate_assignment {assignment}` in {course_dir} first") from None
         for folder in folders:
             student = folder.parent.name
-            notebook = folder / f"{assignment}.ipynb"
-            error, tests = "", []
             try:
-                if not notebook.is_file():
-                    others = sorted(p.name for p in folder.glob("*.ipynb"))
-                    raise NotebookError(f"{assignment}.ipynb is missing" +
-                                        (f" (found {', '.join(others)}; rename it)" if others else ""))
-                sources = module_sources(notebook, release=source_path)
-                with tempfile.TemporaryDirectory(prefix="nnlab-nbgrader-") as tmp:
-                    work = Path(tmp) / student
-                    work.mkdir()
-                    for module, text in sources.items():
-                        (work / f"{module}.py").write_text(text, encoding="utf-8")
-                    result = grade_submission(work, course, assignment=assignment, learner=student,
-                                              warn_seed=False)
-                error, tests = result.error, result.tests
-            except NotebookError as problem:
-                error, sources = str(problem), None
-            per_function: dict[str, float] = {}
-            feedback: dict[str, list[str]] = {}
-            for test in tests:
-                per_function[test.function] = per_function.get(test.function, 0.0) + test.score
-                if not test.passed:
-                    feedback.setdefault(test.function, []).append(
-                        f"{test.name} ({test.score:g}/{test.points:g}): {test.output.strip()}")
-            timestamp = (folder / "timestamp.txt").read_text().strip() if (folder / "timestamp.txt").is_file() else None
-            gb.update_or_create_student(student)
-            extra = {"timestamp": timestamp} if timestamp else {}
-            gb.update_or_create_submission(assignment, student, **extra)
-            total = maximum = 0.0
-            for cell in grade_cells:
-                meta = cell.metadata["nbgrader"]
-                qualname = (cell.metadata.get("nnlab") or {}).get("function", "")
-                points = float(meta["points"])
-                got = min(points, round(per_function.get(qualname, 0.0), 6)) if not error else 0.0
-                grade = gb.find_grade(meta["grade_id"], assignment, assignment, student)
-                grade.auto_score = got
-                grade.needs_manual_grade = False
-                total, maximum = total + got, maximum + points
-            for index, cell in enumerate(layout.exercises):
-                comment = gb.find_comment(cell.grade_id, assignment, assignment, student)
-                module = cell.module
-                lines = [line for name in cell.names for line in feedback.get(f"{module}.{name}", [])]
-                if error:
-                    comment.auto_comment = f"Not graded: {error}" if index == 0 else None
-                else:
-                    comment.auto_comment = "\n\n".join(lines) if lines else None
-            gb.db.commit()
-            _write_autograded(course_dir, source, assignment, student, notebook, error, per_function)
-            scores.append(StudentScore(student, round(total, 6), round(maximum, 6), error))
+                scores.append(_grade_student(gb, course, folder, assignment, source, source_path,
+                                             layout, grade_cells, course_dir))
+            except Exception as error:  # one student's failure never stops the others
+                gb.db.rollback()
+                scores.append(StudentScore(student, 0.0, 0.0,
+                                           f"not graded: {type(error).__name__}: {error}"[:300]))
     return scores
+
+
+def _grade_student(gb, course: Course, folder: Path, assignment: str, source, source_path: Path,
+                   layout, grade_cells: list, course_dir: Path) -> StudentScore:
+    """Grade one student's notebook into the gradebook; a hand-in that cannot be graded (an
+    unreadable notebook, an unusable id) is that student's zero with one line saying why."""
+    from nnlab.grading.runner import grade_submission
+    from nnlab.grading.submission import SubmissionError
+    from nnlab.intake import Entry, learner_id, load
+
+    student = folder.parent.name
+    notebook = folder / f"{assignment}.ipynb"
+    error, tests = "", []
+    try:
+        if not notebook.is_file():
+            others = sorted(p.name for p in folder.glob("*.ipynb"))
+            raise NotebookError(f"{assignment}.ipynb is missing" +
+                                (f" (found {', '.join(others)}; rename it)" if others else ""))
+        sources = module_sources(notebook, release=source_path)
+        with tempfile.TemporaryDirectory(prefix="nnlab-nbgrader-") as tmp:
+            work = Path(tmp) / student
+            work.mkdir()
+            for module, text in sources.items():
+                (work / f"{module}.py").write_text(text, encoding="utf-8")
+            # read as a class's hand-in is read: an id like "zoë" is letters too
+            submission = load(Entry(learner_id(student), work, "folder"), course.modules)
+            result = grade_submission(submission, course, assignment=assignment, warn_seed=False)
+        error, tests = result.error, result.tests
+    except (NotebookError, SubmissionError) as problem:
+        error, sources = str(problem), None
+    per_function: dict[str, float] = {}
+    feedback: dict[str, list[str]] = {}
+    for test in tests:
+        per_function[test.function] = per_function.get(test.function, 0.0) + test.score
+        if not test.passed:
+            feedback.setdefault(test.function, []).append(
+                f"{test.name} ({test.score:g}/{test.points:g}): {test.output.strip()}")
+    timestamp = (folder / "timestamp.txt").read_text().strip() if (folder / "timestamp.txt").is_file() else None
+    gb.update_or_create_student(student)
+    extra = {"timestamp": timestamp} if timestamp else {}
+    gb.update_or_create_submission(assignment, student, **extra)
+    total = maximum = 0.0
+    for cell in grade_cells:
+        meta = cell.metadata["nbgrader"]
+        qualname = (cell.metadata.get("nnlab") or {}).get("function", "")
+        points = float(meta["points"])
+        got = min(points, round(per_function.get(qualname, 0.0), 6)) if not error else 0.0
+        grade = gb.find_grade(meta["grade_id"], assignment, assignment, student)
+        grade.auto_score = got
+        grade.needs_manual_grade = False
+        total, maximum = total + got, maximum + points
+    for index, cell in enumerate(layout.exercises):
+        comment = gb.find_comment(cell.grade_id, assignment, assignment, student)
+        module = cell.module
+        lines = [line for name in cell.names for line in feedback.get(f"{module}.{name}", [])]
+        if error:
+            comment.auto_comment = f"Not graded: {error}" if index == 0 else None
+        else:
+            comment.auto_comment = "\n\n".join(lines) if lines else None
+    gb.db.commit()
+    _write_autograded(course_dir, source, assignment, student, notebook, error, per_function)
+    return StudentScore(student, round(total, 6), round(maximum, 6), error)
 
 
 def _write_autograded(course_dir: Path, source, assignment: str, student: str, notebook: Path,

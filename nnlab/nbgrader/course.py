@@ -17,6 +17,7 @@ nbgrader's partial credit gives the same points as `nnlab grade`. In the release
 
 from __future__ import annotations
 
+import ast
 import shutil
 import tempfile
 from pathlib import Path
@@ -55,14 +56,35 @@ def function_points(course: Course) -> dict[str, float]:
     return points
 
 
-def grade_cell(qualname: str, points: float, release: Path, course: Course) -> nbformat.NotebookNode:
+def assigned_from(source: str, functions: list[str]) -> list[str]:
+    """The module-level names `source` assigns from a call of one of `functions`, in order:
+    `AND_GATE, OR_GATE, NAND_GATE = logic_gates()` gives the three names (also inside a
+    try block)."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Assign):
+            continue
+        calls = {n.func.id for n in ast.walk(node.value)
+                 if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+        if not calls & set(functions):
+            continue
+        for target in node.targets:
+            for name in ast.walk(target):
+                if isinstance(name, ast.Name) and name.id not in found:
+                    found.append(name.id)
+    return found
+
+
+def grade_cell(qualname: str, points: float) -> nbformat.NotebookNode:
+    """One grade cell. Its hidden part names no path: `lab.hidden` finds the course from the
+    kernel's folder, so nothing of the instructor's machine reaches a feedback page."""
     gid = "test-" + qualname.replace(".", "-")
     words = f"{points:g} point{'s' if points != 1 else ''}"
     source = (f"# Grade cell for {qualname} ({words}). Running it runs the public checks of\n"
               f"# {qualname.split('.', 1)[1]} on your code; when the notebook is graded, nnlab's hidden "
               f"tests run here.\n"
               f"### BEGIN HIDDEN TESTS\n"
-              f"lab.hidden({qualname!r}, release=r{str(release)!r}, course=r{str(course.root / 'course.yml')!r})\n"
+              f"lab.hidden({qualname!r})\n"
               f"### END HIDDEN TESTS\n"
               f"lab.verdict({qualname!r})")
     cell = new_code_cell(source)
@@ -89,6 +111,13 @@ c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:",
                              "--IPKernelApp.exec_lines=['import warnings', "
                              "'warnings.simplefilter(\\"ignore\\")', "
                              "'import os', 'os.environ[\\"NNLAB_AUTOGRADING\\"] = \\"1\\"']"]
+# Each learner's kernel starts without the secret seed, with that student's own seeds only
+# (nnlab.nbgrader.kernel.LearnerExecute in place of nbgrader's Execute).
+from nbgrader.converters.autograde import Autograde as _Autograde  # noqa: E402
+
+c.Autograde.autograde_preprocessors = [
+    "nnlab.nbgrader.kernel.LearnerExecute" if getattr(p, "__name__", p) == "Execute" else p
+    for p in _Autograde.class_traits()["autograde_preprocessors"].default()]
 '''
 
 
@@ -104,8 +133,13 @@ def build_course(course: Course, folder: Path | str, timeout: int = 120) -> list
         release = target / f"{assignment.id}.ipynb"
 
         def cells(module, functions, release=release):
-            made = [grade_cell(f"{module}.{f}", points[f"{module}.{f}"], release, course)
-                    for f in functions if f"{module}.{f}" in points]
+            # graded names the exercise's functions make (AND_GATE = logic_gates()[0]) are
+            # graded right after it, for the points `nnlab grade` gives them
+            source = (course.root / "solutions" / f"{module}.py")
+            made_by = assigned_from(source.read_text(encoding="utf-8"), functions) \
+                if source.is_file() else []
+            made = [grade_cell(f"{module}.{f}", points[f"{module}.{f}"])
+                    for f in [*functions, *made_by] if f"{module}.{f}" in points]
             if not made and functions:  # ungraded functions still get their public checks
                 cell = new_code_cell("lab.check(" + ", ".join(repr(f"{module}.{f}") for f in functions) + ")")
                 cell["id"] = f"check-{module}-{functions[0]}"

@@ -122,12 +122,14 @@ class CheckReport:
 
     @property
     def passed(self) -> bool:
-        return not self.error and all(r.status == "pass" for r in self.results)
+        # a function no public case can hold is named with the reason, never a failure
+        return not self.error and all(r.status in ("pass", "skipped") for r in self.results)
 
     def _repr_html_(self) -> str:
         if self.error:
             return f'<p style="color:#b00"><b>nnlab check could not run:</b> {html.escape(self.error)}</p>'
-        colour = {"pass": ("#1a7f37", "pass"), "fail": ("#b00", "fail"), "todo": ("#9a6700", "to do")}
+        colour = {"pass": ("#1a7f37", "pass"), "fail": ("#b00", "fail"), "todo": ("#9a6700", "to do"),
+                  "import": ("#b00", "not checked"), "skipped": ("#9a6700", "not checked here")}
         rows = []
         for r in self.results:
             c, word = colour[r.status]
@@ -137,10 +139,11 @@ class CheckReport:
                         f'<td style="color:{c}"><b>{word}</b></td>'
                         f'<td style="text-align:left">{problems}</td></tr>')
         done = sum(r.status == "pass" for r in self.results)
+        checked = sum(r.status != "skipped" for r in self.results)
         note = f"<p><i>{html.escape(self.note)}</i></p>" if self.note else ""
         return (f"{note}<table><thead><tr><th>function</th><th>checks</th><th>status</th>"
                 f"<th>what to look at</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-                f"<p>{done} of {len(self.results)} function(s) pass their public checks. "
+                f"<p>{done} of {checked} function(s) pass their public checks. "
                 f"The hidden graders test more cases than these.</p>")
 
     def __repr__(self) -> str:
@@ -214,19 +217,51 @@ def _learner_id() -> str:
     return "notebook"
 
 
-def hidden(qualname: str, *, release: str, course: str) -> None:
+def _grading_setup(qualname: str):
+    """(course, release notebook, learner seeds or None) for a grade cell, found from the
+    kernel's folder (inside the nbgrader course nnlab built) and its environment: the cell
+    itself names no path. Under nbgrader autograde the kernel holds only this student's seeds
+    (nnlab.nbgrader.kernel), never the secret seed."""
+    from nnlab.course import load_course
+    from nnlab.nbgrader.course import nnlab_course_of
+    from nnlab.nbgrader.kernel import LEARNER_SEEDS_ENV, course_dir_of
+    from nnlab.seeds import LearnerSeeds
+
+    course_dir = course_dir_of(Path.cwd().resolve())
+    course_yml = nnlab_course_of(course_dir) if course_dir else None
+    if course_yml is None:
+        raise NotebookError(f"grade cells run inside an nbgrader course built by `nnlab nbgrader "
+                            f"build`; none above {Path.cwd()}")
+    course = load_course(course_yml)
+    module = qualname.split(".", 1)[0]
+    assignment = next((a.id for a in course.assignments if module in a.modules), None)
+    if assignment is None:
+        raise NotebookError(f"{module} is in no assignment of {course_yml.name}")
+    release = course_dir / "source" / assignment / f"{assignment}.ipynb"
+    seeds = None
+    if os.environ.get(LEARNER_SEEDS_ENV):
+        seeds = LearnerSeeds.from_json(os.environ[LEARNER_SEEDS_ENV])
+    elif os.environ.get("NBGRADER_EXECUTION") == "autograde":
+        raise NotebookError(f"this kernel was not given the student's seeds (${LEARNER_SEEDS_ENV}); "
+                            f"rebuild the course's nbgrader_config.py with `nnlab nbgrader build`")
+    return course, release, seeds
+
+
+def hidden(qualname: str, **_older: str) -> None:
     """The hidden half of a grade cell: grade this notebook's code with nnlab's graders, in its
     sandbox, and keep the score of `qualname` for `verdict`. The code is the kernel's last run of
-    each exercise cell; the other module cells come from `release`; nothing the notebook
-    computed is trusted."""
-    from nnlab.course import load_course
+    each exercise cell; the other module cells come from the source notebook; nothing the
+    notebook computed is trusted. (`release=` and `course=`, which older grade cells passed, are
+    ignored: both are found from the kernel's folder.)"""
     from nnlab.grading.runner import grade_submission
+    from nnlab.intake import Entry, load
 
+    loaded, release, seeds = _grading_setup(qualname)
+    learner = seeds.learner if seeds is not None else _learner_id()
     layout = layout_of(read_notebook(release))
     sources = layout.assemble(kernel_code(layout))
-    key = hashlib.sha256(repr((_learner_id(), sorted(sources.items()))).encode()).hexdigest()
+    key = hashlib.sha256(repr((learner, sorted(sources.items()))).encode()).hexdigest()
     if key not in _graded_cache:
-        loaded = load_course(course)
         with tempfile.TemporaryDirectory(prefix="nnlab-grade-") as tmp, \
                 contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
                 warnings.catch_warnings():
@@ -235,7 +270,8 @@ def hidden(qualname: str, *, release: str, course: str) -> None:
             folder.mkdir()
             for name, text in sources.items():
                 (folder / f"{name}.py").write_text(text, encoding="utf-8")
-            result = grade_submission(folder, loaded, warn_seed=False, learner=_learner_id())
+            submission = load(Entry(learner, folder, "folder"), loaded.modules)
+            result = grade_submission(submission, loaded, warn_seed=False, seeds=seeds)
         scores: dict[str, float] = {}
         for test in result.tests:
             scores[test.function] = scores.get(test.function, 0.0) + test.score

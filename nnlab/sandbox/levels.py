@@ -10,7 +10,11 @@ Three levels, strongest first:
   unshare(2), mount(2) and pivot_root(2) (no bubblewrap installed, unprivileged user
   namespaces allowed).
 - ``rlimits``: no namespaces at all. The worker runs under its own uid with rlimits, but the
-  host's file system stays readable wherever file modes allow: a loud warning says so.
+  host's file system stays readable wherever file modes allow: a loud warning says so. As root
+  (Gradescope, Docker, CI) that uid is a private one with no groups, so the wall holds where
+  the course, the class and the results are not readable by other users; nnlab.sandbox.wall
+  checks that live, and grading a class refuses where it does not hold (or without root)
+  unless the instructor passes --allow-weak-sandbox.
 
 `choose()` probes once and caches; ``NNLAB_SANDBOX=<level>`` forces a level (an unavailable
 one is an error), so the test suite can run at every level this machine offers.
@@ -130,8 +134,10 @@ def _probe_rlimits() -> Level:
                  "the file system is NOT isolated and detached children can outlive grading")
 
 
-def choose() -> Level:
-    """The level workers start at: NNLAB_SANDBOX's, else the strongest that works."""
+def choose(warn: bool = True) -> Level:
+    """The level workers start at: NNLAB_SANDBOX's, else the strongest that works. At a level
+    that does not isolate the file system a warning is printed once (forced or not), unless
+    `warn` is False (a caller that prints its own, such as `nnlab check`)."""
     forced = os.environ.get(FORCE_ENV, "").strip()
     if forced:
         if forced not in LEVELS:
@@ -139,11 +145,13 @@ def choose() -> Level:
         level = probe(forced)
         if not level.available:
             raise SandboxUnavailable(f"{FORCE_ENV}={forced}: {level.reason}")
+        if forced == "rlimits" and warn:
+            _warn_once()
         return Level(forced, True, f"forced by {FORCE_ENV}; {level.reason}")
     for name in LEVELS:
         level = probe(name)
         if level.available:
-            if name == "rlimits":
+            if name == "rlimits" and warn:
                 _warn_once()
             return level
     raise SandboxUnavailable("no sandbox level works here")  # pragma: no cover - rlimits always does
@@ -156,12 +164,23 @@ def available() -> list[str]:
 _warned = False
 
 
-def _warn_once() -> None:
+def _warn_once(text: str = FILESYSTEM_WARNING) -> None:
     global _warned
     if not _warned:
         _warned = True
-        print(FILESYSTEM_WARNING, file=sys.stderr)
-        warnings.warn(FILESYSTEM_WARNING, RuntimeWarning, stacklevel=3)
+        print(text, file=sys.stderr)
+        warnings.warn(text, RuntimeWarning, stacklevel=3)
+
+
+def warn_once(text: str) -> bool:
+    """Print `text` as this process's one warning about a weak level (True if it was printed
+    now; later calls, and choose()'s own warning, print nothing)."""
+    global _warned
+    if _warned:
+        return False
+    _warned = True
+    print(text, file=sys.stderr)
+    return True
 
 
 # ------------------------------------------------------------------------------------------

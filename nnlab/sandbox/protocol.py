@@ -242,9 +242,40 @@ def _read_array(blobs: list[bytes] | None, payload: Any) -> np.ndarray:
     return array
 
 
+class SharedBlobs(list):
+    """The blobs of a call's arguments as writable views of the memory the parent shares with
+    the worker for that call (see `Worker._call`): arrays decoded from them are views, so what
+    learner code writes into an argument lands where the parent reads it back after the call."""
+
+
+def _npy_view(blob: memoryview) -> np.ndarray:
+    """An array that views `blob` (.npy bytes) instead of copying it."""
+    head = io.BytesIO(bytes(blob[:min(len(blob), 65536)]))
+    try:
+        version = np.lib.format.read_magic(head)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(head)
+        else:
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(head)
+        if dtype.hasobject:
+            raise ValueError("object arrays cannot cross")
+        count = 1
+        for size in shape:
+            count *= size
+        flat = np.frombuffer(blob, dtype=dtype, count=count, offset=head.tell())
+        return flat.reshape(shape, order="F" if fortran else "C")
+    except Exception as error:
+        raise ProtocolError(f"malformed array: {error}") from None
+
+
 def _read_npy(blobs: list[bytes], index: Any) -> np.ndarray:
     if not isinstance(index, int) or not 0 <= index < len(blobs):
         raise ProtocolError("array reference out of range")
+    if isinstance(blobs, SharedBlobs):
+        array = _npy_view(blobs[index])
+        if array.dtype.kind not in NUMERIC_KINDS or array.dtype.fields is not None:
+            raise ProtocolError(f"arrays must be numeric, got dtype {array.dtype}")
+        return array
     try:
         array = np.lib.format.read_array(io.BytesIO(blobs[index]), allow_pickle=False)
     except Exception as error:  # a malformed header, a pickled payload, a truncated blob

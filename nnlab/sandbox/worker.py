@@ -22,6 +22,7 @@ import queue
 import select
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import tempfile
@@ -34,6 +35,7 @@ from typing import Any
 from nnlab.course import Limits
 from nnlab.outcome import LearnerFailure, Outcome
 from nnlab.sandbox import levels, protocol
+from nnlab.sandbox.cgroup import MemoryCgroup
 from nnlab.sandbox.protocol import ProtocolError
 from nnlab.sandbox.worker_main import kill_uid  # the supervisor's own (standard library only)
 
@@ -79,12 +81,18 @@ CONTROL_REPLY = 1024 * 1024  # the ready message, an import
 
 @dataclass
 class CallResult:
-    """What one learner call produced, as plain data."""
+    """What one learner call produced, as plain data.
+
+    `mutated` names the arguments the call changed in place; `mutated_at` says which they are,
+    in the same order (a position, or a keyword's name). Changes to an argument's data are
+    measured by this process on memory it shares with the worker, so learner code cannot hide
+    them; `warnings` can only be seen inside the worker (whose own code is sealed)."""
 
     value: Any
     mutated: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     stdout: str = ""
+    mutated_at: list[int | str] = field(default_factory=list)
 
 
 def reply_limit(request_bytes: int) -> int:
@@ -108,12 +116,14 @@ class Worker:
         self.level: levels.Level | None = None
         self._tmp: str | None = None
         self._lease: levels.UidLease | None = None
+        self._cgroup: MemoryCgroup | None = None
         self._output = bytearray()
         self._dropped = 0
         self._out: int | None = None  # the worker's stdout+stderr, read while waiting for replies
         self._req = self._rep = -1
         self.seconds_per_call: float | None = None  # overrides limits.seconds_per_test when set
         self.expected_reply_bytes: int | None = None  # a grader's bound for the next reply
+        self.tampered: list[str] = []  # what learner code changed of the worker's own code
 
     # -- life cycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -125,7 +135,10 @@ class Worker:
         if os.geteuid() == 0:
             self._lease = levels.UidLease(f"{os.getpid()}:{id(self)}:{self.starts}:{time.time_ns()}".encode())
             uid = self._lease.uid
-        req_r, req_w = os.pipe()
+        # Requests go over a Unix socket (a call's arguments travel as a memfd beside them),
+        # replies over a pipe.
+        req_w_end, req_r_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        req_r, req_w = req_r_end.detach(), req_w_end.detach()
         rep_r, rep_w = os.pipe()
         files_fd = _files_memfd(self.files)
         config = {"level": self.level.name, "uid": uid, "grader": os.getpid(), "req_fd": req_r, "rep_fd": rep_w,
@@ -141,6 +154,11 @@ class Worker:
         mount_fds: list[int] = []
         try:
             argv, extra = self._command(config, env, mount_fds)
+            # The worker and all its children share one memory bound, where the machine offers
+            # a cgroup (RLIMIT_AS alone is per process: each child would get its own).
+            self._cgroup = MemoryCgroup.create(self.limits.worker_memory_mb, uid)
+            if self._cgroup is not None:
+                argv = self._cgroup.wrap(argv)
             self.process = _launch(
                 argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                 pass_fds=(req_r, rep_w, files_fd, *mount_fds), env=env, cwd="/",
@@ -154,6 +172,12 @@ class Worker:
         self._output.clear()
         self._dropped = 0
         self.isolation = self._facts(uid)
+        processes = self.limits.worker_processes if uid is not None or self.level.name != "rlimits" else None
+        self.isolation["memory"] = (
+            f"{self.limits.worker_memory_mb} MB for the worker and its children together (a "
+            f"memory cgroup)" if self._cgroup is not None else
+            f"{self.limits.worker_memory_mb} MB per process (RLIMIT_AS; no memory cgroup here)"
+            + (f", at most {processes} processes (RLIMIT_NPROC)" if processes else ""))
         try:
             header, _ = self._receive(self.limits.seconds_per_import, "starting the sandbox", CONTROL_REPLY)
         except LearnerFailure as failure:
@@ -170,6 +194,8 @@ class Worker:
             self._request({"op": "import", "module": self.module}, [],
                           self.limits.seconds_per_import, f"importing {self.module}.py", CONTROL_REPLY)
         except LearnerFailure as failure:
+            if self.tampered:  # (the import itself rewrote the worker: said as such)
+                return
             self.import_failure = LearnerFailure(Outcome.IMPORT_ERROR, _import_message(self.module, failure),
                                                  failure.stdout)
 
@@ -273,6 +299,9 @@ class Worker:
                 process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 pass
+        if self._cgroup is not None:
+            self._cgroup.remove()
+            self._cgroup = None
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
@@ -316,29 +345,68 @@ class Worker:
             if self.import_failure is not None:
                 raise self.import_failure
         blobs: list[bytes] = []
+        owners: list[int | str] = []  # the argument (position or keyword) each blob belongs to
+        shared = None
         if args is not None:
-            header = dict(header, args=protocol.encode(list(args), blobs),
-                          kwargs=protocol.encode(dict(kwargs or {}), blobs))
+            encoded = []
+            for position, value in enumerate(args):
+                start = len(blobs)
+                encoded.append(protocol.encode(value, blobs))
+                owners += [position] * (len(blobs) - start)
+            pairs = []
+            for name, value in dict(kwargs or {}).items():
+                start = len(blobs)
+                pairs.append([name, protocol.encode(value, blobs)])
+                owners += [name] * (len(blobs) - start)
+            header = dict(header, args=encoded, kwargs={"$dict": pairs})
+            if blobs:
+                shared = SharedArguments(blobs)
+                header["shared"] = shared.layout
         seconds = self.seconds_per_call or self.limits.seconds_per_test
         limit = reply_limit(sum(map(len, blobs)) + 4096)
         if self.expected_reply_bytes is not None:
             limit = max(REPLY_FLOOR // 8, REPLY_FACTOR * self.expected_reply_bytes)
         header["reply_limit"] = limit - 64 * 1024  # (room for the header around the value)
-        reply, stdout = self._request(header, blobs, seconds, what, limit)
-        return CallResult(value=reply["value"], mutated=[str(m) for m in reply.get("mutated", [])][:10],
-                          warnings=[str(w)[:300] for w in reply.get("warnings", [])][:5], stdout=stdout)
+        try:
+            reply, stdout = self._request(header, [] if shared else blobs, seconds, what, limit, shared)
+            changed = shared.changed() if shared else []
+        finally:
+            if shared:
+                shared.close()
+        # Measured here: an argument whose data changed. Reported by the worker (only it can
+        # see them): containers and array shapes changed. Either one costs the points.
+        at = [owners[index] for index in changed]
+        at += [m for m in reply.get("mutated", []) if isinstance(m, (int, str)) and not isinstance(m, bool)]
+        positions = list(dict.fromkeys(at))[:10]
+        params = reply.get("params") if isinstance(reply.get("params"), list) else []
+        return CallResult(value=reply["value"], mutated=[_argument_name(m, params) for m in positions],
+                          warnings=[str(w)[:300] for w in reply.get("warnings", [])][:5], stdout=stdout,
+                          mutated_at=positions)
 
     def _request(self, header: dict, blobs: list[bytes], seconds: float, what: str,
-                 limit: int) -> tuple[dict, str]:
+                 limit: int, shared: "SharedArguments | None" = None) -> tuple[dict, str]:
         self._drain()  # anything printed between calls is not this call's output
         self._output.clear()
         self._dropped = 0
         try:
             protocol.write_message(self._req, header, blobs)
+            if shared is not None:
+                channel = socket.socket(fileno=self._req)
+                try:
+                    socket.send_fds(channel, [b"A"], [shared.fd])
+                finally:
+                    channel.detach()
         except OSError:
             self._crashed(what)
         reply, reply_blobs = self._receive(seconds, what, limit)
         stdout = self._take_output()
+        if isinstance(reply.get("tampered"), list):
+            self.tampered = [str(label)[:120] for label in reply["tampered"]][:10]
+            self.isolation["tampered"] = self.tampered
+            self.stop()
+            self.import_failure = LearnerFailure(Outcome.FAILED, _tampered_message(self.module, self.tampered),
+                                                 stdout)
+            raise self.import_failure
         if reply.get("ok") is True:
             try:
                 reply["value"] = protocol.decode(reply.get("value"), reply_blobs)
@@ -457,6 +525,74 @@ class Worker:
         self._output.clear()
         self._dropped = 0
         return text
+
+
+class SharedArguments:
+    """A call's argument arrays in a memfd that this process writes and the worker maps: the
+    learner's function gets views of it, so whatever it writes into an argument is here to be
+    read back after the call, from memory learner code can change but not misreport. One per
+    call (a forward pass's cache may keep its arguments, so their memory is never reused)."""
+
+    ALIGN = 64  # .npy data starts 64-aligned in its blob, so arrays stay aligned
+
+    def __init__(self, blobs: list[bytes]):
+        self.blobs = blobs
+        self.layout: list[list[int]] = []
+        end = 0
+        for blob in blobs:
+            end = -(-end // self.ALIGN) * self.ALIGN
+            self.layout.append([end, len(blob)])
+            end += len(blob)
+        self.fd = os.memfd_create("nnlab-call-arguments", os.MFD_CLOEXEC)
+        try:
+            os.ftruncate(self.fd, max(end, 1))
+            for (offset, _), blob in zip(self.layout, blobs):
+                view = memoryview(blob)
+                while view:
+                    written = os.pwrite(self.fd, view, offset)
+                    offset, view = offset + written, view[written:]
+        except BaseException:
+            os.close(self.fd)
+            raise
+
+    def changed(self) -> list[int]:
+        """The blobs whose array the call changed (the same values written back is no change,
+        as NumPy's array_equal, nan equal to nan, sees it)."""
+        import numpy as np
+
+        changed = []
+        for index, ((offset, size), blob) in enumerate(zip(self.layout, self.blobs)):
+            after = os.pread(self.fd, size, offset)
+            if after == blob:
+                continue
+            try:
+                before_array = protocol._read_npy([blob], 0)
+                after_array = protocol._read_npy([after], 0)
+                same = before_array.shape == after_array.shape and np.array_equal(
+                    before_array, after_array, equal_nan=before_array.dtype.kind in "fc")
+            except ProtocolError:  # its header was overwritten
+                same = False
+            if not same:
+                changed.append(index)
+        return changed
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+def _argument_name(at: int | str, params: list) -> str:
+    if isinstance(at, str):
+        return at[:64]
+    name = params[at] if 0 <= at < len(params) else None
+    return name if isinstance(name, str) and name.isidentifier() else f"argument {at + 1}"
+
+
+TAMPERED = "learner code changed the grading sandbox's own code"
+
+
+def _tampered_message(module: str, labels: list[str]) -> str:
+    return (f"{TAMPERED} ({', '.join(labels[:5])}); that is not allowed, so no further test of "
+            f"{module}.py is graded.")
 
 
 def _import_message(module: str, failure: LearnerFailure) -> str:

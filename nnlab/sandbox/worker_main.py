@@ -30,10 +30,12 @@ import importlib.abc
 import importlib.util
 import inspect
 import json
+import mmap
 import os
 import resource
 import shutil
 import signal
+import socket
 import struct
 import sys
 import traceback
@@ -405,6 +407,91 @@ def kill_uid(uid):
     os.waitpid(pid, 0)
 
 
+def seal_points(server):
+    """[(label, getter)]: what the worker's measurements rest on, read again after every
+    request. Learner code runs in this process and could replace any of it (four lines that
+    rewrap `Server.call` to report no warnings, say); honest code never touches it, so a value
+    that is no longer the same object is tampering, and the worker says so instead of answering.
+
+    Covered: this file's functions and classes (and their code objects), the `Server`
+    instance's attributes, the protocol module, the modules and functions the measurements
+    call (warnings, NumPy's error state and comparisons, json, os, struct), every builtin, and
+    the import guard. (What the parent can measure itself, the arguments' data, it does: see
+    `Worker._call`.)"""
+    points = []
+    # The getters below use these, never a global or builtin name learner code could rebind
+    # (a fake `vars` must not be able to show the originals).
+    _vars, _getattr, _type, _frozenset, _modules = vars, getattr, type, frozenset, sys.modules
+
+    def watch(label, get):
+        points.append((label, get))
+
+    def watch_function(label, function):
+        watch(f"{label}.__code__", lambda: _getattr(function, "__code__", None))
+        watch(f"{label}.__defaults__", lambda: _getattr(function, "__defaults__", None))
+        watch(f"{label}.__kwdefaults__", lambda: _getattr(function, "__kwdefaults__", None))
+
+    here = globals()
+    for name, value in list(here.items()):
+        if inspect.isfunction(value) or inspect.ismodule(value) or \
+                inspect.isclass(value) and value.__module__ == here["__name__"]:
+            watch(name, lambda name=name: here.get(name))
+        if inspect.isfunction(value):
+            watch_function(name, value)
+        if inspect.isclass(value) and value.__module__ == here["__name__"]:
+            for attr, member in list(vars(value).items()):
+                watch(f"{name}.{attr}", lambda cls=value, attr=attr: _vars(cls).get(attr))
+                if inspect.isfunction(member):
+                    watch_function(f"{name}.{attr}", member)
+    watch("the server's class", lambda: _type(server))
+    state = dict(_vars(server))
+    for attr in state:
+        if attr not in ("handles", "next_handle", "reply_limit"):
+            watch(f"server.{attr}", lambda attr=attr: _vars(server).get(attr))
+    # An instance attribute would shadow a method (`server.call = ...`): none may appear.
+    names = frozenset(state)
+    watch("the server's attributes", lambda: names if _frozenset(_vars(server)) == names else None)
+    protocol = server.p
+    for name, value in list(vars(protocol).items()):
+        if inspect.isfunction(value) or inspect.isclass(value):
+            watch(f"protocol.{name}", lambda name=name: _vars(protocol).get(name))
+        if inspect.isfunction(value):
+            watch_function(f"protocol.{name}", value)
+    for module in ("warnings", "numpy", "json", "json.encoder", "os", "struct", "io", "inspect",
+                   "traceback", "importlib", "socket", "mmap", "builtins", "sys", "_nnlab_protocol",
+                   "__main__", here["__name__"]):
+        watch(f"sys.modules[{module!r}]", lambda module=module, value=_modules.get(module):
+              value if _modules.get(module) is value else None)
+    np = server.np
+    watched = {"warnings": ("catch_warnings", "simplefilter", "filterwarnings", "showwarning",
+                            "_showwarnmsg", "_showwarnmsg_impl", "formatwarning", "warn",
+                            "warn_explicit", "WarningMessage"),
+               "numpy": ("errstate", "seterr", "geterr", "array_equal", "shape", "ndarray", "copy"),
+               "json": ("dumps", "loads", "_default_encoder", "_default_decoder", "JSONEncoder"),
+               "json.encoder": ("c_make_encoder", "encode_basestring", "encode_basestring_ascii"),
+               "os": ("write", "read", "close"), "struct": ("pack", "unpack", "unpack_from"),
+               "socket": ("recv_fds",)}
+    for module, attrs in watched.items():
+        for attr in attrs:
+            owner = np if module == "numpy" else sys.modules[module]
+            if hasattr(owner, attr):
+                watch(f"{module}.{attr}", lambda owner=owner, attr=attr: _getattr(owner, attr, None))
+    for cls, attrs in ((warnings.catch_warnings, ("__init__", "__enter__", "__exit__")),
+                       (np.errstate, ("__init__", "__enter__", "__exit__")),
+                       (json.JSONEncoder, ("encode", "iterencode", "default"))):
+        for attr in attrs:
+            watch(f"{cls.__name__}.{attr}", lambda cls=cls, attr=attr: _vars(cls).get(attr))
+    builtins = sys.modules["builtins"]
+    for name in list(vars(builtins)):
+        watch(f"builtins.{name}", lambda name=name: _vars(builtins).get(name))
+    guard = sys.meta_path[0] if sys.meta_path else None
+    meta_path = sys.meta_path
+    watch("the import guard", lambda: guard if meta_path and meta_path[0] is guard else None)
+    watch("sys.meta_path", lambda: meta_path if _getattr(_modules.get("sys"), "meta_path", None) is meta_path
+          else None)
+    return points
+
+
 class ForbiddenImports(importlib.abc.MetaPathFinder):
     """Refuse the libraries the curriculum bans from learner modules, with a clear message."""
 
@@ -432,6 +519,8 @@ class Server:
         self.p = protocol
         self.learner_dir = learner_dir
         self.req_fd, self.rep_fd = req_fd, rep_fd
+        # The request channel is a Unix socket: a call's arguments come with a memfd.
+        self.req_sock = socket.socket(fileno=req_fd)
         self.handles = {}
         self.next_handle = 1
         self.reply_limit = None
@@ -459,9 +548,19 @@ class Server:
 
     # -- the loop --------------------------------------------------------------------------
     def serve(self):
+        """Answer requests until the parent closes the channel.
+
+        Runs before any learner code is imported (the import is its first request), so the
+        seal taken here, and everything this frame holds in local variables, is the worker's
+        own: after every request the seal is checked, and a worker whose code learner code
+        replaced says so instead of answering (see `seal_points`)."""
+        read_message, write_message = self.p.read_message, self.p.write_message
+        protocol_error, flush_out, flush_err = self.p.ProtocolError, sys.stdout.flush, sys.stderr.flush
+        sealed = [(label, get, get()) for label, get in seal_points(self)]
+        threads, gettrace, getprofile, count = sys._current_frames, sys.gettrace, sys.getprofile, len
         while True:
             try:
-                header, blobs = self.p.read_message(self.req_fd)
+                header, blobs = read_message(self.req_fd)
             except EOFError:
                 return
             reply_blobs = []
@@ -470,12 +569,28 @@ class Server:
             except BaseException as error:  # learner code raised (or tried to exit)
                 reply_blobs = []
                 reply = {"ok": False, "error": self.describe(error)}
-            sys.stdout.flush()
-            sys.stderr.flush()
+            broken = []
+            for label, get, value in sealed:  # (no builtin in this loop: they are sealed too)
+                try:
+                    if get() is not value:
+                        broken.append(label)
+                except BaseException:
+                    broken.append(label)
+            if count(threads()) > 1:
+                broken.append("a thread of learner code still running after the call")
+            if gettrace() is not None or getprofile() is not None:
+                broken.append("a trace or profile function set by learner code")
+            if broken:
+                reply_blobs = []
+                reply = {"ok": False, "tampered": broken[:10], "error": {
+                    "type": "SandboxTampered", "message": "learner code changed the sandbox's own "
+                    "code: " + ", ".join(broken[:5]), "where": ""}}
+            flush_out()
+            flush_err()
             try:
-                self.p.write_message(self.rep_fd, reply, reply_blobs)
-            except self.p.ProtocolError as error:
-                self.p.write_message(self.rep_fd, {"ok": False, "error": {
+                write_message(self.rep_fd, reply, reply_blobs)
+            except protocol_error as error:
+                write_message(self.rep_fd, {"ok": False, "error": {
                     "type": "ProtocolError", "message": str(error), "where": ""}}, [])
 
     def handle(self, header, blobs, reply_blobs):
@@ -490,6 +605,8 @@ class Server:
             return {"ok": True, "value": self.p.encode(value, reply_blobs, self.keep)}
         self.reply_limit = header.get("reply_limit")
         if op in ("call", "method"):
+            if "shared" in header:
+                blobs = self.shared_blobs(header["shared"])
             args = self.p.decode(header.get("args", []), blobs, self.resolve)
             kwargs = dict(self.p.decode(header.get("kwargs", {"$dict": []}), blobs, self.resolve))
             if op == "call":
@@ -501,6 +618,21 @@ class Server:
             value = getattr(self.resolve("opaque", header["handle"]), header["name"])
             return {"ok": True, "value": self.p.encode(value, reply_blobs, self.keep)}
         raise ValueError(f"unknown request {op!r}")
+
+    def shared_blobs(self, layout):
+        """The call's argument blobs as views of the memfd the parent sent after the request:
+        learner code works on that memory, and the parent reads it back after the call."""
+        _, fds, _, _ = socket.recv_fds(self.req_sock, 1, 4)
+        try:
+            if len(fds) != 1:
+                raise self.p.ProtocolError("a call's arguments came without their memory")
+            end = max([offset + size for offset, size in layout] + [1])
+            region = mmap.mmap(fds[0], end)  # shared, read and write
+        finally:
+            for fd in fds:
+                os.close(fd)
+        view = memoryview(region)
+        return self.p.SharedBlobs(view[offset:offset + size] for offset, size in layout)
 
     def call(self, target, args, kwargs, reply_blobs):
         np = self.np
@@ -517,13 +649,15 @@ class Server:
             # encoding it (the parent's bound does not rely on this).
             raise OverflowError(f"the result is over the limit for this call ({limit} bytes; "
                                 f"far more than the expected result)")
-        mutated = [self.arg_name(target, i) for i, a in enumerate(args) if self.changed(before[i], a)]
+        # What only this process can see (a container's items replaced, an array's shape or
+        # dtype reassigned); the parent measures the arguments' data itself.
+        mutated = [i for i, a in enumerate(args) if self.changed(before[i], a)]
         mutated += [k for k, v in kwargs.items() if self.changed(before_kw[k], v)]
         messages = []
         for w in caught[:5]:
             messages.append(f"{w.category.__name__}: {w.message}")
         return {"ok": True, "value": self.p.encode(value, reply_blobs, self.keep),
-                "mutated": mutated, "warnings": messages}
+                "mutated": mutated, "params": self.param_names(target), "warnings": messages}
 
     def estimate(self, value, budget):
         """A quick lower bound of a value's size on the wire, stopping once over `budget`."""
@@ -568,11 +702,12 @@ class Server:
         return False
 
     @staticmethod
-    def arg_name(target, index):
+    def param_names(target):
+        """The target's parameter names, to name an argument it changed (display only)."""
         try:
-            return list(inspect.signature(target).parameters)[index]
+            return [str(name)[:64] for name in inspect.signature(target).parameters][:64]
         except Exception:
-            return f"argument {index + 1}"
+            return []
 
     def describe(self, error):
         """The learner-facing facts of an exception: type, message, and the learner's line."""

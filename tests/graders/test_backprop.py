@@ -201,3 +201,50 @@ def test_backward_mistake_written_by_a_learner_is_named(course, tmp_path, name):
     lost = [out for test, out in failed(result).items() if test.startswith(target + ":")]
     assert lost, f"{name} lost nothing on {target}"
     assert any(message(name) in out for out in lost), lost
+
+
+def test_large_logits_overflow_an_unstable_softmax_on_every_draw(course, tmp_path):
+    """The test titled "stays finite ... for logits near 1e3" has logits beyond exp's overflow
+    (about 709) whoever is graded: an unstable softmax loses it for five different learners."""
+    unstable = solution_with("backprop", '''
+_stable_mlp_forward = mlp_forward
+
+
+def mlp_forward(X, params, hidden="relu", output="linear"):
+    if output != "softmax":
+        return _stable_mlp_forward(X, params, hidden, output)
+    z, caches = _stable_mlp_forward(X, params, hidden, "linear")
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True), caches
+''')
+    from nnlab.grading.runner import grade_submission
+
+    for learner in ("ada", "ben", "cy", "di", "ed"):
+        folder = learner_folder(tmp_path / learner, "backprop", unstable)
+        result = grade_submission(folder, course, warn_seed=False, learner=learner,
+                                  modules=["backprop"], functions={"backprop.mlp_forward"})
+        large = [t for t in result.tests if "logits near 1e3" in t.name]
+        assert large and not large[0].passed, learner
+
+
+def test_the_numerical_gradient_hint_leads_to_code_that_passes(course, tmp_path):
+    """Written as the docstring's hint says (a float64 copy to nudge, the gradient handed back
+    in x's dtype), numerical_gradient keeps every point, float32 included."""
+    hint = (ROOT / "solutions" / "backprop.py").read_text()
+    assert "point = np.array(x, dtype=np.float64)" in hint and "grad.astype(x.dtype)" in hint
+    result = grade(course, tmp_path, solution_with("backprop", '''
+def numerical_gradient(f, x, eps=1e-6):
+    point = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(point)
+    for i in np.ndindex(point.shape):
+        keep = point[i]
+        point[i] = keep + eps
+        up = f(point)
+        point[i] = keep - eps
+        down = f(point)
+        point[i] = keep
+        grad[i] = (up - down) / (2 * eps)
+    x = np.asarray(x)
+    return grad.astype(x.dtype) if x.dtype.kind == "f" else grad
+'''), functions={"backprop.numerical_gradient"})
+    assert result.score == result.max_score > 0, failed(result)

@@ -43,12 +43,9 @@ def test_plain_loop_implementation_scores_full_marks(course, tmp_path):
     functions = {t.function for t in result.tests}
     assert {"conv.conv2d_forward", "conv.conv2d_backward", "conv.maxpool2d_forward",
             "conv.maxpool2d_backward"} <= functions
-    limit = course.limits.seconds_per_test
-    slowest = max(result.tests, key=lambda t: t.seconds)
-    # every learner call of a test is under the per-call limit, with room to spare
-    assert slowest.seconds < limit / 3, (slowest.name, slowest.seconds)
-    print(f"loops: {result.score:g}/{result.max_score:g} in {seconds:.2f} s; slowest test "
-          f"{slowest.name} {slowest.seconds:.2f} s (limit per call {limit:g} s)")
+    # (how much room the loops leave under the per-call limit is measured, not asserted:
+    # benchmarks/plain_loop_headroom.py)
+    print(f"loops: {result.score:g}/{result.max_score:g} in {seconds:.2f} s")
 
 
 FAY_MISCONCEPTIONS = {

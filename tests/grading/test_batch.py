@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -160,12 +159,11 @@ def test_a_hanging_function_costs_one_time_limit_not_one_per_test(tmp_path, fast
     folder.mkdir(parents=True)
     (folder / "activations.py").write_text((ROOT / "solutions/activations.py").read_text()
                                            + "\n\ndef sigmoid(x):\n    while True:\n        pass\n")
-    started = time.perf_counter()
     (result,) = grade_batch([folder], fast_course, tmp_path / "out", functions={"activations.sigmoid"})
-    elapsed = time.perf_counter() - started
     timeouts = [t for t in result.tests if t.outcome is Outcome.TIMEOUT]
-    assert len(timeouts) >= 2 and any("not run again" in t.output for t in timeouts)
-    assert elapsed < 1.5 * 2 + 8  # one limit (+ the restart), not one per test
+    waited = [t for t in timeouts if "not run again" not in t.output]
+    # one call waited for the limit; every later test of the same function was failed at once
+    assert len(timeouts) >= 2 and len(waited) == 1, [t.output for t in timeouts]
     assert any("timeout" in f for f in result.flags)
 
 

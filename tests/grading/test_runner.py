@@ -63,15 +63,17 @@ def test_same_submission_graded_twice_gives_identical_scores(course, make_submis
 
 
 def test_hidden_cases_differ_between_learners_and_seeds(course, make_submission, monkeypatch):
-    from nnlab.course import learner_seed
+    from nnlab.seeds import ModuleKeys, master_key
     import numpy as np
 
-    def draw(seed, learner):
-        return np.random.default_rng(learner_seed(seed, learner, "t")).normal(size=3)
+    def draw(seed, learner, module="losses"):
+        keys = ModuleKeys.from_master(master_key(seed), ["losses", "conv"], development=False)
+        return np.random.default_rng(keys.for_learner(learner).generator_seed(module, "t")).normal(size=3)
 
-    assert not np.allclose(draw(1, "ada"), draw(1, "ben"))
-    assert not np.allclose(draw(1, "ada"), draw(2, "ada"))
-    assert np.array_equal(draw(1, "ada"), draw(1, "ada"))
+    assert not np.allclose(draw("1", "ada"), draw("1", "ben"))
+    assert not np.allclose(draw("1", "ada"), draw("2", "ada"))
+    assert not np.allclose(draw("1", "ada"), draw("1", "ada", "conv"))
+    assert np.array_equal(draw("1", "ada"), draw("1", "ada"))
 
 
 def test_batch_writes_csv_and_resumes_unchanged_submissions(tmp_path, course, make_submission):
@@ -133,6 +135,17 @@ def test_build_check_names_a_stale_file(tmp_path):
     done = run_nnlab("build", "--check", cwd=tmp_path)
     assert done.returncode == 1
     assert "exercises/losses.py is out of date" in done.stderr
+
+
+def test_build_check_names_a_file_the_build_does_not_write(tmp_path):
+    copy_course(tmp_path)
+    (tmp_path / "exercises" / "notebooks" / "perceptron.ipynb").write_text("{}")
+    done = run_nnlab("build", "--check", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "exercises/notebooks/perceptron.ipynb is not a file `nnlab build` writes" in done.stderr
+    assert run_nnlab("build", cwd=tmp_path).returncode == 0  # which removes it
+    assert not (tmp_path / "exercises" / "notebooks" / "perceptron.ipynb").exists()
+    assert run_nnlab("build", "--check", cwd=tmp_path).returncode == 0
 
 
 def test_check_command_runs_public_checks_on_a_learner_folder(make_submission):

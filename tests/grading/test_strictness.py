@@ -23,7 +23,9 @@ def test_public_checks_apply_every_rule_the_hidden_graders_apply(course, make_su
     assert not result.error and result.score == result.max_score
     checks = run_checks(folder, limits=course.limits, tolerances=course.tolerances,
                         checks_dir=ROOT / "exercises" / "checks", comparator=public)
-    assert all(c.status == "pass" for c in checks), [c.problems for c in checks if c.status != "pass"]
+    # functions no public case can hold (they take a function, say) are named, not failed
+    assert all(c.status in ("pass", "skipped") for c in checks), \
+        [c.problems for c in checks if c.status not in ("pass", "skipped")]
     assert hidden.rules_applied, "the hidden graders applied no rule through judge_call"
     missing = sorted(hidden.rules_applied - public.rules_applied)
     assert not missing, f"rules the hidden graders apply but the public checks do not: {missing}"

@@ -87,12 +87,30 @@ def test_config_and_structure(built, course):
         assert "lab.hidden(" not in release and "raise NotImplementedError" in release
         grades = [c for c in source.cells if (c.metadata.get("nbgrader") or {}).get("grade")]
         assert grades and all(c.metadata["nnlab"]["function"] in c.source for c in grades)
-    # Points equal nnlab's: the source's grade cells add up to the solutions' full marks.
-    result = grade_submission(ROOT / "solutions", course, assignment="a2", warn_seed=False)
-    source = nbformat.read(built / "source" / "a2" / "a2.ipynb", 4)
-    total = sum(c.metadata["nbgrader"]["points"] for c in source.cells
-                if (c.metadata.get("nbgrader") or {}).get("grade"))
-    assert total == pytest.approx(result.max_score)
+
+
+def test_every_assignment_is_worth_what_nnlab_grade_gives(built, course):
+    """Per assignment, the source notebook's grade cells add up to `nnlab grade`'s full marks
+    on the solutions, and each graded name (a1's AND_GATE, OR_GATE, NAND_GATE too) has its own
+    grade cell worth that name's points."""
+    for assignment in course.assignments:
+        path = built / "source" / assignment.id / f"{assignment.id}.ipynb"
+        if not path.is_file():
+            continue
+        result = grade_submission(ROOT / "solutions", course, assignment=assignment.id,
+                                  warn_seed=False)
+        by_name = {}
+        for test in result.tests:
+            by_name[test.function] = by_name.get(test.function, 0.0) + test.points
+        source = nbformat.read(path, 4)
+        cells = {c.metadata["nnlab"]["function"]: c.metadata["nbgrader"]["points"]
+                 for c in source.cells if (c.metadata.get("nbgrader") or {}).get("grade")}
+        assert cells == pytest.approx(by_name), assignment.id
+        assert sum(cells.values()) == pytest.approx(result.max_score), assignment.id
+    a1 = nbformat.read(built / "source" / "a1" / "a1.ipynb", 4)
+    graded = {c.metadata["nnlab"]["function"] for c in a1.cells
+              if (c.metadata.get("nbgrader") or {}).get("grade")}
+    assert {"perceptron.AND_GATE", "perceptron.OR_GATE", "perceptron.NAND_GATE"} <= graded
 
 
 def _partial(built):
@@ -214,3 +232,49 @@ def test_nbgrader_autograde_and_export_then_nnlab_autograde(built, course, tmp_p
     assert done["success"], done.get("error") or done.get("log")
     html = next((built / "feedback" / "partial" / "a2").glob("*.html")).read_text()
     assert "mse_grad" in html
+
+
+def test_plain_nbgrader_autograde_keeps_the_seed_out_of_the_kernel(built, course):
+    """A learner cell printing the kernel's whole environment (and /proc/self/environ) under
+    plain `nbgrader autograde`: the secret seed is in neither the autograded notebook nor its
+    feedback page, the kernel had the student's own seeds instead, the grades are unchanged,
+    and the grade cells name no path of the instructor's machine."""
+    source = nbformat.read(built / "source" / "a2" / "a2.ipynb", 4)
+    leaky = copy.deepcopy(source)
+    spy = nbformat.v4.new_code_cell("import os\nprint('ENV', dict(os.environ))\n"
+                                    "print('PROC', open('/proc/self/environ', 'rb').read())")
+    leaky.cells.insert(leaky.cells.index(_cell(leaky, "losses-mse")) + 1, spy)
+    _submit(built, "leaky", leaky)
+    done = nbgrader(built, "autograde", "a2", "--student", "leaky", "--force")
+    assert done.returncode == 0, done.stderr[-3000:]
+    done = nbgrader(built, "generate_feedback", "a2", "--student", "leaky", "--force")
+    assert done.returncode == 0, done.stderr[-3000:]
+    graded = (built / "autograded" / "leaky" / "a2" / "a2.ipynb").read_text()
+    feedback = "".join(p.read_text() for p in (built / "feedback" / "leaky" / "a2").glob("*.html"))
+    assert "ENV" in graded and "NNLAB_LEARNER_SEEDS" in graded  # the spy ran, with derived seeds
+    for text in (graded, feedback, done.stdout, done.stderr):
+        assert SEED not in text and "NNLAB_SECRET_SEED" not in text
+    full = float(sum(c.metadata["nbgrader"]["points"] for c in source.cells
+                     if (c.metadata.get("nbgrader") or {}).get("grade")))
+    assert _gradebook_scores(built, course)["leaky"] == pytest.approx(full)
+    cells = nbformat.reads(graded, 4).cells
+    hidden = [c.source for c in cells if (c.metadata.get("nbgrader") or {}).get("grade")]
+    assert hidden and all("lab.hidden(" in h and "/" not in h for h in hidden), hidden[:1]
+
+
+def test_nnlab_autograde_grades_every_other_student_when_one_fails(built, course):
+    source = nbformat.read(built / "source" / "a2" / "a2.ipynb", 4)
+    for student in ("zoë", "bob smith", "carl"):
+        _submit(built, student, source)
+    result = CliRunner().invoke(app, ["nbgrader", "autograde", "a2", "--course", str(built),
+                                      "--nnlab-course", str(ROOT / "course.yml"),
+                                      "--student", "zoë", "--student", "bob smith",
+                                      "--student", "carl"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    lines = result.output.splitlines()
+    assert sum(line.startswith("bob smith: ") for line in lines) == 1
+    full = float(sum(c.metadata["nbgrader"]["points"] for c in source.cells
+                     if (c.metadata.get("nbgrader") or {}).get("grade")))
+    scores = _gradebook_scores(built, course)
+    assert scores["zoë"] == pytest.approx(full) and scores["carl"] == pytest.approx(full)

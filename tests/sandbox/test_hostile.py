@@ -32,7 +32,7 @@ HOSTILE = {
         "np.isclose = lambda a, b, **k: np.ones(np.shape(b), bool)\n"
         "np.testing.assert_allclose = lambda *a, **k: None\n"
         "np.array_equal = lambda *a, **k: True\n"
-        "def relu(x):\n    return np.zeros_like(x) - 1", "function"),
+        "def relu(x):\n    return np.zeros_like(x) - 1", "tampered"),
 }
 
 
@@ -47,7 +47,10 @@ def test_hostile_code_costs_only_its_own_tests(fast_course, make_submission, nam
     own = [t for t in result.tests if t.function == TARGET]
     others = [t for t in result.tests if t.module == "activations" and t.function != TARGET]
     assert own and others
-    if reach == "module":
+    if reach == "tampered":  # np.array_equal is one of the worker's own tools: sealed
+        assert not any(t.passed for t in own + others)
+        assert all("changed the grading sandbox's own code" in t.output for t in own + others)
+    elif reach == "module":
         assert not any(t.passed for t in own + others)
         assert all("could not be imported" in t.output for t in own + others)
     elif reach == "function":

@@ -44,6 +44,10 @@ SECRET = "hostile-suite-secret-7f3a9c"
 MARK = "nnlab-hostile-mark"
 TARGET = "activations.relu"
 
+# Cheats the worker's seal catches as tampering with its own code (a thread left running could
+# rewrite the worker between calls): the module's later tests fail too, named.
+TAMPERING = ("a non-daemon thread",)
+
 # The body of `_steal()`: True when the cheat obtained what it must not have.
 CHEATS = {
     "oracle via the course's .git": """
@@ -453,8 +457,9 @@ def graded(request, trimmed_course):
     tempfile.tempdir = None  # read TMPDIR again
     started = time.monotonic()
     try:
+        # (the rlimits level refuses a readable course; WEAK lists what it then lets through)
         results = grade_batch(sorted(klass.iterdir()), trimmed_course, out, jobs=2, force=True,
-                              functions=FUNCTIONS)
+                              functions=FUNCTIONS, allow_weak_sandbox=level == "rlimits")
     finally:
         for key, value in saved.items():
             os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
@@ -513,7 +518,11 @@ def test_a_cheat_gains_no_point(graded, case):
     if case in FILES:
         assert set(FILES[case]) & set(result.ignored_files) or case == "a symlinked module"
     others = [t for t in result.tests if t.module == "activations" and t.function != TARGET]
-    if case != "a symlinked module":
+    if case in TAMPERING:
+        # The worker's seal sees it: from that call on no test of the module is graded, named.
+        assert all("changed the grading sandbox's own code" in t.output for t in own + others
+                   if not t.passed)
+    elif case != "a symlinked module":
         assert others and all(t.passed for t in others), "only the cheating function loses points"
 
 

@@ -4,6 +4,8 @@ import os
 
 import pytest
 
+from tests.support import ROOT
+
 from nnlab.sandbox import levels
 from nnlab.sandbox.worker import REPLY_FLOOR, reply_limit
 
@@ -53,14 +55,24 @@ def test_doctor_reports_the_level_and_a_live_check(monkeypatch):
 
     from nnlab.cli import app
 
+    import os
+
+    # The project's checkout is readable by every user (mode 755): the rlimits level cannot
+    # hide it, and doctor says so and fails; the namespaced levels hide it.
+    assert levels.reachable(str(ROOT / "graders" / "test_activations.py"))
     for name in levels.available():
         monkeypatch.setenv(levels.FORCE_ENV, name)
-        result = CliRunner().invoke(app, ["doctor"])
-        assert result.exit_code == 0, result.output
+        result = CliRunner().invoke(app, ["doctor"], terminal_width=200)
         assert f"sandbox level: {name}" in result.output
         assert "imported numpy, numpy.random, secrets and hashlib" in result.output
         assert "network: none" in result.output
-        assert ("invisible" in result.output) == (name != "rlimits")
+        if name == "rlimits":
+            assert result.exit_code == 1, result.output
+            assert "learner code can read" in result.output
+            assert ("chmod 700" in result.output) == (os.geteuid() == 0)
+        else:
+            assert result.exit_code == 0, result.output
+            assert "invisible to learner code" in result.output
 
 
 STDLIB_PROBE = b'''

@@ -120,3 +120,35 @@ def test_an_unknown_target_with_markup_is_named_not_parsed():
                           text=True, timeout=60)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert f"no public checks for module '{MARKUP}'" in " ".join(done.stderr.split())
+
+
+def test_every_function_without_a_public_case_is_named_with_the_reason():
+    """`nnlab check backprop` used to say "7 of 7 functions pass" and name nothing else."""
+    out = run_check("backprop", "--path", "solutions")
+    flat = " ".join(out.split())
+    assert "backprop.init_mlp 0/0 not checked here" in flat
+    assert "backprop.numerical_gradient: it takes a function" in flat
+    assert "backprop.init_mlp: it draws random numbers" in flat
+    assert "7 of 7 functions pass their public checks; 2 more have no public case" in flat
+    mlp = " ".join(run_check("mlp", "--path", "solutions").split())
+    assert "mlp.MLPClassifier, mlp.MLPRegressor: a model class is judged by training it" in mlp
+
+
+def test_a_failure_that_follows_from_another_function_says_fix_that_first(tmp_path):
+    """A wrong conv2d_output_size breaks conv2d_forward, maxpool2d_forward and cnn_forward
+    (there as a raw NumPy ValueError): each of them says to fix conv2d_output_size first; the
+    root itself does not."""
+    learner = tmp_path / "learner"
+    learner.mkdir()
+    (learner / "conv.py").write_text(solution_with("conv", '''
+def conv2d_output_size(size, kernel, stride, padding):
+    size, kernel, stride = int(size), int(kernel), int(stride)
+    if padding == "valid":
+        return (size - kernel) // stride
+    return -(-size // stride)
+'''))
+    flat = " ".join(run_check("conv", "--path", str(learner)).split())
+    for function in ("conv2d_forward", "maxpool2d_forward", "cnn_forward"):
+        assert (f"Fix conv2d_output_size first: your {function} relies on conv2d_output_size, "
+                f"which fails its own checks") in flat
+    assert "your conv2d_output_size relies on" not in flat

@@ -48,13 +48,15 @@ def test_missing_course_file(tmp_path):
 def test_secret_seed_from_environment_with_warning_on_default(monkeypatch, capsys):
     course = load_course(ROOT / "course.yml")
     monkeypatch.setenv("NNLAB_SECRET_SEED", "s3cret")
-    secret = course.secret_seed()
+    secret = course.module_keys()
+    assert not secret.development
     monkeypatch.setenv("NNLAB_SECRET_SEED", "other")
-    assert course.secret_seed() != secret
+    assert course.module_keys().keys != secret.keys
+    assert course.seed_fingerprint() != secret.fingerprint
     monkeypatch.delenv("NNLAB_SECRET_SEED")
     import nnlab.course as course_module
     monkeypatch.setattr(course_module, "_warned", False)
-    course.secret_seed()
+    assert course.module_keys().development
     assert "WARNING" in capsys.readouterr().err
 
 

@@ -1,0 +1,111 @@
+"""Nothing outlives a killed grader (issue 21, item 7), at every sandbox level this machine offers.
+
+`nnlab grade -j 2` runs for real on a class of slow learners; once both pool processes are
+grading (their sandboxed workers are up), the command gets SIGKILL. A few seconds later no
+process it started may be left: not the pool processes, not their workers, not what learner
+code forked. This test process is a subreaper, so every orphan comes back here to be counted.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import inspect
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from nnlab import cli
+from nnlab.sandbox import levels
+from tests.support import ROOT, solution_with
+
+LEVELS = levels.available()
+SLOW = """
+import time as _time
+_relu = relu
+def relu(x):
+    _time.sleep(0.5)
+    return _relu(x)
+"""
+
+
+@pytest.fixture
+def subreaper():
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: orphans of the grader come back here
+    yield
+    libc.prctl(36, 0, 0, 0, 0)
+
+
+def processes_below(pid: int) -> list[tuple[int, str]]:
+    """Live processes below `pid` ((pid, command line)), reaping any that came back and died."""
+    while True:
+        try:
+            done, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if done == 0:
+            break
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] != "Z":
+                parents[int(entry)] = int(fields[1])
+    found = []
+    for child in parents:
+        walk = child
+        while walk in parents and walk not in (0, 1):
+            walk = parents[walk]
+            if walk == pid:
+                try:
+                    command = open(f"/proc/{child}/cmdline", "rb").read().replace(b"\0", b" ").decode()
+                except OSError:
+                    command = "?"
+                found.append((child, command[:160]))
+                break
+    return found
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_kill_9_of_a_parallel_grade_leaves_no_process(tmp_path, subreaper, level):
+    classroom = tmp_path / "class"
+    for learner in ("ada", "ben", "cleo", "dan"):
+        folder = classroom / learner
+        folder.mkdir(parents=True)
+        (folder / "activations.py").write_text(solution_with("activations", SLOW))
+    env = dict(os.environ, **{levels.FORCE_ENV: level, "TMPDIR": str(tmp_path)})
+    command = [sys.executable, "-m", "nnlab", "grade", str(classroom), "-j", "2", "--out",
+               str(tmp_path / "out"), "--course", str(ROOT / "course.yml")]
+    if level == "rlimits" and "allow_weak_sandbox" in inspect.signature(cli.grade).parameters:
+        command.append("--allow-weak-sandbox")  # (where nnlab refuses that level for a class)
+    grader = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              cwd=tmp_path)
+    try:
+        # Halfway: both pool processes grading, each with its sandboxed worker (a pool process
+        # and at least one process of its worker's chain below it).
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and grader.poll() is None:
+            below = processes_below(grader.pid)
+            pool = [pid for pid, cmd in below if "multiprocessing" in cmd and "resource_tracker" not in cmd]
+            if len(pool) == 2 and all(processes_below(p) for p in pool):
+                break
+            time.sleep(0.2)
+        assert grader.poll() is None, grader.stderr.read().decode()[-2000:]
+        started = processes_below(os.getpid())
+        assert len(started) >= 5, started  # the grader, two pool processes, their workers
+    finally:
+        grader.send_signal(signal.SIGKILL)
+        grader.wait()
+    deadline = time.monotonic() + 10
+    left = processes_below(os.getpid())
+    while left and time.monotonic() < deadline:
+        time.sleep(0.2)
+        left = processes_below(os.getpid())
+    assert left == [], f"processes outlived the killed grader: {left}"

@@ -1,0 +1,93 @@
+"""Concept questions graded like code: answers.yml beside the module files becomes one test
+per question in results.json, with the misconception named and the explanation shown."""
+
+import zipfile
+
+import yaml
+
+from tests.support import ROOT
+from nnlab.grading.runner import grade_submission
+from nnlab.intake import Entry, load
+from nnlab.questions import learner_variants
+
+
+def answers_for(course, learner, modules, change=None):
+    out = {}
+    for question, variant in learner_variants(course, learner, modules):
+        out[question.id] = list(variant.answer) if isinstance(variant.answer, tuple) else variant.answer
+        if change and question.id in change:
+            out[question.id] = change[question.id](variant)
+    return out
+
+
+def questions_of(result):
+    return {t.name.split(":")[0]: t for t in result.tests if t.name.endswith(": concept question")}
+
+
+def test_answers_become_tests_and_a_misconception_is_named(course, tmp_path):
+    folder = tmp_path / "lin"
+    folder.mkdir()
+    (folder / "lstm.py").write_text((ROOT / "solutions" / "lstm.py").read_text())
+    answers = answers_for(course, "lin", ["lstm"],
+                          {"lstm.params": lambda v: v.misconceptions[0].answer})
+    del answers["lstm.hidden_state"]
+    (folder / "answers.yml").write_text(yaml.safe_dump(answers))
+    result = grade_submission(folder, course, modules=["lstm"])
+    asked = questions_of(result)
+    assert sorted(asked) == ["lstm.cell_state", "lstm.hidden_state", "lstm.params"]
+    assert asked["lstm.cell_state"].passed and asked["lstm.cell_state"].score == 1
+    wrong = asked["lstm.params"]
+    assert not wrong.passed and "Diagnosis: one gate's parameters instead of four blocks." in wrong.output
+    assert "Four blocks" in wrong.output  # the explanation, after grading
+    assert "no answer to lstm.hidden_state in answers.yml" in asked["lstm.hidden_state"].output
+    code = [t for t in result.tests if not t.name.endswith("concept question")]
+    assert code and all(t.passed for t in code)
+    assert result.score == result.max_score - 2
+
+
+def test_another_learner_is_graded_on_their_own_numbers(course, tmp_path):
+    """The same answers file is right for one learner and wrong for another with other numbers."""
+    answers = answers_for(course, "ana", ["conv"])
+    results = {}
+    for learner in ("ana", "bo"):
+        folder = tmp_path / learner
+        folder.mkdir()
+        (folder / "conv.py").write_text((ROOT / "solutions" / "conv.py").read_text())
+        (folder / "answers.yml").write_text(yaml.safe_dump(answers))
+        results[learner] = questions_of(grade_submission(folder, course, modules=["conv"],
+                                                         functions={"conv.conv2d_output_size"}))
+    assert all(t.passed for t in results["ana"].values())
+    assert not all(t.passed for t in results["bo"].values())
+
+
+def test_an_unreadable_or_linked_answers_file_fails_its_questions_saying_why(course, tmp_path):
+    folder = tmp_path / "kim"
+    folder.mkdir()
+    (folder / "rnn.py").write_text((ROOT / "solutions" / "rnn.py").read_text())
+    (folder / "answers.yml").write_text("rnn.params: [unclosed\n")
+    asked = questions_of(grade_submission(folder, course, modules=["rnn"], functions={"rnn.rnn_step_forward"}))
+    assert asked and all(not t.passed and "not a YAML mapping" in t.output for t in asked.values())
+    (folder / "answers.yml").unlink()
+    (tmp_path / "elsewhere.yml").write_text(yaml.safe_dump(answers_for(course, "kim", ["rnn"])))
+    (folder / "answers.yml").symlink_to(tmp_path / "elsewhere.yml")
+    asked = questions_of(grade_submission(folder, course, modules=["rnn"], functions={"rnn.rnn_step_forward"}))
+    assert asked and all(not t.passed and "is a link" in t.output for t in asked.values())
+
+
+def test_a_zip_hand_in_carries_its_answers(course, tmp_path):
+    answers = yaml.safe_dump(answers_for(course, "pat", ["xor"]))
+    with zipfile.ZipFile(tmp_path / "pat.zip", "w") as archive:
+        archive.writestr("pat-work/xor.py", (ROOT / "solutions" / "xor.py").read_text())
+        archive.writestr("pat-work/answers.yml", answers)
+    submission = load(Entry("pat", tmp_path / "pat.zip", "zip"), course.modules)
+    assert submission.answers == answers.encode()
+    asked = questions_of(grade_submission(submission, course, modules=["xor"], functions={"xor.xor_forward"}))
+    assert len(asked) == 3 and all(t.passed for t in asked.values())
+
+
+def test_no_answers_file_grades_as_before(course, tmp_path):
+    folder = tmp_path / "max"
+    folder.mkdir()
+    (folder / "rnn.py").write_text((ROOT / "solutions" / "rnn.py").read_text())
+    result = grade_submission(folder, course, modules=["rnn"], functions={"rnn.rnn_step_forward"})
+    assert not questions_of(result) and result.score == result.max_score
