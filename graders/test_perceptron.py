@@ -234,12 +234,16 @@ def test_predict_random(learner, ref, rng, name):
 @pytest.mark.points(2)
 def test_predict_at_threshold(learner, ref, rng):
     """perceptron.perceptron_predict: a sample exactly on the line z = 0 is predicted 1"""
-    # Small integers keep every sum exact; about a third of the samples land on z == 0.
-    w = rng.integers(-2, 3, size=3).astype(np.float64)
-    w[0] = 1.0
-    X = rng.integers(-2, 3, size=(12, 3)).astype(np.float64)
-    b = float(rng.integers(-2, 3))
-    X[:4, 0] = -(X[:4, 1:] @ w[1:] + b)  # these four sit exactly on the line
+    # Small integers keep every sum exact; about a third of the samples land on z == 0. Drawn
+    # again until some samples are on the 0 side: a constant 1 must not pass by luck.
+    for _ in range(50):
+        w = rng.integers(-2, 3, size=3).astype(np.float64)
+        w[0] = 1.0
+        X = rng.integers(-2, 3, size=(12, 3)).astype(np.float64)
+        b = float(rng.integers(-2, 3))
+        X[:4, 0] = -(X[:4, 1:] @ w[1:] + b)  # these four sit exactly on the line
+        if np.any(X @ w + b < 0):
+            break
     check_call(learner.perceptron.perceptron_predict, ref.perceptron.perceptron_predict, X, w, b)
 
 
