@@ -103,6 +103,17 @@ def centred(f, a, eps):
     return grad
 
 
+def forward_is_right(out, expected, what):
+    """A numerical gradient of a wrong forward checks nothing (a forward and backward that both
+    return zeros agree): the backward's numerical test needs the forward right on its call."""
+    try:
+        expect_close(out, expected, what=what, rtol=1e-6, atol=1e-9)
+    except GradingFailure as failure:
+        raise GradingFailure(f"{failure}\n  Your forward pass is wrong on this call, so a "
+                             f"numerical gradient of it checks nothing: fix the forward first.") \
+            from None
+
+
 def as_number(value, what):
     try:
         return float(np.asarray(value, dtype=np.float64))
@@ -191,7 +202,9 @@ def test_dense_backward_numerical(learner, rng):
     """backprop.dense_backward: agrees with a numerical gradient of your dense_forward"""
     x, W, b, dout = dense_case(rng, small=True)
     fwd = learner.backprop.dense_forward
-    _, cache = pair(fwd(x, W, b), "backprop.dense_forward(x, W, b)")
+    out, cache = pair(fwd(x, W, b), "backprop.dense_forward(x, W, b)")
+    from reference.backprop import dense_forward
+    forward_is_right(out, dense_forward(x, W, b)[0], "backprop.dense_forward(x, W, b)'s out")
     dx, dW, db = pair(learner.backprop.dense_backward(dout, cache),
                       "backprop.dense_backward(dout, cache)", 3, "(dx, dW, db)")
 
@@ -275,8 +288,11 @@ def test_activation_backward_numerical(learner, rng):
     z = rng.uniform(0.2, 2.0, size=(2, 2)) * rng.choice([-1.0, 1.0], size=(2, 2))  # off the kink
     da = rng.normal(size=z.shape)
     fwd = learner.backprop.activation_forward
+    from reference.backprop import activation_forward
     for name in ACTIVATIONS:
-        _, cache = pair(fwd(z, name), f"backprop.activation_forward(z, {name!r})")
+        a, cache = pair(fwd(z, name), f"backprop.activation_forward(z, {name!r})")
+        forward_is_right(a, activation_forward(z, name)[0],
+                         f"backprop.activation_forward(z, {name!r})'s a")
         dz = learner.backprop.activation_backward(da, cache)
 
         def loss():
@@ -454,7 +470,10 @@ def test_mlp_backward_numerical(learner, rng):
     """backprop.mlp_backward: agrees with a numerical gradient of your mlp_forward"""
     X, params, dout = mlp_case(rng, 1, sizes=[3, 3, 2])
     fwd = learner.backprop.mlp_forward
-    _, caches = pair(fwd(X, params, "tanh", "sigmoid"), "backprop.mlp_forward(...)")
+    out, caches = pair(fwd(X, params, "tanh", "sigmoid"), "backprop.mlp_forward(...)")
+    from reference.backprop import mlp_forward
+    forward_is_right(out, mlp_forward(X, params, "tanh", "sigmoid")[0],
+                     "backprop.mlp_forward(X, params, 'tanh', 'sigmoid')'s out")
     grads = learner.backprop.mlp_backward(dout, caches)
     if not isinstance(grads, dict):
         raise GradingFailure(f"backprop.mlp_backward should return a dict, got {describe_value(grads)}.")
@@ -628,6 +647,9 @@ def test_numerical_gradient_leaves_x(learner, rng):
     what = "backprop.numerical_gradient(f=np.var, x: float64 (3, 3), eps=0.01)"
     result = learner.backprop.numerical_gradient.call(FunctionRef("numpy.var"), x, eps=1e-2)
     unchanged(result, what)
+    # the gradient is judged too: a function that returns anything and leaves x alone earns
+    # nothing here
+    expect_close(result.value, KNOWN["var"](x), what=what, rtol=1e-6, atol=1e-9)
 
 
 @pytest.mark.points(1)

@@ -342,6 +342,9 @@ def sample_ids(batches, X, y, what):
     """The row numbers each batch holds; fails when a batch's X and y rows do not match."""
     ids = []
     for k, (xb, yb) in enumerate(batches):
+        if len(xb) == 0:
+            raise GradingFailure(f"{what}: batch {k} is empty; every batch holds at least one "
+                                 f"sample (stop once all {len(X)} are used)")
         if xb.shape[1:] != X.shape[1:] or yb.shape[1:] != y.shape[1:] or len(xb) != len(yb):
             raise GradingFailure(f"{what}: batch {k} has X of shape {xb.shape} and y of shape "
                                  f"{yb.shape}; expected (B{', ' if X.ndim > 1 else ''}"
@@ -368,6 +371,12 @@ def test_minibatches_cover_every_sample_once(learner, rng):
     n, batch_size = int(rng.integers(21, 30)), 4
     X, y = labelled(n)
     batches, what = get_batches(learner, X, y, batch_size, int(rng.integers(1 << 30)))
+    every_sample_once(batches, X, y, what, batch_size)
+
+
+def every_sample_once(batches, X, y, what, batch_size):
+    """Fails unless the batches hold each row of X (with its y) exactly once."""
+    n = len(X)
     ids = sample_ids(batches, X, y, what)
     seen = np.sort(np.concatenate(ids)) if ids else np.array([], dtype=int)
     if not np.array_equal(seen, np.arange(n)):
@@ -389,6 +398,7 @@ def test_minibatches_last_batch_smaller(learner, rng):
         ids = [np.zeros(s) for s in sizes]
         raise GradingFailure(f"{what} returned batches of sizes {sizes}; expected "
                              f"[5, 5, 5, 5, 3]" + drop_last_message(ids, n, batch_size))
+    every_sample_once(batches, X, y, what, batch_size)  # the right sizes, of the samples
 
 
 @pytest.mark.points(1)
@@ -402,6 +412,7 @@ def test_minibatches_sizes(learner, rng, n, batch_size, sizes):
     if got != sizes:
         raise GradingFailure(f"{what} returned batches of sizes {got}; expected {sizes}"
                              + drop_last_message([np.zeros(g) for g in got], n, batch_size))
+    every_sample_once(batches, X, y, what, batch_size)  # the right sizes, of the samples
 
 
 @pytest.mark.points(1)

@@ -69,6 +69,7 @@ class Fit:
     X: np.ndarray
     y: np.ndarray
     estimator: str = "MLPClassifier"
+    params: Any = None  # its own weights, once found (model_params)
 
 
 def method(learner, fit, name, *args):
@@ -80,8 +81,126 @@ def method(learner, fit, name, *args):
     return result.value
 
 
+HIDDEN_NAMES = {"identity": "linear", "logistic": "sigmoid"}  # scikit-learn's, in the course's words
+
+
+def _as_params(weights, biases):
+    """{"W1", "b1", ...} from lists of weight matrices and bias vectors, or None."""
+    if not (isinstance(weights, (list, tuple)) and isinstance(biases, (list, tuple))
+            and 0 < len(weights) == len(biases) <= 20):
+        return None
+    params = {**{f"W{i}": w for i, w in enumerate(weights, 1)},
+              **{f"b{i}": b for i, b in enumerate(biases, 1)}}
+    return params if _chain(params) else None
+
+
+def _chain(params):
+    """Whether params is {"W1": (D, H1), "b1": (H1,), ...} of float arrays that chain."""
+    if not isinstance(params, dict) or not params or len(params) % 2:
+        return False
+    layers = len(params) // 2
+    if set(params) != {f"{k}{i}" for i in range(1, layers + 1) for k in "Wb"}:
+        return False
+    for i in range(1, layers + 1):
+        W, b = params[f"W{i}"], params[f"b{i}"]
+        if not (isinstance(W, np.ndarray) and isinstance(b, np.ndarray) and W.dtype.kind == "f"
+                and W.ndim == 2 and b.shape == (W.shape[1],)):
+            return False
+        if i > 1 and params[f"W{i - 1}"].shape[1] != W.shape[0]:
+            return False
+    return True
+
+
+def parameter_candidates(state):
+    """Where a model may keep its weights, from its attributes (`vars(model)`), in order:
+    params_ (the class docstring's), scikit-learn's coefs_ and intercepts_, then any dict of
+    W1, b1, ..., any list of (W, b) pairs, and any two lists of weights and biases."""
+    found = []
+    if _chain(state.get("params_")):
+        found.append(state["params_"])
+    found.append(_as_params(state.get("coefs_"), state.get("intercepts_")))
+    values = [v for k, v in state.items() if k not in ("params_", "coefs_", "intercepts_")]
+    found += [v for v in values if _chain(v)]
+    for v in values:
+        if isinstance(v, (list, tuple)) and all(isinstance(p, (list, tuple)) and len(p) == 2 for p in v):
+            found.append(_as_params([p[0] for p in v], [p[1] for p in v]))
+    lists = [v for v in values if isinstance(v, (list, tuple)) and v
+             and all(isinstance(a, np.ndarray) for a in v)]
+    found += [_as_params(w, b) for w in lists for b in lists if w is not b]
+    return [p for p in found if p is not None]
+
+
+def forward_of(params, activation, classifier, X):
+    """What the parameters compute on X through the reference's forward pass: class
+    probabilities (softmax output) or the regressor's outputs (linear output)."""
+    from reference.backprop import mlp_forward
+
+    W1 = params["W1"]
+    if W1.ndim != 2 or W1.shape[0] != X.shape[1]:
+        raise ValueError(f"W1 has shape {W1.shape}, expected ({X.shape[1]}, H1)")
+    out, _ = mlp_forward(np.asarray(X, dtype=W1.dtype), params,
+                         hidden=HIDDEN_NAMES.get(activation, activation),
+                         output="softmax" if classifier else "linear")
+    return out
+
+
+def _follows(got, params, fit, X, classifier):
+    try:
+        expected = forward_of(params, fit.settings["activation"], classifier, X)
+    except (ValueError, KeyError, TypeError, IndexError):
+        return False
+    if not classifier and expected.size == got.size:
+        expected = expected.reshape(got.shape)
+    loose = np.float32 in (got.dtype, params["W1"].dtype)
+    if got.shape != expected.shape:
+        return False
+    with np.errstate(all="ignore"):
+        if np.allclose(got, expected, rtol=1e-3 if loose else 1e-6, atol=1e-5 if loose else 1e-9):
+            return True
+        # probabilities of another (wrong) form that rank the classes as the network's logits
+        # do (a sigmoid per class): the weights are the model's own; predict_proba's own test
+        # judges its values
+        return classifier and bool(np.all(np.argmax(got, axis=1) == np.argmax(expected, axis=1)))
+
+
+def model_params(learner, fit):
+    """The fitted model's own parameters {"W1": (D, H1), "b1": (H1,), ..., "WL", "bL"}, those
+    its predictions follow from through the forward pass (found once per fit, among
+    `parameter_candidates`). A memorising or nearest-neighbour predictor, or one that trains
+    one network and predicts with another, has none and fails."""
+    if fit.params is not None:
+        return fit.params
+    try:
+        state = learner.attribute(fit.model, "__dict__")
+    except LearnerFailure:
+        state = None
+    X = fit.X[:100]
+    classifier = fit.estimator == "MLPClassifier"
+    name = "predict_proba" if classifier else "predict"
+    got = as_array(method(learner, fit, name, X), f"{fit.what}: {name}(X_train[:100])")
+    candidates = parameter_candidates(state) if isinstance(state, dict) else []
+    for params in candidates:
+        if _follows(got, params, fit, X, classifier):
+            fit.params = params
+            return params
+    raise GradingFailure(
+        f"{fit.what}: {name}(X) does not follow from the model's own weights"
+        + (" (none found: keep them as arrays on the model, params_ = {'W1': (D, H1), 'b1': "
+           "(H1,), ..., 'WL', 'bL'} as the class docstring says)" if not candidates else
+           f": the forward pass of its parameters ({fit.settings['activation']} hidden layers, "
+           f"{'a softmax' if classifier else 'a linear'} output) gives other values")
+        + ". A model's predictions are what its weights compute, not a lookup of the training "
+          "data.")
+
+
+def check_follows_from_params(learner, fit):
+    """A fitted model's predictions must follow from its own parameters (`model_params`)."""
+    model_params(learner, fit)
+
+
 def train(learner, estimator, settings, X, y, label):
-    """Construct the learner's estimator with `settings` and fit it on X, y."""
+    """Construct the learner's estimator with `settings` and fit it on X, y; its predictions
+    must follow from its own parameters (`check_follows_from_params`)."""
     args = ", ".join(f"{k}={tuple(v) if isinstance(v, list) else v!r}" for k, v in settings.items())
     what = f"your {estimator}({args})"
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in settings.items()}
@@ -97,6 +216,7 @@ def train(learner, estimator, settings, X, y, label):
                 f"compute each mini-batch with whole-matrix products, not loops over samples."
             ) from None
         raise
+    check_follows_from_params(learner, fit)
     return fit
 
 
@@ -186,6 +306,31 @@ def reference_curve(ref, name):
     return _REFERENCE_CURVES[name]
 
 
+def training_loss(params, fit, X, y):
+    """The mean training loss the parameters give on X, y: cross-entropy for the classifier;
+    for the regressor (half the squared error, as scikit-learn's, and the squared error) both
+    conventions, as a tuple."""
+    classifier = fit.estimator == "MLPClassifier"
+    out = forward_of(params, fit.settings["activation"], classifier, X).astype(np.float64)
+    if classifier:
+        classes, codes = np.unique(y, return_inverse=True)
+        picked = out[np.arange(len(y)), codes.reshape(-1)]
+        return (float(-np.mean(np.log(np.maximum(picked, 1e-300)))),)
+    half = 0.5 * float(np.mean(np.sum((out.reshape(len(y), -1) - np.asarray(y, dtype=np.float64)
+                                       .reshape(len(y), -1)) ** 2, axis=1)))
+    return half, 2 * half
+
+
+def shown(curve):
+    """A few numbers of a learner's curve, readable whatever they are."""
+    text = ", ".join(f"{v:.6g}" for v in np.asarray(curve, dtype=np.float64).ravel()[:5])
+    return f"[{text}{', ...' if np.size(curve) > 5 else ''}]"
+
+
+def close_to_any(value, candidates, rtol):
+    return any(abs(value - c) <= rtol * abs(c) + 1e-12 for c in candidates)
+
+
 def check_loss_curve(learner, ref, figures, fit, name, title):
     curve = as_array(learner.attribute(fit.model, "loss_curve_"), f"{fit.what}: loss_curve_")
     figures.loss_curves(title, log_y=(name == "regression"), yours=curve,
@@ -194,8 +339,15 @@ def check_loss_curve(learner, ref, figures, fit, name, title):
     expect_close(len(curve), epochs, what=f"the length of loss_curve_ of {fit.what},",
                  mistakes=mistake(f"mlp.{fit.estimator}.loss_curve_",
                                   lambda m: m.fn(n, fit.settings["batch_size"], epochs)))
-    if curve.ndim != 1 or not np.all(np.isfinite(curve)):
-        raise GradingFailure(f"{fit.what}: loss_curve_ should be {epochs} finite numbers.")
+    if curve.ndim != 1 or not np.all(np.isfinite(curve)) or np.any(curve < 0):
+        raise GradingFailure(f"{fit.what}: loss_curve_ should be {epochs} finite losses, none "
+                             f"negative.")
+    # the last epoch's mean loss is close to the loss of the final parameters
+    final = training_loss(model_params(learner, fit), fit, fit.X, fit.y)
+    if not any(abs(curve[-1] - f) <= 0.5 * max(curve[-1], f) + 0.02 for f in final):
+        raise GradingFailure(f"{fit.what}: loss_curve_ ends at {curve[-1]:.4g}, but the model's "
+                             f"own parameters give a mean training loss of {final[0]:.4g}: "
+                             f"loss_curve_[e] is the mean loss over the samples of epoch e.")
     if not curve[-1] < curve[0]:
         raise GradingFailure(f"{fit.what}: loss_curve_ does not fall overall (first epoch "
                              f"{curve[0]:.4g}, last {curve[-1]:.4g}): is the update's sign right?")
@@ -339,9 +491,105 @@ def test_classifier_float32(learner, rng):
                  what=f"the row sums of {fit.what}: predict_proba(X)")
 
 
+def adam_second_step(params, grads, lr, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    """The lecture's second Adam step from `params`, both steps' gradients `grads` (the
+    learning rate is small, so the first step's gradient is the second's to within it)."""
+    step = {}
+    for key, g in grads.items():
+        m = beta_1 * (1 - beta_1) * g + (1 - beta_1) * g
+        v = beta_2 * (1 - beta_2) * g * g + (1 - beta_2) * g * g
+        m_hat, v_hat = m / (1 - beta_1 ** 2), v / (1 - beta_2 ** 2)  # the bias correction
+        step[key] = lr * m_hat / (np.sqrt(v_hat) + epsilon)
+    return step
+
+
+def check_training(learner, rng, estimator):
+    """Training judged as training, on a small full-batch problem where every number can be
+    recomputed: loss_curve_[1] is the loss the parameters after one epoch give; the second
+    step is Adam's, bias correction included; with mini-batches, loss_curve_[0] is the mean of
+    the epoch's batch losses, not the last batch's."""
+    from reference.backprop import mlp_backward, mlp_forward
+
+    n = 48
+    classifier = estimator == "MLPClassifier"
+    if classifier:
+        X, y = blobs(rng, n=n)
+    else:
+        X = rng.normal(size=(n, 3))
+        y = X @ rng.normal(size=3) + 0.1 * rng.normal(size=n)
+    base = {"hidden_layer_sizes": (6,), "activation": "relu", "learning_rate_init": 1e-3,
+            "batch_size": n, "random_state": int(rng.integers(2**31))}
+    one = train(learner, estimator, dict(base, max_iter=1), X, y, f"{n} samples, one full batch")
+    two = train(learner, estimator, dict(base, max_iter=2), X, y, f"{n} samples, one full batch")
+    p1, p2 = model_params(learner, one), model_params(learner, two)
+    curve = as_array(learner.attribute(two.model, "loss_curve_"), f"{two.what}: loss_curve_")
+    first = as_array(learner.attribute(one.model, "loss_curve_"), f"{one.what}: loss_curve_")
+    # Two fits of one random_state start from the same weights, unless the learner's draws
+    # depend on max_iter (all shuffles drawn before the weights, say): a right choice too, and
+    # then the first fit's weights are not the second's after one step, so only the checks
+    # within one fit apply.
+    same_start = (curve.shape == (2,) and first.shape == (1,)
+                  and close_to_any(float(first[0]), (float(curve[0]),), 1e-9))
+    expected = training_loss(p1, one, X, y)
+    if same_start and not close_to_any(float(curve[1]), expected, 1e-6):
+        raise GradingFailure(
+            f"{two.what}: loss_curve_ is {shown(curve)}; with one batch per "
+            f"epoch, loss_curve_[1] is the loss of the parameters after the first step, "
+            f"{expected[0]:.6g} (what its params_ after max_iter=1 give). loss_curve_[e] is the "
+            f"mean loss of epoch e, computed before each batch's update.")
+    # the gradient at p1 of the mean loss over the batch, through the reference
+    out, caches = mlp_forward(X, p1, hidden="relu", output="softmax" if classifier else "linear")
+    if classifier:
+        T = (y[:, None] == np.unique(y)[None, :]).astype(np.float64)
+        dout = (out - T) / n
+    else:
+        dout = (out - y.reshape(n, -1)) / n
+    grads = mlp_backward(dout, caches)
+    lr = base["learning_rate_init"]
+    predicted = adam_second_step(p1, grads, lr)
+    wrong = np.concatenate([np.abs((p1[k] - p2[k]) - predicted[k]).ravel() > 0.1 * lr
+                            for k in predicted])
+    if same_start and wrong.mean() > 0.05:
+        moved = np.median(np.concatenate([np.abs(p1[k] - p2[k]).ravel() for k in p1]))
+        raise GradingFailure(
+            f"{two.what}: the second training step moved the parameters by {moved:.3g} (median "
+            f"over entries); Adam's second step, with the bias correction m / (1 - beta_1^t) "
+            f"and v / (1 - beta_2^t), moves each by about lr = {lr:g}, and {wrong.mean():.0%} "
+            f"of the entries differ from it by over a tenth of lr. Check the Adam update and "
+            f"its step count t.")
+    # mini-batches: the epoch's mean, batch losses weighted by their sizes (a tiny learning
+    # rate keeps the parameters, so the mean is the loss of the final ones)
+    small = dict(base, max_iter=1, batch_size=16, learning_rate_init=1e-8)
+    mini = train(learner, estimator, small, X, y, f"{n} samples in batches of 16")
+    curve = as_array(learner.attribute(mini.model, "loss_curve_"), f"{mini.what}: loss_curve_")
+    expect_close(len(curve), 1, what=f"the length of loss_curve_ of {mini.what} (one epoch),",
+                 mistakes=mistake(f"mlp.{estimator}.loss_curve_", lambda m: m.fn(n, 16, 1)))
+    expected = training_loss(model_params(learner, mini), mini, X, y)
+    if curve.shape != (1,) or not close_to_any(float(curve[0]), expected, 1e-4):
+        raise GradingFailure(
+            f"{mini.what}: loss_curve_ is {shown(curve)}, but the mean loss "
+            f"over the epoch's three batches is {expected[0]:.6g}: loss_curve_[e] is the mean "
+            f"over all samples of epoch e (each batch's mean loss weighted by its size), not "
+            f"the last batch's loss or a sum.")
+
+
+@pytest.mark.points(2)
+@pytest.mark.seconds_per_call(FIT_SECONDS)
+def test_classifier_training(learner, rng):
+    """mlp.MLPClassifier: trained with Adam (bias correction included), loss_curve_ the epoch means of its own parameters"""
+    check_training(learner, rng, "MLPClassifier")
+
+
 # ------------------------------------------------------------------------------------------
 # MLPRegressor
 # ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.points(1)
+@pytest.mark.seconds_per_call(FIT_SECONDS)
+def test_regressor_training(learner, rng):
+    """mlp.MLPRegressor: trained with Adam (bias correction included), loss_curve_ the epoch means of its own parameters"""
+    check_training(learner, rng, "MLPRegressor")
 
 
 @pytest.mark.oracle("sklearn")

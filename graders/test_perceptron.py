@@ -147,9 +147,12 @@ def test_neuron_worked_example(learner, ref):
 
 @pytest.mark.points(1)
 def test_predict_worked_example(learner, ref):
-    """perceptron.perceptron_predict: the lecture's example is on the 0 side"""
+    """perceptron.perceptron_predict: the lecture's example is on the 0 side, its mirror image on the 1 side"""
     check_call(learner.perceptron.perceptron_predict, ref.perceptron.perceptron_predict,
                X_EXAMPLE, W_EXAMPLE, B_EXAMPLE)
+    # the mirror image (w and b negated) is on the 1 side: a constant 0 earns nothing here
+    check_call(learner.perceptron.perceptron_predict, ref.perceptron.perceptron_predict,
+               X_EXAMPLE, -np.asarray(W_EXAMPLE), -B_EXAMPLE)
 
 
 # ------------------------------------------------------------------------------------------
@@ -224,19 +227,26 @@ def test_neuron_keras(learner, ref, case):
 @pytest.mark.parametrize("name", ["a batch", "a batch, 3 neurons"])
 def test_predict_random(learner, ref, rng, name):
     """perceptron.perceptron_predict: integer classes 0 and 1"""
-    check_call(learner.perceptron.perceptron_predict, ref.perceptron.perceptron_predict,
-               *layout(rng, name))
+    for _ in range(50):  # both classes among the answers: a constant must not pass by luck
+        case = layout(rng, name)
+        if np.unique(ref.perceptron.perceptron_predict(*case)).size == 2:
+            break
+    check_call(learner.perceptron.perceptron_predict, ref.perceptron.perceptron_predict, *case)
 
 
 @pytest.mark.points(2)
 def test_predict_at_threshold(learner, ref, rng):
     """perceptron.perceptron_predict: a sample exactly on the line z = 0 is predicted 1"""
-    # Small integers keep every sum exact; about a third of the samples land on z == 0.
-    w = rng.integers(-2, 3, size=3).astype(np.float64)
-    w[0] = 1.0
-    X = rng.integers(-2, 3, size=(12, 3)).astype(np.float64)
-    b = float(rng.integers(-2, 3))
-    X[:4, 0] = -(X[:4, 1:] @ w[1:] + b)  # these four sit exactly on the line
+    # Small integers keep every sum exact; about a third of the samples land on z == 0. Drawn
+    # again until some samples are on the 0 side: a constant 1 must not pass by luck.
+    for _ in range(50):
+        w = rng.integers(-2, 3, size=3).astype(np.float64)
+        w[0] = 1.0
+        X = rng.integers(-2, 3, size=(12, 3)).astype(np.float64)
+        b = float(rng.integers(-2, 3))
+        X[:4, 0] = -(X[:4, 1:] @ w[1:] + b)  # these four sit exactly on the line
+        if np.any(X @ w + b < 0):
+            break
     check_call(learner.perceptron.perceptron_predict, ref.perceptron.perceptron_predict, X, w, b)
 
 

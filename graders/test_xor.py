@@ -80,6 +80,9 @@ def test_init_shapes_and_biases(learner, rng):
     value, what = learner_init(learner, int(rng.integers(1 << 30)), hidden)
     if np.any(value["b1"] != 0) or np.any(value["b2"] != 0):
         raise GradingFailure(f"{what}: the biases should start at zero, as a Keras Dense layer's do")
+    for key in ("W1", "W2"):  # zeros everywhere is not an initialisation
+        if np.unique(value[key]).size < value[key].size:
+            raise GradingFailure(f"{what}[{key!r}] has repeated values: weights are random draws.")
 
 
 @pytest.mark.points(1)
@@ -98,6 +101,23 @@ def test_init_glorot_uniform(learner, rng):
             raise GradingFailure(f"{what}[{key!r}] has mean {w.mean():.3g} and standard deviation "
                                  f"{w.std():.3g}; uniform on [-{limit:.3g}, {limit:.3g}] gives "
                                  f"about 0 and {limit / np.sqrt(3):.3g}")
+    # At hidden=200 the two layers' limits differ by 0.25%: too little to tell one from the
+    # other. At hidden=4 they differ by 9.5% (sqrt(6/6) = 1 against sqrt(6/5) = 1.095): the
+    # weights of 100 draws come within 3% of each layer's own limit and never pass it.
+    pooled = {"W1": [], "W2": []}
+    seed = int(rng.integers(1 << 30))
+    for k in range(100):
+        value, what = learner_init(learner, seed + k, 4)
+        for key in pooled:
+            pooled[key].append(np.abs(value[key]).ravel())
+    for key, fans in (("W1", 2 + 4), ("W2", 4 + 1)):
+        limit, top = np.sqrt(6.0 / fans), float(np.max(np.concatenate(pooled[key])))
+        if top > limit * (1 + 1e-9) or top < 0.97 * limit:
+            raise GradingFailure(
+                f"xor.init_xor_mlp(rng, hidden=4)[{key!r}] over 100 seeds reaches |w| = {top:.4g}; "
+                f"Glorot's limit for this layer is sqrt(6 / ({fans - (4 if key == 'W1' else 1)} + "
+                f"{4 if key == 'W1' else 1})) = {limit:.4g}, which uniform draws come close to "
+                f"and never pass (each layer has its own fan_in + fan_out).")
 
 
 @pytest.mark.points(1)
@@ -164,9 +184,12 @@ def test_predict(learner, ref, rng):
 @pytest.mark.points(1)
 def test_predict_at_half(learner, ref, rng):
     """xor.xor_predict: an output of exactly 0.5 is class 1"""
-    params = start(ref, rng, 2)
-    params["W2"] = np.zeros((2, 1))
-    params["b2"] = np.zeros(1)  # the output is sigmoid(0) = 0.5 everywhere
+    # Two hidden units that mirror each other: W1 = [[a, c], [c, a]], equal biases, W2 = [w, -w].
+    # On 00 and 11 they are equal (a + c == c + a exactly), so the output is sigmoid(0) = 0.5
+    # exactly; on 01 and 10 it is on either side of 0.5, so no constant answer passes.
+    a, c = rng.uniform(0.5, 2.0) * rng.choice([-1, 1]), rng.uniform(-3.0, -0.5)
+    params = {"W1": np.array([[a, c], [c, a]]), "b1": np.full(2, rng.normal()),
+              "W2": np.array([[4.0], [-4.0]]), "b2": np.zeros(1)}
     check_call(learner.xor.xor_predict, ref.xor.xor_predict, X4, params)
 
 

@@ -6,7 +6,10 @@
    the solution as a learner would have written it, loses points on its function, and the
    feedback names it;
 4. reference/ agrees with the Keras outputs recorded in graders/baselines/;
-5. per module, how many points rest on each oracle (what the tests compare with: the reference
+5. null learners (nnlab.null_learners: zeros of the right shape, a constant, the input echoed,
+   random values, the stub, a memorising model, for every contract function) earn nothing
+   beyond the documented exceptions;
+6. per module, how many points rest on each oracle (what the tests compare with: the reference
    implementation, Keras 3 recorded outputs, a numerical gradient, scikit-learn's score); a
    module whose graders give no points to Keras fails, since the course promises both;
 6. every concept question (questions/), over 50 learners' variants: the reference's answer
@@ -63,13 +66,31 @@ def oracle_verdicts(tests: list[TestResult]) -> Iterator[Verdict]:
                       + ("" if keras > 0 else "; no test compares with a recorded Keras output"))
 
 
-def _grade_folder_copy(course: Course, folder: str, modules: list[str], tmp: Path):
+def _grade_folder_copy(course: Course, folder: str, modules: list[str], tmp: Path,
+                       record_calls: dict | None = None):
     """Grade a copy of the course's `folder` (solutions/ or exercises/), those modules only."""
     copy = tmp / folder
     copy.mkdir()
     for module in modules:
         shutil.copy(course.root / folder / f"{module}.py", copy / f"{module}.py")
-    return grade_submission(copy, course, learner=folder, warn_seed=False, modules=modules)
+    return grade_submission(copy, course, learner=folder, warn_seed=False, modules=modules,
+                            record_calls=record_calls)
+
+
+def null_learner_verdict(course: Course, modules: list[str], solutions, calls) -> Verdict:
+    """Every generated null learner (nnlab.null_learners) earns nothing on its function's
+    tests, beyond the documented exceptions, and none meets a grader error."""
+    from nnlab.null_learners import describe, earning, null_learner_points
+
+    points, results = null_learner_points(course, modules, solutions=solutions, calls=calls)
+    bad = earning(points)
+    faults = [f"{r.learner}: {t.name}" for r in results for t in r.tests if t.outcome == "grader_error"]
+    faults += [f"{r.learner}: {r.error}" for r in results if r.error]
+    detail = (f"{len(points)} null learners over {len(results)} gradings; none earns a point"
+              if not bad and not faults else "; ".join(
+                  [f"{describe(r)} earns {p:g}" for r, p in bad[:8]] + faults[:3]))
+    return Verdict("null learners earn nothing (zeros, a constant, the input echoed, random "
+                   "values, the stub, a memorising model)", not bad and not faults, detail)
 
 
 def iter_mistakes(course: Course, modules: list[str]):
@@ -98,7 +119,8 @@ def _verdicts(course: Course, modules: list[str] | None) -> Iterator[Verdict]:
                       else "; ".join(disagreements[:5]))
     modules = [m for m in (modules or course.graded_modules()) if m in course.graded_modules()]
     with tempfile.TemporaryDirectory(prefix="nnlab-verify-") as tmp:
-        result = _grade_folder_copy(course, "solutions", modules, Path(tmp))
+        calls: dict[str, set[str]] = {}
+        result = solutions = _grade_folder_copy(course, "solutions", modules, Path(tmp), calls)
         lost = [t for t in result.tests if not t.passed]
         yield Verdict("solutions score full marks", not lost and not result.error and bool(result.tests),
                       result.error or (f"{result.score:g}/{result.max_score:g}" + "".join(
@@ -128,6 +150,9 @@ def _verdicts(course: Course, modules: list[str] | None) -> Iterator[Verdict]:
                 detail = result.error
             yield Verdict(f"mistake {mistake.name} ({mistake.target}) loses points and is named",
                           bool(own) and named and not result.error, detail)
+
+        if solutions.tests and not solutions.error:
+            yield null_learner_verdict(course, modules, solutions, calls)
     yield from question_verdicts(course, modules)
 
 

@@ -25,6 +25,9 @@ from nnlab.sandbox.protocol import FunctionRef, Opaque
 from nnlab.sandbox.worker import CallResult, Worker
 
 
+MAX_CALLS_KEPT = 200  # learner calls remembered per test (a training test makes a few)
+
+
 class LearnerProxy:
     """One submission's workers, one per learner module: `learner.losses`, `learner.activations`."""
 
@@ -41,6 +44,10 @@ class LearnerProxy:
         # not one per test. A slow but correct function never times out, so it is never tripped;
         # a later test that grants a longer limit (seconds_per_call) still runs it.
         self.timed_out: dict[str, tuple[str, float]] = {}
+        # ("module.function", value) of each learner call in the current test, for the proof
+        # that a grader error is the grader's fault (nnlab.grading.proof)
+        self.calls: list[tuple[str, Any]] = []
+        self.called: set[str] = set()  # every "module.function" called in the current test
         # The whole submission's wall-clock budget: once it is used up, every later call fails
         # at once, and a call never waits past it (one slow learner cannot hold a class run).
         self.budget = limits.seconds_per_submission
@@ -137,7 +144,7 @@ class LearnerProxy:
 
     def module_value(self, module: str, name: str) -> Any:
         worker = self.worker(module)
-        return self._settle(worker, lambda: worker.get(name)).value
+        return self._settle(worker, lambda: worker.get(name), f"{module}.{name}").value
 
     def method(self, obj: Opaque, name: str, *args: Any, **kwargs: Any) -> Any:
         """Call a method of an object learner code made (e.g. `fit` of an MLPClassifier)."""
@@ -179,6 +186,9 @@ class LearnerProxy:
         if result.stdout:
             self.stdout.append(result.stdout)
         result.value = _own(result.value, worker)
+        if len(self.calls) < MAX_CALLS_KEPT:
+            self.calls.append((key, result.value))
+        self.called.add(key)
         return result
 
 

@@ -3,7 +3,9 @@
 It provides the `learner`, `ref` and `rng` fixtures and the `points` marker (see
 graders/README.md), checks every grader test is named "module.function: ..." and has points, and
 records each test as a `TestResult`: passed, failed with the learner-facing reason, or a grader
-error (an exception that is not a `GradingFailure` is the grader's fault, not the learner's).
+error. An exception that is not a `GradingFailure` is a grader error only with proof: the test,
+rerun at once with the reference in the learner's place (`nnlab.grading.proof`), fails too;
+when the reference passes, the learner's values broke the grader and the test is theirs.
 
 Each test also says what it compared with, its oracle (`nnlab.grading.results.ORACLES`):
 `@pytest.mark.oracle("keras")` (or "numerical", "sklearn", "reference") names it; without the
@@ -23,6 +25,7 @@ import pytest
 from nnlab.course import CURRICULUM_MODULES
 from nnlab.grading.figures import Figure, FigureRecorder
 from nnlab.grading.learner import LearnerProxy
+from nnlab.grading.proof import prove_fault
 from nnlab.baselines.recorded import BaselineCase
 from nnlab.grading.results import ORACLES, TestResult
 from nnlab.outcome import GradingFailure, Outcome
@@ -45,6 +48,7 @@ class GradingPlugin:
         self._names: dict[str, tuple[str, float]] = {}
         self.oracles: dict[str, str] = {}  # nodeid -> a key of ORACLES
         self._recorded: set[str] = set()
+        self.calls_by_test: dict[str, set[str]] = {}  # test name -> "module.function"s it called
 
     # -- markers and collection ------------------------------------------------------------
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -120,21 +124,39 @@ class GradingPlugin:
 
     @pytest.fixture
     def rng(self, request: pytest.FixtureRequest) -> np.random.Generator:
+        return self._rng_for(request.node)
+
+    def _rng_for(self, node: pytest.Item) -> np.random.Generator:
         # the grader file's module (graders/test_<module>.py) picks the learner seed
-        module = request.node.path.stem.removeprefix("test_")
-        return np.random.default_rng(self.seeds.generator_seed(module, request.node.nodeid))
+        module = node.path.stem.removeprefix("test_")
+        return np.random.default_rng(self.seeds.generator_seed(module, node.nodeid))
 
     # -- results -----------------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item):
         self.learner_proxy.stdout.clear()
+        self.learner_proxy.calls.clear()
+        self.learner_proxy.called.clear()
         self.learner_proxy.comparator.take_notes()  # notes belong to the test that made them
         marker = item.get_closest_marker("seconds_per_call")
         self.learner_proxy.seconds_per_call = float(marker.args[0]) if marker and marker.args else None
         try:
             return (yield)
+        except GradingFailure:
+            raise
+        except Exception as error:
+            # Not yet known whose fault: rerun with the reference in the learner's place. A
+            # grader fault needs proof (the reference fails too); otherwise the learner's
+            # values broke the grader, and the test is theirs to lose (nnlab.grading.proof).
+            raise prove_fault(item, error, self.learner_proxy,
+                              lambda: self._rng_for(item),
+                              FigureRecorder([])) from error
         finally:
             self.learner_proxy.seconds_per_call = None
+            self.learner_proxy.calls.clear()
+            if item.nodeid in self._names:  # which learner functions this test called
+                self.calls_by_test.setdefault(self._names[item.nodeid][0], set()).update(
+                    self.learner_proxy.called)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):

@@ -54,6 +54,7 @@ def grade_submission(path: Path | str | Submission, course: Course, *, assignmen
                      warn_seed: bool = True, functions: set[str] | None = None,
                      comparator: Comparator | None = None,
                      modules: Iterable[str] | None = None,
+                     record_calls: dict[str, set[str]] | None = None,
                      seeds: LearnerSeeds | None = None) -> SubmissionResult:
     """Grade one submission, top to bottom; with `out_dir`, write its results there.
 
@@ -64,7 +65,9 @@ def grade_submission(path: Path | str | Submission, course: Course, *, assignmen
     Never raises for learner faults: they are failed tests. `functions` ("module.function"
     names) limits grading to those functions' tests (and their modules); `modules` grades
     exactly those modules instead of whole assignments; `comparator` (one on the course's
-    tolerances by default) may be passed in to inspect the rules it applied.
+    tolerances by default) may be passed in to inspect the rules it applied; `record_calls`, a
+    dict, is filled with {test name: the learner calls it made, "module.function[.method]"}
+    (`nnlab.null_learners` groups functions whose tests do not call each other).
     """
     started = time.perf_counter()
     # 1. Read the submission: the course's module files only, into memory.
@@ -97,6 +100,8 @@ def grade_submission(path: Path | str | Submission, course: Course, *, assignmen
             result.isolation = proxy.isolation
         # 5. Collect the outcomes (and the concept questions' answers, where handed in).
         result.tests = plugin.results
+        if record_calls is not None:
+            record_calls.update(plugin.calls_by_test)
         if submission.answers is not None:
             from nnlab.questions import question_results
 

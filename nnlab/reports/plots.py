@@ -7,23 +7,49 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nnlab.grading.figures import Figure
+import numpy as np
+
+from nnlab.grading.figures import Figure, plottable
 
 
 def draw(figure: Figure, path: Path) -> Path:
-    """Write `figure` to `path` (PNG) and return the path."""
+    """Write `figure` to `path` (PNG) and return the path.
+
+    Never fails on the numbers it is given (a learner's: inf, nan, 1e308, empty): they are made
+    plottable first, and a figure matplotlib still cannot lay out is written as a short note
+    instead, so a learner's results are always written."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    try:
+        return _draw(plt, figure, path)
+    except (ValueError, TypeError, OverflowError, KeyError, IndexError) as error:
+        fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
+        try:
+            ax.axis("off")
+            ax.text(0.5, 0.5, f"{figure.title}\n\nThese values cannot be drawn\n"
+                              f"({type(error).__name__})", ha="center", va="center", fontsize=10,
+                    wrap=True)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fig.savefig(path)
+        finally:
+            plt.close(fig)
+        return path
+
+
+def _draw(plt, figure: Figure, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
     try:
         if figure.kind == "loss_curves":
             for label, values in figure.data["curves"].items():
+                values = plottable(values)
                 ax.plot(range(len(values)), values, label=label,
                         linestyle="--" if label == "reference" else "-")
-            if figure.data.get("log_y"):
+            everything = np.concatenate([plottable(v) for v in figure.data["curves"].values()]
+                                        + [np.empty(0)])
+            if figure.data.get("log_y") and np.any(everything > 0):
                 ax.set_yscale("log")
             ax.set_xlabel("epoch")
             ax.set_ylabel("loss")
