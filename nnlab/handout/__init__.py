@@ -266,6 +266,10 @@ SHARED_WITH_NNLAB = frozenset({
     "e = np.exp(logits - logits.max(axis=1, keepdims=True))",
     # selfcheck.py walks a learner's module the way the mistakes registry walks a solution:
     "if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):",
+    # null_learners.py's memorising model: a seeded generator, float64 input, R^2 as sklearn's:
+    "rng = np.random.default_rng(self.random_state)",
+    "X = np.asarray(X, dtype=np.float64)",
+    "return float(1 - np.sum((y - pred) ** 2) / np.sum((y - y.mean()) ** 2))",
 })
 
 

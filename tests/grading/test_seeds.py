@@ -67,7 +67,7 @@ def make_class(folder):
 
 
 def outputs(results):
-    return {r.learner: [(t.name, t.score, t.outcome, t.output) for t in r.tests] for r in results}
+    return {r.learner: [(t.name, t.score, t.outcome, t.output, t.printed) for t in r.tests] for r in results}
 
 
 def test_a_dask_cluster_without_the_seed_grades_exactly_like_the_local_run(tmp_path, course,
@@ -96,12 +96,12 @@ def test_a_dask_cluster_without_the_seed_grades_exactly_like_the_local_run(tmp_p
         assert SECRET not in json.dumps(saved)
     # The hidden inputs are the learner's own, and the seed's: ben's and cy's differ, and the
     # development seed (what a worker's environment gave before) draws others.
-    printed = {r.learner: [t.output for t in r.tests if "inputs sum to" in t.output] for r in local}
+    printed = {r.learner: [t.printed for t in r.tests if "inputs sum to" in t.printed] for r in local}
     assert printed["ben"] and printed["ben"] != printed["cy"]
     monkeypatch.delenv("NNLAB_SECRET_SEED")
     development = grade_batch([klass / "ben"], course, tmp_path / "dev", functions=FUNCTIONS)
     assert development[0].seed["source"] == "development (published)"
-    assert [t.output for t in development[0].tests if "inputs sum to" in t.output] != printed["ben"]
+    assert [t.printed for t in development[0].tests if "inputs sum to" in t.printed] != printed["ben"]
     assert refused.status == "regrade" and not refused.tests
     assert refused.fault.startswith("refused: this Dask task carries no learner seeds")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -165,7 +166,8 @@ def test_nnlab_check_in_the_handout_gives_the_checkouts_verdicts(course, handout
     for kind, folder in folders.items():
         there, here = _check(handout.folder, folder), _check(ROOT, folder)
         assert there == here, kind
-    assert "63 of 63 functions pass" in _check(handout.folder, folders["solutions"]).replace("\n", " ")
+    passing = re.search(r"(\d+) of (\d+) functions pass", _check(handout.folder, folders["solutions"]))
+    assert passing and passing.group(1) == passing.group(2) and int(passing.group(1)) >= 55
     assert "looks like" in _check(handout.folder, folders["mistake"])
 
 
