@@ -85,6 +85,9 @@ def test_kill_9_of_a_parallel_grade_leaves_no_process(tmp_path, subreaper, level
                str(tmp_path / "out"), "--course", str(ROOT / "course.yml")]
     if level == "rlimits" and "allow_weak_sandbox" in inspect.signature(cli.grade).parameters:
         command.append("--allow-weak-sandbox")  # (where nnlab refuses that level for a class)
+    # What this test process already had below it (a resource tracker an earlier test's pool
+    # left to this process, say) is not the grader's to clean up.
+    earlier = {pid for pid, _ in processes_below(os.getpid())}
     grader = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                               cwd=tmp_path)
     try:
@@ -98,14 +101,14 @@ def test_kill_9_of_a_parallel_grade_leaves_no_process(tmp_path, subreaper, level
                 break
             time.sleep(0.2)
         assert grader.poll() is None, grader.stderr.read().decode()[-2000:]
-        started = processes_below(os.getpid())
+        started = [p for p in processes_below(os.getpid()) if p[0] not in earlier]
         assert len(started) >= 5, started  # the grader, two pool processes, their workers
     finally:
         grader.send_signal(signal.SIGKILL)
         grader.wait()
     deadline = time.monotonic() + 10
-    left = processes_below(os.getpid())
+    left = [p for p in processes_below(os.getpid()) if p[0] not in earlier]
     while left and time.monotonic() < deadline:
         time.sleep(0.2)
-        left = processes_below(os.getpid())
+        left = [p for p in processes_below(os.getpid()) if p[0] not in earlier]
     assert left == [], f"processes outlived the killed grader: {left}"
