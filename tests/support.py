@@ -66,3 +66,39 @@ def submitted(folder):
     """The modules a test's submission folder holds: grade exactly those, not the whole
     assignments they belong to (what `nnlab grade` does for a learner)."""
     return sorted(p.stem for p in Path(folder).glob("*.py"))
+
+
+def processes_below(pid: int) -> list[tuple[int, str]]:
+    """Live processes below `pid` ((pid, command line with spaces for NULs)), after reaping any
+    child of this process that came back (a subreaper's orphans) and died."""
+    import os
+
+    while True:
+        try:
+            done, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if done == 0:
+            break
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] != "Z":
+                parents[int(entry)] = int(fields[1])
+    found = []
+    for child in parents:
+        walk = child
+        while walk in parents and walk not in (0, 1):
+            walk = parents[walk]
+            if walk == pid:
+                try:
+                    command = open(f"/proc/{child}/cmdline", "rb").read().replace(b"\0", b" ").decode()
+                except OSError:
+                    command = "?"
+                found.append((child, command[:200]))
+                break
+    return found

@@ -20,7 +20,7 @@ import pytest
 
 from nnlab import cli
 from nnlab.sandbox import levels
-from tests.support import ROOT, solution_with
+from tests.support import ROOT, processes_below, solution_with
 
 LEVELS = levels.available()
 SLOW = """
@@ -38,39 +38,6 @@ def subreaper():
     libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: orphans of the grader come back here
     yield
     libc.prctl(36, 0, 0, 0, 0)
-
-
-def processes_below(pid: int) -> list[tuple[int, str]]:
-    """Live processes below `pid` ((pid, command line)), reaping any that came back and died."""
-    while True:
-        try:
-            done, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            break
-        if done == 0:
-            break
-    parents = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if fields[0] != "Z":
-                parents[int(entry)] = int(fields[1])
-    found = []
-    for child in parents:
-        walk = child
-        while walk in parents and walk not in (0, 1):
-            walk = parents[walk]
-            if walk == pid:
-                try:
-                    command = open(f"/proc/{child}/cmdline", "rb").read().replace(b"\0", b" ").decode()
-                except OSError:
-                    command = "?"
-                found.append((child, command[:160]))
-                break
-    return found
 
 
 @pytest.mark.parametrize("level", LEVELS)

@@ -37,7 +37,7 @@ import pytest
 from nnlab.grading.runner import grade_batch
 from nnlab.sandbox import levels
 from nnlab.sandbox.worker import Worker
-from tests.support import ROOT, solution_with
+from tests.support import ROOT, processes_below, solution_with
 
 LEVELS = levels.available()
 SECRET = "hostile-suite-secret-7f3a9c"
@@ -332,37 +332,10 @@ class Listener:
 
 
 def descendants() -> list[str]:
-    """Live processes below this test process (orphans come back to it: it is a subreaper)."""
-    while True:  # reap what came back and died
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            break
-        if pid == 0:
-            break
-    parents = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if fields[0] != "Z":
-                parents[int(entry)] = int(fields[1])
-    me, found = os.getpid(), []
-    for pid in parents:
-        walk = pid
-        while walk in parents and walk not in (0, 1):
-            walk = parents[walk]
-            if walk == me:
-                try:
-                    if b"multiprocessing.resource_tracker" in open(f"/proc/{pid}/cmdline", "rb").read():
-                        break  # the process pool's own helper, this test run's
-                    found.append(f"{pid}: {open(f'/proc/{pid}/cmdline').read()[:200]!r}")
-                except OSError:
-                    pass
-                break
-    return found
+    """Live processes below this test process (orphans come back to it: it is a subreaper),
+    but for the process pool's own helper (this test run's resource tracker)."""
+    return [f"{pid}: {command!r}" for pid, command in processes_below(os.getpid())
+            if "multiprocessing.resource_tracker" not in command]
 
 
 def marked_files() -> list[str]:
