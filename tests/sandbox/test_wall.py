@@ -137,7 +137,7 @@ def test_learner_code_reads_nothing_of_the_course_the_class_or_the_seed(level, e
     mallory = results["mallory"]
     assert mallory.status == "graded" and mallory.max_score > 0
     assert mallory.score == 0, [t.output for t in mallory.tests]
-    assert all("mallory got: []" in t.output for t in mallory.tests), [t.output for t in mallory.tests]
+    assert all("mallory got: []" in t.printed for t in mallory.tests), [t.printed for t in mallory.tests]
     assert mallory.isolation["level"] == level
     assert mallory.seed["source"] == "secret" and SECRET not in str(mallory.seed)
 
