@@ -15,7 +15,6 @@ sandbox; no learner code runs here.
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import inspect
 import warnings
@@ -24,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from nnlab.grading.compare import Comparator, describe_value
-from nnlab.grading.learner import LearnerProxy
+from nnlab.grading.learner import LearnerProxy, _own
 from nnlab.outcome import GradingFailure
 from nnlab.sandbox import protocol
 from nnlab.sandbox.protocol import Opaque
@@ -133,21 +132,9 @@ class ReferenceProxy(LearnerProxy):
 
     def _settle(self, worker: Any, request: Any, key: str = "") -> CallResult:
         result = request()
-        result.value = _owned(result.value, worker)
+        result.value = _own(result.value, worker)
         self.calls.append((key, result.value))
         return result
-
-
-def _owned(value: Any, worker: Any) -> Any:
-    if isinstance(value, Opaque):
-        return dataclasses.replace(value, owner=worker)
-    if isinstance(value, tuple):
-        return tuple(_owned(v, worker) for v in value)
-    if isinstance(value, list):
-        return [_owned(v, worker) for v in value]
-    if isinstance(value, dict):
-        return {k: _owned(v, worker) for k, v in value.items()}
-    return value
 
 
 def _snapshot(value: Any) -> Any:
