@@ -1,3 +1,3 @@
-from nnlab.cli import app
+from nnlab.entry import main
 
-app()
+main()

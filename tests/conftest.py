@@ -1,9 +1,20 @@
 """Shared fixtures: the course, a course with short limits, and submission folders."""
 
+import atexit
+import os
+import shutil
+import tempfile
+
 import pytest
 
 from nnlab.course import load_course
 from tests.support import MODULES, ROOT
+
+# `nnlab check` keeps validated course settings and sandbox probes in a per-user cache
+# (nnlab.check_settings): the tests, and the processes they start, use a fresh one of their own.
+_CACHE = tempfile.mkdtemp(prefix="nnlab-test-cache-")
+os.environ["NNLAB_CACHE_DIR"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, True)
 
 
 @pytest.fixture(scope="session")

@@ -22,11 +22,12 @@ from __future__ import annotations
 
 from fractions import Fraction
 from itertools import combinations, permutations
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnlab.course import Tolerance
+if TYPE_CHECKING:
+    from nnlab.course import Tolerance
 
 # How a failure message introduces the description (after any catalogued diagnosis).
 PATTERN = "What differs: "

@@ -5,16 +5,20 @@ checker's own imports and reading of the checks. `early_worker(path, target, lim
 worker of `nnlab check MODULE` before NumPy is imported, from a plain read of the learner's
 folder; `run_checks` adopts it only when the submission it reads has exactly the same files
 (`adopt`), and otherwise stops it and starts its own, so the early start never changes what is
-checked. Only the standard library, pydantic (course.yml's Limits) and the worker's parent side
-are imported here, not NumPy: the worker's Python loads NumPy while this one does.
+checked. Only the standard library and the worker's parent side are imported here, not NumPy
+or pydantic (`limits` may be nnlab.check_settings' plain copy of course.yml's): the worker's
+Python loads NumPy while this one does.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from nnlab.course import Limits
 from nnlab.sandbox.worker import Worker
+
+if TYPE_CHECKING:
+    from nnlab.course import Limits
 
 MAX_EARLY_BYTES = 4 * 1024 * 1024  # a larger file is left to the submission's own checks
 

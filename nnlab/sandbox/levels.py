@@ -22,7 +22,9 @@ without the `resource` module or prctl). The learner's code still runs in a sepa
 with the same wall-clock limits, so a hang or a crash costs only that check; a note says once
 that it runs unsandboxed. Grading never uses it: `choose()` without `own_code` refuses.
 
-`choose()` probes once and caches; ``NNLAB_SANDBOX=<level>`` forces a level (an unavailable
+`choose()` probes once and caches; `choose(own_code=True)` also keeps the bwrap and namespaces
+probes in the user's cache, keyed by everything they depend on (`_machine_key`), so `nnlab
+check` does not run bubblewrap twice before each check. ``NNLAB_SANDBOX=<level>`` forces a level (an unavailable
 one is an error), so the test suite can run at every level this machine offers.
 """
 
@@ -40,10 +42,6 @@ import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-
-# The rlimits level's clean-up of a private uid's files in the host's shared temp folders is the
-# worker supervisor's own (worker_main.py needs only the standard library, so it imports here).
-from nnlab.sandbox.worker_main import remove_files_of
 
 LEVELS = ("bwrap", "namespaces", "rlimits")
 UNSANDBOXED = "unsandboxed"  # `nnlab check` only: see the module's docstring
@@ -110,17 +108,66 @@ _PROBED: dict[str, Level] = {}
 _PROBING = threading.Lock()  # workers start from several threads at once
 
 
-def probe(name: str) -> Level:
-    """Whether `name` works here, and why (cached)."""
+def probe(name: str, remembered: bool = False) -> Level:
+    """Whether `name` works here, and why (kept for the process). With `remembered` (`nnlab
+    check` only), the bwrap and namespaces probes (a bubblewrap run, a fork) are also kept in
+    the user's cache for this exact machine (`_machine_key`) and read back from it."""
     with _PROBING:
         if name not in _PROBED:
             lacks = _linux_lacks()
             if lacks:
                 _PROBED[name] = Level(name, False, f"{lacks} (the {name} level needs Linux)")
                 return _PROBED[name]
-            _PROBED[name] = {"bwrap": _probe_bwrap, "namespaces": _probe_namespaces,
-                             "rlimits": _probe_rlimits}[name]()
+            probes = {"bwrap": _probe_bwrap, "namespaces": _probe_namespaces, "rlimits": _probe_rlimits}
+            if remembered and name in ("bwrap", "namespaces"):
+                _PROBED[name] = _remembered_probe(name, probes[name])
+            else:
+                _PROBED[name] = probes[name]()
         return _PROBED[name]
+
+
+PROBE_CACHE_FORMAT = "nnlab-sandbox-probes-1"
+
+
+def _machine_key() -> str:
+    """What a probe's answer depends on: this Python, the user, the kernel and its namespace
+    settings, the namespaces this process is in (a container is not its host), and the
+    bubblewrap binary (path, size, times, owner and mode: an upgrade or a setuid change)."""
+    facts = [PROBE_CACHE_FORMAT, sys.version, os.path.realpath(sys.executable), str(euid()),
+             " ".join(os.uname())]
+    for name in ("/proc/sys/kernel/unprivileged_userns_clone", "/proc/sys/user/max_user_namespaces",
+                 "/proc/sys/kernel/apparmor_restrict_unprivileged_userns"):
+        try:
+            facts.append(f"{name}={Path(name).read_text().strip()}")
+        except OSError:
+            facts.append(f"{name}: none")
+    for namespace in ("user", "mnt", "pid", "net"):
+        try:
+            facts.append(f"{namespace}:{os.stat(f'/proc/self/ns/{namespace}').st_ino}")
+        except OSError:
+            facts.append(f"{namespace}: none")
+    path = bwrap_path()
+    if path:
+        info = os.stat(path)
+        facts.append(f"{path}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_mode}:"
+                     f"{info.st_uid}:{info.st_ino}")
+    return hashlib.sha256("\n".join(facts).encode()).hexdigest()
+
+
+def _remembered_probe(name: str, run) -> Level:
+    """`run()`'s answer, from the user's cache when this machine's key matches (see
+    nnlab.check_settings for where the cache lives); the answer is cached otherwise."""
+    from nnlab.check_settings import read_cache, write_cache
+
+    key = _machine_key()
+    file = f"sandbox-probe-{name}.json"
+    cached = read_cache(file)
+    if isinstance(cached, dict) and cached.get("key") == key and isinstance(cached.get("reason"), str) \
+            and isinstance(cached.get("available"), bool):
+        return Level(name, cached["available"], cached["reason"])
+    level = run()
+    write_cache(file, {"key": key, "available": level.available, "reason": level.reason})
+    return level
 
 
 def bwrap_path() -> str | None:
@@ -192,14 +239,14 @@ def choose(warn: bool = True, own_code: bool = False) -> Level:
         if forced not in LEVELS:
             raise SandboxUnavailable(f"{FORCE_ENV}={forced!r}: the levels are "
                                      f"{', '.join(LEVELS)} (and {UNSANDBOXED} for nnlab check)")
-        level = probe(forced)
+        level = probe(forced, remembered=own_code)
         if not level.available:
             raise SandboxUnavailable(f"{FORCE_ENV}={forced}: {level.reason}")
         if forced == "rlimits" and warn:
             _warn_once()
         return Level(forced, True, f"forced by {FORCE_ENV}; {level.reason}")
     for name in LEVELS:
-        level = probe(name)
+        level = probe(name, remembered=own_code)
         if level.available:
             if name == "rlimits" and warn:
                 _warn_once()
@@ -291,6 +338,10 @@ class UidLease:
         raise RuntimeError("no free worker uid")  # pragma: no cover
 
     def remove_files(self) -> None:
+        # The clean-up of a private uid's files in the host's shared temp folders is the worker
+        # supervisor's own (worker_main.py needs only the standard library).
+        from nnlab.sandbox.worker_main import remove_files_of
+
         remove_files_of(self.uid)
 
     def release(self) -> None:

@@ -31,13 +31,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nnlab.course import Limits
 from nnlab.outcome import LearnerFailure, Outcome
 from nnlab.sandbox import levels
 from nnlab.sandbox.cgroup import MemoryCgroup
-from nnlab.sandbox.worker_main import kill_uid  # the supervisor's own (standard library only)
+
+if TYPE_CHECKING:  # (or nnlab.check_settings.PlainLimits: `nnlab check` does without pydantic)
+    from nnlab.course import Limits
 
 
 
@@ -357,6 +358,8 @@ class Worker:
         if process is not None:
             _kill_group(process)
             if self._lease is not None and self.level is not None and self.level.name == "rlimits":
+                from nnlab.sandbox.worker_main import kill_uid  # the supervisor's own
+
                 kill_uid(self._lease.uid)  # children that left the process group
                 self._lease.remove_files()  # and what they left in the shared /tmp
             self._drain()  # keep what it printed last, for the failure's message
