@@ -96,6 +96,11 @@ def run_check(target: str | None = None, path: Path | None = None, verbose: bool
         from nnlab.grading.submission import SubmissionError
         from nnlab.selfcheck import CheckError, run_checks
 
+        if console is None:  # (rich imports while the worker's NumPy still loads: it is needed
+            from rich.console import Console  # for the report anyway)
+
+            console = Console()
+
         try:
             results = run_checks(path, target, limits=limits, tolerances=tolerances, early=early)
         except (CheckError, SubmissionError) as error:
@@ -105,10 +110,6 @@ def run_check(target: str | None = None, path: Path | None = None, verbose: bool
             early.stop()  # (a no-op when run_checks used it: it stopped it already)
         if adopting:
             orphans.end_adopted()
-    if console is None:
-        from rich.console import Console
-
-        console = Console()
     for line in render_checks(results, str(path), width=console.width, verbose=verbose):
         # Text objects: nothing in a learner's message, a case label or a diagnosis is ever
         # read as rich markup; lines are already wrapped to the width, so no_wrap keeps them.
