@@ -63,9 +63,16 @@ def venv(handout, tmp_path_factory):
 
 def test_nnlab_check_in_the_fresh_venv_gives_the_checkouts_verdicts(course, handout, venv, tmp_path):
     folders = learner_folders(course, tmp_path)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "NNLAB_SANDBOX")}
     for kind, folder in folders.items():
-        there = _check(handout.folder, folder, python=_bin(venv, "python"))
-        assert there == _check(ROOT, folder), kind
+        here = _check(ROOT, folder)
+        assert _check(handout.folder, folder, python=_bin(venv, "python")) == here, kind
+        # The `nnlab` command pip installed (nnlab.entry's fast door, not the typer app), run
+        # as the README says, from the unpacked handout.
+        run = subprocess.run([str(_bin(venv, "nnlab")), "check", "--path", str(folder)],
+                             cwd=handout.folder, capture_output=True, text=True, timeout=600,
+                             env={**env, "COLUMNS": "100"})
+        assert (run.returncode, run.stdout) == (0, here), (kind, run.stderr[-2000:])
     assert "not implemented yet" in _check(handout.folder, folders["exercises"], python=_bin(venv, "python"))
 
 
