@@ -305,3 +305,26 @@ def _advanced(seed):
     rng = np.random.default_rng(seed)
     rng.permutation(5)
     return rng
+
+
+def test_a_worker_runs_worker_mains_bytecode_only_while_it_matches_the_source(tmp_path):
+    """pip compiles nnlab's modules when it installs the wheel; a worker then runs
+    worker_main's bytecode (no compiling at each start), never a stale one."""
+    import py_compile
+
+    from nnlab.sandbox.worker import WORKER_MAIN, compiled_main
+
+    copy = tmp_path / "worker_main.py"
+    copy.write_bytes(WORKER_MAIN.read_bytes())
+    assert compiled_main(copy) == "worker_main.py"  # none compiled
+    py_compile.compile(str(copy), doraise=True)
+    assert compiled_main(copy).startswith("__pycache__/worker_main.") and compiled_main(copy).endswith(".pyc")
+    copy.write_bytes(WORKER_MAIN.read_bytes() + b"# changed\n")  # another size: stale
+    assert compiled_main(copy) == "worker_main.py"
+    # The real worker, at this machine's level, from its compiled worker_main.
+    py_compile.compile(str(WORKER_MAIN), doraise=True)
+    assert compiled_main(WORKER_MAIN).endswith(".pyc")
+    with Worker("learner", {"learner.py": LEARNER}, LIMITS) as worker:
+        worker.start()
+        assert any(str(arg).endswith(".pyc") for arg in worker.process.args)
+        assert worker.call("double", (np.arange(3.0),)).value.tolist() == [0.0, 2.0, 4.0]
