@@ -33,7 +33,7 @@ import pytest
 from nnlab.baselines import load_baselines
 from nnlab.grading import GradingFailure, LearnerFailure, Outcome, expect_close
 from nnlab.grading.compare import describe_value
-from nnlab.grading.fitted import HIDDEN_NAMES, parameter_candidates
+from nnlab.grading.fitted import HIDDEN_NAMES, mean_losses, parameter_candidates
 from reference.mistakes import mistakes_for
 
 BASELINES = Path(__file__).resolve().parent / "baselines"
@@ -263,14 +263,7 @@ def training_loss(params, fit, X, y):
     for the regressor (half the squared error, as scikit-learn's, and the squared error) both
     conventions, as a tuple."""
     classifier = fit.estimator == "MLPClassifier"
-    out = forward_of(params, fit.settings["activation"], classifier, X).astype(np.float64)
-    if classifier:
-        classes, codes = np.unique(y, return_inverse=True)
-        picked = out[np.arange(len(y)), codes.reshape(-1)]
-        return (float(-np.mean(np.log(np.maximum(picked, 1e-300)))),)
-    half = 0.5 * float(np.mean(np.sum((out.reshape(len(y), -1) - np.asarray(y, dtype=np.float64)
-                                       .reshape(len(y), -1)) ** 2, axis=1)))
-    return half, 2 * half
+    return mean_losses(forward_of(params, fit.settings["activation"], classifier, X), y, classifier)
 
 
 def shown(curve):

@@ -80,9 +80,25 @@ def network_output(params: dict[str, np.ndarray], activation: str, classifier: b
     layers = len(params) // 2
     with np.errstate(all="ignore"):
         for i in range(1, layers + 1):
-            z = a @ params[f"W{i}"] + params[f"b{i}"]
-            a = hidden(z) if i < layers else z
+            weights, biases = params[f"W{i}"], params[f"b{i}"]
+            a = a @ weights + biases
+            if i < layers:
+                a = hidden(a)
         if classifier:
             a = np.exp(a - a.max(axis=1, keepdims=True))
             a = a / a.sum(axis=1, keepdims=True)
     return a
+
+
+def mean_losses(out: np.ndarray, y: np.ndarray, classifier: bool) -> tuple[float, ...]:
+    """The mean training loss of a network's outputs `out` on targets y: cross-entropy of the
+    class probabilities (N, K) for a classifier (classes in sorted order); for a regressor
+    both conventions, half the squared error (scikit-learn's) and the squared error."""
+    out = np.asarray(out, dtype=np.float64)
+    if classifier:
+        codes = np.unique(y, return_inverse=True)[1].reshape(-1)
+        picked = out[np.arange(len(codes)), codes]
+        return (float(-np.mean(np.log(np.maximum(picked, 1e-300)))),)
+    targets = np.asarray(y, dtype=np.float64).reshape(len(out), -1)
+    squared = float(np.mean(np.sum((out.reshape(len(out), -1) - targets) ** 2, axis=1)))
+    return squared / 2, squared

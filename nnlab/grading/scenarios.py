@@ -22,7 +22,7 @@ from typing import Any, Callable, Protocol
 
 import numpy as np
 
-from nnlab.grading.fitted import network_output, parameter_candidates
+from nnlab.grading.fitted import mean_losses, network_output, parameter_candidates
 
 
 class Caller(Protocol):
@@ -82,7 +82,7 @@ def initialiser(caller: Caller, function: str, args: tuple, kwargs: dict) -> dic
     Glorot uniform: inside [-L, L], L = sqrt(6 / (fan_in + fan_out)), std L / sqrt(3)), and the
     same weights from a Generator in the same state."""
     params = caller.call(function, args, kwargs)
-    if not isinstance(params, dict):
+    if type(params) is not dict:
         return {"returns": f"a {type(params).__name__}, not a dict"}
     summary: dict[str, Any] = {"keys": sorted(str(k) for k in params)}
     he = kwargs.get("init", "he" if function == "init_mlp" else "xavier") == "he"
@@ -98,14 +98,14 @@ def initialiser(caller: Caller, function: str, args: tuple, kwargs: dict) -> dic
             w = value.astype(np.float64)
             fan_in, fan_out = w.shape
             if he:
-                target = np.sqrt(2.0 / fan_in)
+                he_std = np.sqrt(2.0 / fan_in)
                 summary[f"{key} has std within 10% of sqrt(2 / fan_in)"] = \
-                    bool(abs(np.std(w) / target - 1) <= 0.1)
+                    bool(abs(np.std(w) / he_std - 1) <= 0.1)
             else:
-                limit = np.sqrt(6.0 / (fan_in + fan_out))
+                glorot = np.sqrt(6.0 / (fan_in + fan_out))
                 summary[f"{key} has std within 10% of L / sqrt(3), L = sqrt(6 / (fan_in + "
-                        f"fan_out))"] = bool(abs(np.std(w) / (limit / np.sqrt(3.0)) - 1) <= 0.1)
-                summary[f"{key} lies inside [-L, L]"] = bool(np.max(np.abs(w)) <= limit * (1 + 1e-9))
+                        f"fan_out))"] = bool(abs(np.std(w) / (glorot / np.sqrt(3.0)) - 1) <= 0.1)
+                summary[f"{key} lies inside [-L, L]"] = bool(np.max(np.abs(w)) <= glorot * (1 + 1e-9))
             summary[f"{key} has mean near 0"] = \
                 bool(abs(float(np.mean(w))) <= 5 * float(np.std(w)) / np.sqrt(w.size))
     again = caller.call(function, args, kwargs)
@@ -205,14 +205,8 @@ def _near_final_loss(last: float, params: dict, kwargs: dict, classifier: bool,
     """Whether the last epoch's mean loss is near the mean training loss of the final weights
     (cross-entropy; for a regressor half the squared error or the squared error). Loose: the
     epoch's mean is taken while the weights still move."""
-    out = network_output(params, kwargs.get("activation", "relu"), classifier, X).astype(np.float64)
-    if classifier:
-        codes = np.unique(y, return_inverse=True)[1].reshape(-1)
-        finals = [float(-np.mean(np.log(np.maximum(out[np.arange(len(y)), codes], 1e-300))))]
-    else:
-        half = 0.5 * float(np.mean(np.sum((out.reshape(len(y), -1) - np.asarray(y, dtype=np.float64)
-                                           .reshape(len(y), -1)) ** 2, axis=1)))
-        finals = [half, 2 * half]
+    finals = mean_losses(network_output(params, kwargs.get("activation", "relu"), classifier, X),
+                         y, classifier)
     return any(abs(last - f) <= 0.5 * max(last, f) + 0.02 for f in finals)
 
 
@@ -220,7 +214,7 @@ def _near_final_loss(last: float, params: dict, kwargs: dict, classifier: bool,
 # Logic gates
 # ------------------------------------------------------------------------------------------
 
-GATE_INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+GATE_INPUTS = np.array([[a, b] for a in (0.0, 1.0) for b in (0.0, 1.0)])  # 00, 01, 10, 11
 GATE_TABLES = {"AND": [0, 0, 0, 1], "OR": [0, 1, 1, 1], "NAND": [1, 1, 1, 0]}
 
 

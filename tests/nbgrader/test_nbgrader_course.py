@@ -95,8 +95,7 @@ def test_every_assignment_is_worth_what_nnlab_grade_gives(built, course):
     grade cell worth that name's points."""
     for assignment in course.assignments:
         path = built / "source" / assignment.id / f"{assignment.id}.ipynb"
-        if not path.is_file():
-            continue
+        assert path.is_file(), f"{assignment.id} has no nbgrader notebook"
         result = grade_submission(ROOT / "solutions", course, assignment=assignment.id,
                                   warn_seed=False)
         by_name = {}
