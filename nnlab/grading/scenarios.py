@@ -23,6 +23,7 @@ from typing import Any, Callable, Protocol
 import numpy as np
 
 from nnlab.grading.fitted import mean_losses, network_output, parameter_candidates
+from nnlab.outcome import LearnerFailure
 
 
 class Caller(Protocol):
@@ -166,7 +167,11 @@ def fitted_model(caller: Caller, function: str, args: tuple, kwargs: dict) -> di
     finite = bool(curve is not None and curve.ndim == 1 and curve.size > 1
                   and curve.dtype.kind == "f" and np.all(np.isfinite(curve)))
     summary["loss_curve_ is finite and falls overall"] = finite and bool(curve[-1] < curve[0])
-    params = _own_params(caller.attribute(model, "__dict__"), output, kwargs, classifier, X)
+    try:
+        state = caller.attribute(model, "__dict__")
+    except LearnerFailure:  # a model without a __dict__ (slots): no weights to be found
+        state = None
+    params = _own_params(state, output, kwargs, classifier, X)
     summary["predictions follow from the model's own weights"] = params is not None
     summary["loss_curve_'s last epoch mean is near the loss of the final weights"] = bool(
         params is not None and finite and _near_final_loss(
@@ -237,6 +242,20 @@ def logic_gates(caller: Caller, function: str, args: tuple, kwargs: dict) -> dic
     return summary
 
 
+# What a property that fails asks of the learner, by the start of its name.
+WHY = {
+    "predictions follow from": "predict_proba, or the regressor's predict, must be what the "
+                               "forward pass of the weights kept on the model computes (params_ = "
+                               "{'W1', 'b1', ...}, or coefs_ and intercepts_), not a lookup of "
+                               "the training data",
+    "loss_curve_'s last epoch": "loss_curve_[e] is the mean loss over the samples of epoch e",
+    "loss_curve_ has one loss": "one entry per epoch, max_iter in all",
+    "the same random_state": "draw every random number from np.random.default_rng(random_state)",
+    "a Generator in the same state": "draw every weight from rng, never from np.random's global "
+                                     "functions",
+}
+
+
 def summary_differences(got: Any, expected: dict[str, Any]) -> list[str]:
     """Each property of `expected` the learner's summary does not share, as "PROPERTY: no" (a
     property that holds for the right answer and not theirs) or "PROPERTY: yours X, expected
@@ -249,7 +268,8 @@ def summary_differences(got: Any, expected: dict[str, Any]) -> list[str]:
         if have == want and type(have) is type(want):
             continue
         if want is True and have is False:
-            found.append(f"{key}: no")
+            hint = next((h for start, h in WHY.items() if key.startswith(start)), "")
+            found.append(f"{key}: no" + (f" ({hint})" if hint else ""))
         elif want is False and have is True:
             found.append(f"{key}: yes, where a right answer does not")
         else:

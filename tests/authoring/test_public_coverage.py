@@ -12,6 +12,7 @@ import ast
 import importlib
 import textwrap
 
+import numpy as np
 import pytest
 
 from nnlab.course import CURRICULUM_MODULES
@@ -147,3 +148,38 @@ def test_gates_are_judged_by_their_truth_tables_not_their_weights(tmp_path, cour
         """) if (tmp_path / "wrong").mkdir() is None else None
     status, text = problems(wrong, "perceptron.logic_gates", course)
     assert status == "fail" and "AND gate" in text, text
+
+
+class OddModel:
+    """A caller whose every call, method and attribute returns one odd value, as a hostile or
+    broken learner's code may (the worker's plain data: None, text, ragged lists, nan)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def call(self, name, args, kwargs):
+        return self.value if name.startswith("init") or name == "logic_gates" else object()
+
+    def method(self, obj, name, args):
+        return self.value
+
+    def attribute(self, obj, name):
+        return self.value
+
+
+ODD = [None, "text", [1, [1, 1]], np.array([]), np.full((60, 3), np.nan), {"W1": "x"},
+       {"W1": np.zeros((3, 2)), "b1": None}, 1e308, [[np.inf]], (1, 2, 3)]
+
+
+@pytest.mark.parametrize("odd", ODD, ids=repr)
+@pytest.mark.parametrize("module, case", [(m, c) for m in CURRICULUM_MODULES for c in (
+    importlib.import_module(f"graders.public.{m}").CASES if (ROOT / "graders" / "public" / f"{m}.py").is_file()
+    else []) if c.scenario], ids=lambda v: getattr(v, "label", v))
+def test_a_scenario_on_odd_values_gives_differences_never_an_error(module, case, odd):
+    from nnlab.grading.scenarios import SCENARIOS, ReferenceCaller, summary_differences
+
+    with_reference = SCENARIOS[case.scenario](ReferenceCaller(importlib.import_module(
+        f"reference.{module}")), case.function, case.args, case.kwargs)
+    odd_summary = SCENARIOS[case.scenario](OddModel(odd), case.function, case.args, case.kwargs)
+    differs = summary_differences(odd_summary, with_reference)
+    assert differs and all(isinstance(line, str) for line in differs)
