@@ -6,7 +6,9 @@ properties of the fit, not its numbers (`nnlab.grading.scenarios.fitted_model`):
 predict and predict_proba, predict and score consistent with them, `loss_curve_` one finite
 mean loss per epoch that falls and ends near the loss of the final weights, the predictions
 following from the model's own weights (keep them as `params_` or `coefs_`/`intercepts_`), and
-the same `random_state` giving the same fit. The hidden graders also hold your accuracy to
+the same `random_state` giving the same fit; and, at a learning rate so small that the weights
+barely move, each `loss_curve_` entry equal to the mean loss over all the samples. The hidden
+graders also hold your accuracy to
 scikit-learn's and Keras's on real data.
 """
 
@@ -36,4 +38,14 @@ CASES = [
          scenario="fitted_model"),
     Case("MLPRegressor", "a noisy linear target, 60 samples, (8,) relu, 15 epochs",
          args=(FEATURES, TARGET), kwargs=SMALL, scenario="fitted_model"),
+    # a learning rate so small that the weights barely move: each epoch's mean loss over all
+    # 60 samples is the final weights' loss, unlike the loss of the last batch (2 samples)
+    Case("MLPClassifier", "learning rate 1e-7, batches of 29: each epoch's loss is the mean over "
+         "all 60 samples", args=(BLOBS, LABELS),
+         kwargs=dict(SMALL, learning_rate_init=1e-7, max_iter=3, batch_size=29),
+         scenario="epoch_means"),
+    Case("MLPRegressor", "learning rate 1e-7, batches of 29: each epoch's loss is the mean over "
+         "all 60 samples", args=(FEATURES, TARGET),
+         kwargs=dict(SMALL, learning_rate_init=1e-7, max_iter=3, batch_size=29),
+         scenario="epoch_means"),
 ]

@@ -185,6 +185,37 @@ def fitted_model(caller: Caller, function: str, args: tuple, kwargs: dict) -> di
     return summary
 
 
+def epoch_means(caller: Caller, function: str, args: tuple, kwargs: dict) -> dict[str, Any]:
+    """MLPClassifier / MLPRegressor(**kwargs) fitted on args = (X, y) with a learning rate so
+    small that the weights barely move: every epoch's mean loss over all the samples is then
+    the loss of the final weights, so each loss_curve_ entry must be it (to 0.1%), and a curve
+    of each epoch's last batch, or of a sum, is told apart."""
+    X, y = args
+    classifier = function == "MLPClassifier"
+    model = caller.call(function, (), kwargs)
+    caller.method(model, "fit", (X, y))
+    output = _array(caller.method(model, "predict_proba" if classifier else "predict", (X,)))
+    try:
+        state = caller.attribute(model, "__dict__")
+    except LearnerFailure:
+        state = None
+    params = _own_params(state, output, kwargs, classifier, X)
+    curve = _array(caller.attribute(model, "loss_curve_"))
+    epochs = kwargs.get("max_iter", 200)
+    summary: dict[str, Any] = {
+        f"loss_curve_ has one loss per epoch ({epochs})":
+            bool(curve is not None and curve.shape == (epochs,)),
+        "predictions follow from the model's own weights": params is not None}
+    means = False
+    if params is not None and curve is not None and curve.ndim == 1 and curve.size \
+            and curve.dtype.kind == "f" and np.all(np.isfinite(curve)):
+        finals = mean_losses(network_output(params, kwargs.get("activation", "relu"),
+                                            classifier, X), y, classifier)
+        means = any(bool(np.all(np.abs(curve - f) <= 1e-3 * abs(f) + 1e-9)) for f in finals)
+    summary["each loss_curve_ entry is the mean loss over every sample of its epoch"] = means
+    return summary
+
+
 def _own_params(state: Any, output: np.ndarray | None, kwargs: dict, classifier: bool,
                 X: np.ndarray) -> dict | None:
     """The model's parameters that its predictions follow from, or None."""
@@ -249,6 +280,8 @@ WHY = {
                                "{'W1', 'b1', ...}, or coefs_ and intercepts_), not a lookup of "
                                "the training data",
     "loss_curve_'s last epoch": "loss_curve_[e] is the mean loss over the samples of epoch e",
+    "each loss_curve_ entry": "loss_curve_[e] is the mean loss over all the samples of epoch "
+                              "e (each batch's mean weighted by its size), not the last batch's",
     "loss_curve_ has one loss": "one entry per epoch, max_iter in all",
     "the same random_state": "draw every random number from np.random.default_rng(random_state)",
     "a Generator in the same state": "draw every weight from rng, never from np.random's global "
@@ -281,5 +314,6 @@ def summary_differences(got: Any, expected: dict[str, Any]) -> list[str]:
 SCENARIOS: dict[str, Callable[[Caller, str, tuple, dict], dict[str, Any]]] = {
     "initialiser": initialiser,
     "fitted_model": fitted_model,
+    "epoch_means": epoch_means,
     "logic_gates": logic_gates,
 }

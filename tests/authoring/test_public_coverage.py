@@ -183,3 +183,22 @@ def test_a_scenario_on_odd_values_gives_differences_never_an_error(module, case,
     odd_summary = SCENARIOS[case.scenario](OddModel(odd), case.function, case.args, case.kwargs)
     differs = summary_differences(odd_summary, with_reference)
     assert differs and all(isinstance(line, str) for line in differs)
+
+
+def test_a_loss_curve_of_each_epochs_last_batch_fails(tmp_path, course):
+    """The issue's wrong module: loss_curve_ holding the last batch's loss, not the epoch's
+    mean. At a learning rate of 1e-7 the weights barely move, so the last batch's loss (2 of
+    60 samples) stands apart from the mean over all of them."""
+    folder = learner(tmp_path, "mlp", """
+        class MLPClassifier(MLPClassifier):
+            def fit(self, X, y):
+                super().fit(X, y)
+                p = self.predict_proba(np.asarray(X)[-2:])
+                codes = np.searchsorted(self.classes_, np.asarray(y)[-2:])
+                last = float(-np.mean(np.log(p[np.arange(2), codes])))
+                self.loss_curve_ = [last] * self.max_iter
+                return self
+        """)
+    status, text = problems(folder, "mlp.MLPClassifier", course)
+    assert status == "fail", text
+    assert "each loss_curve_ entry is the mean loss over every sample of its epoch: no" in text, text

@@ -43,7 +43,7 @@ def reference_module(module):
 def bound(module, case):
     """{parameter name: value} of the call the case makes (the forward's, for a backward case;
     the constructor's settings and X, y for a model class)."""
-    if case.scenario == "fitted_model":
+    if case.function[:1].isupper():  # a model class: its settings, then the data it is fitted on
         return {**case.kwargs, "X": case.args[0], "y": case.args[1]}
     ref = reference_module(module)
     fn = getattr(ref, case.forward or case.function, None)
@@ -265,6 +265,11 @@ PROPERTIES = [
     (r"T = (\d)", "that many time steps", lambda m, c, b, mt: b["x"].shape[1] == int(mt.group(1))),
     (r"(\d+) epochs", "that many epochs",
      lambda m, c, b, mt: b.get("epochs", b.get("max_iter")) == int(mt.group(1))),
+    (r"learning rate 1e-7", "a learning rate of 1e-7",
+     lambda m, c, b: b["learning_rate_init"] == 1e-7),
+    (r"the mean over all (\d+) samples", "that many samples, the last batch smaller than the others",
+     lambda m, c, b, mt: len(b["X"]) == int(mt.group(1)) and 0 < len(b["X"]) % b["batch_size"]
+     < b["batch_size"] and c.scenario == "epoch_means"),
     (r"batches of (\d+)", "that batch size", lambda m, c, b, mt: b["batch_size"] == int(mt.group(1))),
     (r"the last batch holds the (\d+) left over", "that remainder",
      lambda m, c, b, mt: len(b["X"]) % b["batch_size"] == int(mt.group(1))),
@@ -358,7 +363,7 @@ CLAIMS = re.compile(
     r"|mixed signs|identical|opposite|both zero|scalars|truth table|\d+ (samples|steps|epochs"
     r"|neurons|outputs|images|blobs)|one output|\w+=|->|\d+ x \d+|3-d|\(\d+(, \d+)*,?\)|blobs"
     r"|He normal|xavier|np\.\w+|gives? -?\d|class \d|\b(AND|OR|NAND|XOR)\b|lecture's|\^2"
-    r"|elongated|\"(valid|same)\"|\b(sigmoid|tanh|relu)\b|softmax output|\(N, T, K\)|hidden=")
+    r"|elongated|learning rate|mean over|\"(valid|same)\"|\b(sigmoid|tanh|relu)\b|softmax output|\(N, T, K\)|hidden=")
 
 
 def matches(label):
