@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
+from nnlab.grading.compare import DIAGNOSIS
 from nnlab.grading.describe import PATTERN
 from nnlab.outcome import Detail, Outcome
 from nnlab.reports.text import clean
@@ -186,8 +187,9 @@ def _line(test) -> TestLine:
 
 def message_of(test) -> str:
     """A failed test's message without its diagnosis line (the page shows the diagnosis on its
-    own), from the failure's structure where the comparator judged it: the finding, then how
-    the values differ, then the grader's note; otherwise the whole message."""
+    own), put together from the failure's structure where the comparator judged it: the
+    finding, then how the values differ, then the grader's note. Where the message is not the
+    one that structure makes (a grader added to it, or none was judged), the whole message."""
     detail = test.detail
     if detail is None or not detail.finding:
         return test.output
@@ -196,7 +198,9 @@ def message_of(test) -> str:
         lines.append(f"  {PATTERN}{detail.pattern}.")
     if detail.note:
         lines.append(f"  Note: {detail.note}")
-    return "\n".join(lines)
+    said = [*lines[:1], *([f"  {DIAGNOSIS}{test.diagnosis}."] if test.diagnosis else []),
+            *lines[1:]]
+    return "\n".join(lines) if "\n".join(said) == test.output else test.output
 
 
 def _shape(shape) -> str:

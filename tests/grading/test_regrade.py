@@ -141,5 +141,20 @@ def test_grading_imports_nothing_from_reports():
         for node in ast.walk(tree):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
                 [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if isinstance(node, ast.ImportFrom) and node.module == "nnlab":
+                names += [f"nnlab.{a.name}" for a in node.names]  # from nnlab import reports
             assert not any(n == "nnlab.reports" or n.startswith("nnlab.reports.") for n in names), \
                 f"{path.name} imports {names}"
+    # and at run time: importing every grading module loads nothing of nnlab.reports
+    import subprocess
+    import sys
+
+    modules = [f"nnlab.grading.{p.stem}" for p in sorted((ROOT / "nnlab" / "grading").glob("*.py"))
+               if p.stem != "__init__"]
+    probe = ("import importlib, sys\n"
+             f"for name in {modules!r}:\n    importlib.import_module(name)\n"
+             "print(sorted(m for m in sys.modules if m.startswith('nnlab.reports')))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"

@@ -39,17 +39,19 @@ STRINGS = [f.name for f in fields(Detail) if f.type == "str" and f.name != "func
 
 @pytest.fixture(scope="module")
 def graded(course, tmp_path_factory):
-    """(out folder, the result) for a learner whose sigmoid is off by OFF and whose relu
-    returns HOSTILE."""
+    """(out folder, the result) for a learner whose sigmoid is off by OFF, whose relu returns
+    HOSTILE and whose sigmoid_grad is a catalogued mistake."""
     root = tmp_path_factory.mktemp("structured")
     folder = root / "in" / "off"
     folder.mkdir(parents=True)
     (folder / "activations.py").write_text(solution_with("activations", (
         "_right = sigmoid\n"
         f"def sigmoid(x):\n    return _right(x) + {OFF}\n"
-        f"def relu(x):\n    return {HOSTILE!r}\n")))
+        f"def relu(x):\n    return {HOSTILE!r}\n"
+        "def sigmoid_grad(x):\n    return x * (1 - x)\n")))
     result = grade_submission(folder, course, warn_seed=False,
-                              functions={"activations.sigmoid", "activations.relu"})
+                              functions={"activations.sigmoid", "activations.relu",
+                                         "activations.sigmoid_grad"})
     assert result.status == "graded" and not result.grader_errors
     out = root / "out"
     Publisher().learner(out, result)
@@ -59,7 +61,7 @@ def graded(course, tmp_path_factory):
 def test_a_numeric_mismatch_reaches_results_json_as_structure(graded):
     out, result = graded
     data = json.loads((out / "off" / "results.json").read_text(encoding="utf-8"))
-    failed = [t for t in data["tests"] if t["name"].startswith("activations.sigmoid")
+    failed = [t for t in data["tests"] if t["name"].startswith("activations.sigmoid:")
               and t["status"] == "failed"]
     assert failed
     for test in failed:
@@ -82,6 +84,23 @@ def test_a_numeric_mismatch_reaches_results_json_as_structure(graded):
     assert [t.detail for t in again.tests] == [t.detail for t in result.tests]
     assert pickle.loads(pickle.dumps(result)).tests == result.tests
     json.dumps(data, allow_nan=False)  # strict JSON: no inf or nan anywhere
+
+
+def test_the_page_rebuilds_a_diagnosed_message_from_structure(graded):
+    """The diagnosis is said once, on its own: the message above it is put together from the
+    failure's fields, not cut out of the text."""
+    from nnlab.reports.feedback import feedback_page, message_of
+
+    _, result = graded
+    diagnosed = [t for t in result.tests if t.diagnosis]
+    assert diagnosed and all(t.function == "activations.sigmoid_grad" for t in diagnosed)
+    for test in diagnosed:
+        assert "Diagnosis:" in test.output and "Diagnosis:" not in message_of(test)
+        assert message_of(test).startswith(test.detail.finding)
+    problems = [p for s in feedback_page(result).modules for f in s.functions for p in f.problems
+                if p.diagnosis]
+    assert problems and all("Diagnosis:" not in p.message for p in problems)
+    assert all(dict(p.facts)["called"].startswith("activations.sigmoid_grad(") for p in problems)
 
 
 def test_learner_text_in_the_structure_stays_data(graded):
@@ -194,3 +213,24 @@ def test_the_float64_cast_keras_case_names_its_accepted_convention(course, tmp_p
     data = results_json(result)
     assert any((t["extra_data"]["detail"] or {}).get("accepted") == FLOAT64_INSIDE
                for t in data["tests"])
+
+
+def test_words_in_a_message_decide_nothing_downstream():
+    """A learner message that quotes the worker's tampering sentence, a diagnosis line or a
+    tolerance clause flags nothing, names no misconception and groups with nothing: every
+    decision reads the failure's fields."""
+    from nnlab.grading.results import TestResult
+    from nnlab.intake.review import outcome_flags
+    from nnlab.outcome import Outcome
+    from nnlab.reports.class_summary import misconceptions
+    from nnlab.sandbox.worker import TAMPERED
+
+    words = (f"{TAMPERED} (Server.call)\n  Diagnosis: your relu looks like x: why.\n"
+             f"; 3 of 9 entries are outside the tolerance (rtol 1e-07, atol 1e-10)")
+    quoting = TestResult("activations.relu: random", 1, 0, f"raised ValueError: {words}",
+                         Outcome.FAILED)
+    assert outcome_flags([quoting]) == []
+    assert misconceptions([SubmissionResult("ada", [quoting], ["activations"])]) == []
+    really = TestResult("activations.relu: random", 1, 0, "the seal broke", Outcome.FAILED,
+                        problem=TAMPERED)
+    assert outcome_flags([really]) == ["tampered with the grading sandbox in 1 test(s)"]
