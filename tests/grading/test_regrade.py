@@ -121,9 +121,12 @@ def test_every_class_file_follows_a_regrade_of_one_learner(klass, course, tmp_pa
     assert "2 learners; 2 with a score" in summary and "mean 100.0%" in summary
 
 
-def test_outputs_keep_the_usual_umask(klass, course, tmp_path, monkeypatch):
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640)])
+def test_outputs_keep_the_usual_umask(klass, course, tmp_path, monkeypatch, umask, mode):
+    """Files as a plain open() would make them under the umask (a teaching assistant in the
+    instructor's group reads them under 027), never forced to 0600; folders likewise."""
     monkeypatch.setenv(SEED, "a seed")
-    old = os.umask(0o022)
+    old = os.umask(umask)
     try:
         out = tmp_path / "out"
         grade_batch([klass], course, out, functions=FUNCTIONS)
@@ -132,7 +135,9 @@ def test_outputs_keep_the_usual_umask(klass, course, tmp_path, monkeypatch):
     files = [p for p in out.rglob("*") if p.is_file()]
     assert {"results.json", "feedback.md", "feedback.html", "grades.csv", "junit.xml",
             "summary.html"} <= {p.name for p in files}
-    assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {0o644}
+    assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {mode}
+    folders = [p for p in out.rglob("*") if p.is_dir()]
+    assert folders and {stat.S_IMODE(p.stat().st_mode) for p in folders} == {0o777 & ~umask}
 
 
 def test_grading_imports_nothing_from_reports():
