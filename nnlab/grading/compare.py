@@ -4,7 +4,10 @@ Graders call `expect_close` (any learner value against any expected value), or t
 `nnlab.grading.calls` that call learner functions and judge them through `Comparator.judge_call`. On a mismatch they raise
 `GradingFailure`, whose message is the feedback the learner reads: what was called on what
 shapes, what came back, the largest error and where, nan/inf counts, and, when the learner's
-output matches a catalogued mistake, the misconception in the learner's terms.
+output matches a catalogued mistake, the misconception in the learner's terms. The same facts
+travel as structure on the failure (`diagnosis`, `misconception`, `problem`, and `detail`, an
+`nnlab.outcome.Detail` built from `find_mismatch`'s measurements), which is what every report
+reads.
 
 Values here are plain data decoded from the worker (ndarrays, numbers, strings, None, lists,
 tuples, dicts, `Opaque` placeholders): the comparator never touches an object learner code made.
