@@ -18,7 +18,7 @@ from __future__ import annotations
 import inspect
 import re
 import reprlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -132,11 +132,19 @@ class Mismatch:
     """Why a value is not close to the expected one: `why` (the sentence), `brief` (the same
     without the tolerance count and the nan/inf hint) and `facts` (fields of
     `nnlab.outcome.Detail` measured where the values differ: what came back, the largest error
-    and its index, the entries outside the tolerance)."""
+    and its index, the entries outside the tolerance). `facts` is worked out only when asked
+    (a failure is raised): the comparisons a diagnosis tries are many and need the words only."""
 
     why: str
     brief: str
-    facts: dict[str, Any]
+    measured: dict[str, Any]
+    actual: Any = field(default=None, repr=False)
+    expected: Any = field(default=None, repr=False)
+    label: str = ""
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        return _facts(self.actual, self.expected, self.label, **self.measured)
 
 
 def short_repr(value: Any, limit: int = 200) -> str:
@@ -193,8 +201,7 @@ def find_mismatch(actual: Any, expected: Any, *, tol: Tolerance | None = None,
     where = f"{label} " if label else ""
 
     def found(why: str, brief: str | None = None, **measured: Any) -> Mismatch:
-        return Mismatch(why, why if brief is None else brief,
-                        _facts(actual, expected, label, **measured))
+        return Mismatch(why, why if brief is None else brief, measured, actual, expected, label)
 
     if isinstance(expected, (tuple, list)):
         if not isinstance(actual, (tuple, list)):
