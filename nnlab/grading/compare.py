@@ -566,6 +566,17 @@ class Comparator:
         return notes
 
 
+def failure_on(message: str, *, function: str, call: str, value: Any,
+               inputs: dict[str, Any] | None = None) -> GradingFailure:
+    """A `GradingFailure` for a value of the wrong form that a grader helper judged itself (a
+    forward pass that does not return its cache, too few gradients), with its structure."""
+    failure = GradingFailure(message)
+    failure.detail = Detail(function=function, call=call, shapes=input_shapes(inputs),
+                            finding=message, brief=message,
+                            **{**_facts(value, None, ""), "expected": ""})
+    return failure
+
+
 def input_shapes(inputs: dict[str, Any] | None) -> dict[str, list[int]]:
     """{argument name: shape} of each array among a call's arguments (`bound_arguments`)."""
     return {str(name): [int(n) for n in value.shape] for name, value in (inputs or {}).items()

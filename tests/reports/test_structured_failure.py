@@ -234,3 +234,23 @@ def test_words_in_a_message_decide_nothing_downstream():
     really = TestResult("activations.relu: random", 1, 0, "the seal broke", Outcome.FAILED,
                         problem=TAMPERED)
     assert outcome_flags([really]) == ["tampered with the grading sandbox in 1 test(s)"]
+
+
+def test_a_forward_pass_without_its_cache_carries_its_structure(course, tmp_path):
+    """A value of the wrong form judged by a grader helper (a forward pass returning its output
+    without the cache) still says, as fields, what was called on which shapes and what came
+    back."""
+    folder = tmp_path / "nocache"
+    folder.mkdir()
+    (folder / "backprop.py").write_text(solution_with("backprop", (
+        "_right = dense_forward\n"
+        "def dense_forward(*args, **kwargs):\n    return _right(*args, **kwargs)[0]\n")))
+    function = "backprop.dense_forward"
+    result = grade_submission(folder, course, warn_seed=False, functions={function})
+    failed = [t for t in result.tests if t.function == function and not t.passed]
+    assert failed
+    shaped = [t.detail for t in failed if t.detail is not None and "cache" in t.detail.finding]
+    assert shaped, [t.output for t in failed]
+    for detail in shaped:
+        assert detail.function == function and detail.call.startswith(function + "(")
+        assert detail.shapes and detail.returned_shape and detail.returned_dtype
