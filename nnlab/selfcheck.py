@@ -41,6 +41,7 @@ class CaseFailure:
     outcome: Outcome | None = None
     diagnosis: str = ""  # the comparator's, as structure (never searched for in `message`)
     problem: str = ""    # its cause whatever the inputs (nnlab.outcome.GradingFailure.problem)
+    brief: str = ""      # the message less the tolerance count and nan/inf hint (Detail.brief)
 
 
 @dataclass
@@ -80,7 +81,7 @@ class FunctionCheck:
     def groups(self) -> list[Group]:
         """The failures grouped: one entry per distinct problem (one diagnosis, one exception),
         with the labels of the cases it covered."""
-        return group_failures((f.label, f.message, f.outcome, f.diagnosis, f.problem)
+        return group_failures((f.label, f.message, f.outcome, f.diagnosis, f.problem, f.brief)
                               for f in self.failures)
 
     @property
@@ -349,7 +350,8 @@ def _run_case(worker: Worker, module: str, case: dict,
     except LearnerFailure as failure:
         return CaseFailure(label, failure.message, failure.outcome, problem=failure.problem)
     except GradingFailure as failure:
-        return CaseFailure(label, str(failure), failure.outcome, failure.diagnosis, failure.problem)
+        return CaseFailure(label, str(failure), failure.outcome, failure.diagnosis, failure.problem,
+                           failure.detail.brief if failure.detail is not None else "")
     return None
 
 
