@@ -33,6 +33,7 @@ import pytest
 from nnlab.baselines import load_baselines
 from nnlab.grading import GradingFailure, LearnerFailure, Outcome, expect_close
 from nnlab.grading.compare import describe_value
+from nnlab.grading.fitted import HIDDEN_NAMES, mean_losses, parameter_candidates
 from reference.mistakes import mistakes_for
 
 BASELINES = Path(__file__).resolve().parent / "baselines"
@@ -79,55 +80,6 @@ def method(learner, fit, name, *args):
         raise GradingFailure(f"{fit.what}: {name} modified {', '.join(result.mutated)} in place; "
                              f"leave the caller's data unchanged.")
     return result.value
-
-
-HIDDEN_NAMES = {"identity": "linear", "logistic": "sigmoid"}  # scikit-learn's, in the course's words
-
-
-def _as_params(weights, biases):
-    """{"W1", "b1", ...} from lists of weight matrices and bias vectors, or None."""
-    if not (isinstance(weights, (list, tuple)) and isinstance(biases, (list, tuple))
-            and 0 < len(weights) == len(biases) <= 20):
-        return None
-    params = {**{f"W{i}": w for i, w in enumerate(weights, 1)},
-              **{f"b{i}": b for i, b in enumerate(biases, 1)}}
-    return params if _chain(params) else None
-
-
-def _chain(params):
-    """Whether params is {"W1": (D, H1), "b1": (H1,), ...} of float arrays that chain."""
-    if not isinstance(params, dict) or not params or len(params) % 2:
-        return False
-    layers = len(params) // 2
-    if set(params) != {f"{k}{i}" for i in range(1, layers + 1) for k in "Wb"}:
-        return False
-    for i in range(1, layers + 1):
-        W, b = params[f"W{i}"], params[f"b{i}"]
-        if not (isinstance(W, np.ndarray) and isinstance(b, np.ndarray) and W.dtype.kind == "f"
-                and W.ndim == 2 and b.shape == (W.shape[1],)):
-            return False
-        if i > 1 and params[f"W{i - 1}"].shape[1] != W.shape[0]:
-            return False
-    return True
-
-
-def parameter_candidates(state):
-    """Where a model may keep its weights, from its attributes (`vars(model)`), in order:
-    params_ (the class docstring's), scikit-learn's coefs_ and intercepts_, then any dict of
-    W1, b1, ..., any list of (W, b) pairs, and any two lists of weights and biases."""
-    found = []
-    if _chain(state.get("params_")):
-        found.append(state["params_"])
-    found.append(_as_params(state.get("coefs_"), state.get("intercepts_")))
-    values = [v for k, v in state.items() if k not in ("params_", "coefs_", "intercepts_")]
-    found += [v for v in values if _chain(v)]
-    for v in values:
-        if isinstance(v, (list, tuple)) and all(isinstance(p, (list, tuple)) and len(p) == 2 for p in v):
-            found.append(_as_params([p[0] for p in v], [p[1] for p in v]))
-    lists = [v for v in values if isinstance(v, (list, tuple)) and v
-             and all(isinstance(a, np.ndarray) for a in v)]
-    found += [_as_params(w, b) for w in lists for b in lists if w is not b]
-    return [p for p in found if p is not None]
 
 
 def forward_of(params, activation, classifier, X):
@@ -311,14 +263,7 @@ def training_loss(params, fit, X, y):
     for the regressor (half the squared error, as scikit-learn's, and the squared error) both
     conventions, as a tuple."""
     classifier = fit.estimator == "MLPClassifier"
-    out = forward_of(params, fit.settings["activation"], classifier, X).astype(np.float64)
-    if classifier:
-        classes, codes = np.unique(y, return_inverse=True)
-        picked = out[np.arange(len(y)), codes.reshape(-1)]
-        return (float(-np.mean(np.log(np.maximum(picked, 1e-300)))),)
-    half = 0.5 * float(np.mean(np.sum((out.reshape(len(y), -1) - np.asarray(y, dtype=np.float64)
-                                       .reshape(len(y), -1)) ** 2, axis=1)))
-    return half, 2 * half
+    return mean_losses(forward_of(params, fit.settings["activation"], classifier, X), y, classifier)
 
 
 def shown(curve):

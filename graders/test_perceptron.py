@@ -23,7 +23,7 @@ from nnlab.baselines import load_baselines
 from nnlab.grading import GradingFailure, LearnerFailure, Outcome, check_call, expect_close
 from nnlab.grading.baseline_checks import keras_note
 from nnlab.grading.calls import recorded_tolerance, whole_output_candidates
-from nnlab.grading.compare import describe_call, describe_value
+from nnlab.grading.compare import bound_arguments, describe_call, describe_value
 from nnlab.sandbox.protocol import FunctionRef
 from reference.mistakes import mistakes_for
 
@@ -91,7 +91,8 @@ def check_training(learner, ref, X, y, **kwargs):
     ]
     expect_close(_trained_prefix(result.value, epochs), _trained_prefix(expected, epochs),
                  what=what + " returned (w, b, errors); compared with the expected w, b and the "
-                 "errors of each epoch,", mistakes=candidates)
+                 "errors of each epoch,", mistakes=candidates,
+                 inputs=bound_arguments(ref.perceptron.perceptron_train, (X, y), kwargs))
     if result.mutated:
         raise GradingFailure(f"{what} modified {', '.join(result.mutated)} in place.")
     return result.value

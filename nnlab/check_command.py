@@ -11,7 +11,6 @@ before NumPy is imported here (nnlab.sandbox.early), and rich only loads to prin
 from __future__ import annotations
 
 import os
-import re
 import sys
 import textwrap
 from pathlib import Path
@@ -221,7 +220,7 @@ def render_checks(results: list, where: str, width: int = 80, verbose: bool = Fa
                 lines.append(Text(f"  not implemented yet: {'; '.join(group.cases)}", style="yellow"))
                 continue
             shown = list(zip(group.cases, group.messages)) if verbose else \
-                [(group.cases[0], _compact(group.message) if group.diagnosis else group.message)]
+                [(group.cases[0], (group.brief or group.message) if group.diagnosis else group.message)]
             for label, message in shown:
                 lines += _wrapped(f"[{label}] {message}", width, "  ")
             if len(group.cases) > 1 and not verbose:
@@ -255,15 +254,3 @@ def _has(count: int) -> str:
 
 def _first(results: list, module: str):
     return next(r for r in results if r.module == module)
-
-
-_TOLERANCE_CLAUSE = re.compile(r"; \d+ of \d+ entries are outside the tolerance \([^)]*\)")
-
-
-def _compact(message: str) -> str:
-    """A diagnosed failure (the comparator's own message) without the tolerance count or the
-    nan/inf hint: the diagnosis says what is wrong, and --verbose shows the rest."""
-    from nnlab.grading.compare import NONFINITE_HINTS
-    for hint in NONFINITE_HINTS.values():
-        message = message.replace(f"; {hint}", "")
-    return _TOLERANCE_CLAUSE.sub("", message)

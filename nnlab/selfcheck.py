@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING
 
 from nnlab.grading.calls import outputs_of, pick_grad
 from nnlab.grading.compare import Comparator, bound_arguments, describe_call
+from nnlab.grading.scenarios import SCENARIOS, summary_differences
 from nnlab.grading.submission import Submission, read_submission
 from nnlab.outcome import GradingFailure, LearnerFailure, Outcome
 from nnlab.reports.feedback import Group, group_failures
-from nnlab.sandbox.protocol import decode
+from nnlab.sandbox.protocol import Opaque, decode
 from nnlab.sandbox.worker import CallResult, Worker
 
 if TYPE_CHECKING:  # (or nnlab.check_settings' plain copies: `nnlab check` does without pydantic)
@@ -43,6 +44,7 @@ class CaseFailure:
     outcome: Outcome | None = None
     diagnosis: str = ""  # the comparator's, as structure (never searched for in `message`)
     problem: str = ""    # its cause whatever the inputs (nnlab.outcome.GradingFailure.problem)
+    brief: str = ""      # the message less the tolerance count and nan/inf hint (Detail.brief)
 
 
 @dataclass
@@ -82,7 +84,7 @@ class FunctionCheck:
     def groups(self) -> list[Group]:
         """The failures grouped: one entry per distinct problem (one diagnosis, one exception),
         with the labels of the cases it covered."""
-        return group_failures((f.label, f.message, f.outcome, f.diagnosis, f.problem)
+        return group_failures((f.label, f.message, f.outcome, f.diagnosis, f.problem, f.brief)
                               for f in self.failures)
 
     @property
@@ -245,6 +247,8 @@ def _unchecked(module: str, checks_dir: Path, cased: set[str],
         if not isinstance(node, (ast.FunctionDef, ast.ClassDef)) or node.name.startswith("_") \
                 or node.name in cased or (function_filter and node.name != function_filter):
             continue
+        if not _left_to_learner(node):
+            continue  # given complete in the stub (mlp's softmax): nothing of the learner's
         if isinstance(node, ast.ClassDef):
             why = NOT_CHECKED_WHY["class"]
         else:
@@ -253,6 +257,13 @@ def _unchecked(module: str, checks_dir: Path, cased: set[str],
                                   "rng" if "rng" in names else "other"]
         found.append(FunctionCheck(module, node.name, not_checked=why))
     return found
+
+
+def _left_to_learner(node: ast.AST) -> bool:
+    """Whether a stub's function or class leaves work to the learner: it raises
+    NotImplementedError somewhere (the stubs' "YOUR CODE HERE")."""
+    return any(isinstance(n, ast.Raise) and n.exc is not None and "NotImplementedError" in
+               ast.unparse(n.exc) for n in ast.walk(node))
 
 
 def _check_module(module: str, cases: list[dict], submission: Submission, limits: Limits,
@@ -319,6 +330,15 @@ def _run_case(worker: Worker, module: str, case: dict,
             result = worker.call(case["function"], (*upstream, forward.value[-1]), {})
             result = CallResult(pick_grad(result.value, case.get("grad")),
                                 forward.mutated + result.mutated, result.warnings, result.stdout)
+        elif kind == "scenario":
+            what = _scenario_what(qualname, case["scenario"], args, kwargs)
+            value = SCENARIOS[case["scenario"]](_WorkerCaller(worker, what), case["function"],
+                                                args, kwargs)
+            differs = summary_differences(value, decode(case["expected"], None))
+            if differs:
+                return CaseFailure(label, f"{what} is not right yet:\n" + "\n".join(
+                    f"  - {line}" for line in differs), problem="; ".join(differs))
+            return None
         else:
             what = describe_call(qualname, None, args, kwargs)
             result = worker.call(case["function"], args, kwargs)
@@ -337,8 +357,50 @@ def _run_case(worker: Worker, module: str, case: dict,
     except LearnerFailure as failure:
         return CaseFailure(label, failure.message, failure.outcome, problem=failure.problem)
     except GradingFailure as failure:
-        return CaseFailure(label, str(failure), failure.outcome, failure.diagnosis, failure.problem)
+        return CaseFailure(label, str(failure), failure.outcome, failure.diagnosis, failure.problem,
+                           failure.detail.brief if failure.detail is not None else "")
     return None
+
+
+def _scenario_what(qualname: str, scenario: str, args: tuple, kwargs: dict) -> str:
+    """How a scenario case is named in feedback: "your mlp.MLPClassifier(hidden_layer_sizes=(8,),
+    ...) fitted on X (60, 2), y (60,)"; "backprop.init_mlp([200, 100, 50], rng, init='he')"."""
+    if scenario == "fitted_model":
+        settings = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+        data = ", ".join(f"{n} {tuple(getattr(a, 'shape', ()))}" for n, a in zip("Xy", args))
+        return f"your {qualname}({settings}) fitted on {data}"
+    return describe_call(qualname, None, args, kwargs)
+
+
+class _WorkerCaller:
+    """A scenario's calls (nnlab.grading.scenarios) sent to the learner's sandboxed worker; an
+    argument changed in place fails the case, as in any other check."""
+
+    def __init__(self, worker: Worker, what: str):
+        self.worker, self.what = worker, what
+
+    def _value(self, result: CallResult, name: str):
+        if result.mutated:
+            raise GradingFailure(f"{self.what}: {name} modified {', '.join(result.mutated)} in "
+                                 f"place; leave the caller's data unchanged.")
+        return result.value
+
+    def call(self, name, args, kwargs):
+        return self._value(self.worker.call(name, args, kwargs), name)
+
+    def _handle(self, obj, name):
+        if not isinstance(obj, Opaque):
+            raise GradingFailure(f"{self.what}: the class should construct an object with a "
+                                 f"{name}, not return {type(obj).__name__} data.")
+        return obj
+
+    def method(self, obj, name, args):
+        obj = self._handle(obj, name)
+        return self._value(self.worker.call_method(obj, name, args), name)
+
+    def attribute(self, obj, name):
+        obj = self._handle(obj, name)
+        return self._value(self.worker.attribute(obj, name), name)
 
 
 @dataclass

@@ -143,7 +143,7 @@ def _verdicts(course: Course, modules: list[str] | None) -> Iterator[Verdict]:
             result = grade_submission(folder, course, learner=folder.name, warn_seed=False,
                                       functions={mistake.target})
             own = [t for t in result.tests if t.function == mistake.target and not t.passed]
-            named = any(mistake.message() in t.output for t in own)
+            named = any(t.diagnosis == mistake.message() for t in own)  # as structure
             detail = (f"lost {sum(t.points for t in own):g} points on {mistake.target}"
                       + ("" if named else "; no feedback names it"))
             if result.error:

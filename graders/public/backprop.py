@@ -4,14 +4,16 @@
 would return) in exercises/checks/backprop.json; `nnlab check backprop` compares yours.
 
 Forward passes are compared on their outputs only (the cache is your own business), and each
-backward case runs on your own forward's cache. `init_mlp` and `numerical_gradient` take a
-Generator or a function, which a recorded file cannot hold: check them in the notebook against
-`numerical_gradient` (see the lesson's "Try it").
+backward case runs on your own forward's cache. `init_mlp` draws random numbers, and more than
+one way of drawing them is right, so its checks compare properties of the weights (shapes, zero
+biases, the spread of each kernel, the same weights from a Generator in the same state), not the
+numbers. `numerical_gradient` gets NumPy's own functions by name (they run beside your code).
 """
 
 import numpy as np
 
 from nnlab.authoring.public_case import Case
+from nnlab.sandbox.protocol import FunctionRef
 
 # a gradient and a slightly wrong copy of it
 ANALYTIC = np.array([[0.25, -1.5, 3.0], [1e-3, 0.0, -2.0]])
@@ -31,6 +33,9 @@ DA = _normal(3, 4)
 PARAMS = {"W1": _normal(3, 5, scale=0.5), "b1": _normal(5, scale=0.1),
           "W2": _normal(5, 2, scale=0.5), "b2": _normal(2, scale=0.1)}
 DOUT_MLP = _normal(4, 2)
+GRID = _normal(3, 4)
+CUBE = _normal(2, 3, 2)
+SIZES = [300, 200, 100]  # thousands of draws per kernel: a spread within 10% whatever the order
 
 CASES = [
     Case("relative_error", "identical arrays", args=(ANALYTIC, ANALYTIC.copy())),
@@ -54,4 +59,12 @@ CASES = [
          returns_cache=True),
     Case("mlp_backward", "every dW and db of a 3 -> 5 -> 2 network", forward="mlp_forward",
          args=(X, PARAMS), upstream=(DOUT_MLP,)),
+    Case("init_mlp", "He normal, 300 -> 200 -> 100", args=(SIZES, np.random.default_rng(5)),
+         kwargs={"init": "he"}, scenario="initialiser"),
+    Case("init_mlp", "xavier (Glorot uniform), 300 -> 200 -> 100",
+         args=(SIZES, np.random.default_rng(6)), kwargs={"init": "xavier"}, scenario="initialiser"),
+    Case("numerical_gradient", "np.var of a (3, 4) x, eps=1e-3",
+         args=(FunctionRef("numpy.var"), GRID), kwargs={"eps": 1e-3}),
+    Case("numerical_gradient", "np.sum of a 3-d x, eps=1e-2",
+         args=(FunctionRef("numpy.sum"), CUBE), kwargs={"eps": 1e-2}),
 ]

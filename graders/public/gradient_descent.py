@@ -2,14 +2,15 @@
 
 `nnlab build` records the reference's value for each case (and what each catalogued mistake
 would return) in exercises/checks/gradient_descent.json; `nnlab check gradient_descent` compares
-yours. `gradient_descent` takes a function, so it has no stored checks: try it in the
-notebook. `minibatches` gets a generator seeded here (it crosses to your code by value), and
+yours. `gradient_descent` gets a gradient function written here, whose source is compiled
+beside your code (with `np` in scope). `minibatches` gets a generator seeded here (it crosses to your code by value), and
 Adam's state is yours to design, so its checks compare the new parameters only.
 """
 
 import numpy as np
 
 from nnlab.authoring.public_case import Case
+from nnlab.sandbox.protocol import GraderFunction
 
 rng = np.random.default_rng(20250202)
 
@@ -30,6 +31,11 @@ X = _round(rng.normal(size=(12, 2)) + np.where(Y[:, None] == 1, 1.0, -1.0))
 
 BATCH_X = np.arange(20, dtype=np.float64).reshape(10, 2)  # row i is (2i, 2i + 1)
 BATCH_Y = np.arange(10) * 10                              # ... and its label 10 i
+
+
+# the gradient of f(w) = sum((w - 3)^2) and of an elongated bowl 0.5 * (w0^2 + 10 w1^2)
+BOWL = GraderFunction("bowl_grad", "def bowl_grad(w):\n    return 2.0 * (w - 3.0)\n")
+LONG = GraderFunction("long_grad", "def long_grad(w):\n    return w * np.array([1.0, 10.0])\n")
 
 
 def _shuffler():
@@ -58,4 +64,8 @@ CASES = [
     Case("train_logistic_regression", "float32 stays float32",
          args=(X.astype(np.float32), Y.astype(np.float32)), kwargs={"lr": 0.5, "epochs": 5},
          exact_dtype=True),
+    Case("gradient_descent", "f(w) = sum((w - 3)^2) from a (2, 2) w0, 5 steps",
+         args=(BOWL, np.array([[0.0, 1.0], [-2.0, 5.0]]), 0.1, 5)),
+    Case("gradient_descent", "an elongated bowl, lr=0.15, 8 steps",
+         args=(LONG, np.array([1.0, 1.0]), 0.15, 8)),
 ]

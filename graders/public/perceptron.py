@@ -2,13 +2,15 @@
 
 `nnlab build` records the reference's value for each case (and what each catalogued mistake
 would return) in exercises/checks/perceptron.json; `nnlab check perceptron` compares yours.
-`neuron` takes a function and the gates are constants, so they have no stored checks: try them
-in the notebook.
+`neuron` gets NumPy's own functions by name (they run beside your code). Any weights that
+compute a gate are right, so `logic_gates`' check runs each gate through the binary step on
+the four inputs and compares the truth tables, never the weights.
 """
 
 import numpy as np
 
 from nnlab.authoring.public_case import Case
+from nnlab.sandbox.protocol import FunctionRef
 
 rng = np.random.default_rng(20250201)
 
@@ -42,4 +44,7 @@ CASES = [
          kwargs={"lr": 0.25, "epochs": 50}),
     Case("perceptron_train", "XOR never converges", args=(GATE_X, np.array([0, 1, 1, 0])),
          kwargs={"lr": 0.5, "epochs": 10}),
+    Case("neuron", "a batch of 5 samples through np.tanh", args=(BATCH, W, 0.5, FunctionRef("numpy.tanh"))),
+    Case("neuron", "2 neurons through np.sign", args=(BATCH, W_MULTI, B_MULTI, FunctionRef("numpy.sign"))),
+    Case("logic_gates", "AND, OR and NAND reproduce their truth tables", scenario="logic_gates"),
 ]

@@ -31,6 +31,14 @@ class Case:
     answers, recorded beside the expected value and accepted by `nnlab check` as the graders
     accept them (`check_call(..., alternatives=...)`); `accepted_as` names the reference's own
     convention. A plain call only.
+
+    `scenario` names a function of `nnlab.grading.scenarios.SCENARIOS`: several calls (an
+    initialiser twice, a model class constructed with `kwargs` and fitted on `args`) whose
+    outcome is compared as a summary of properties, where no single value is right.
+
+    A callable argument is a `FunctionRef` ("numpy.var", run inside the sandbox) or a
+    `GraderFunction` (its source is compiled inside the sandbox); the reference gets the
+    function itself.
     """
 
     function: str
@@ -45,7 +53,10 @@ class Case:
     grad: int | None = None
     alternatives: dict[str, Any] = field(default_factory=dict)
     accepted_as: str = ""
+    scenario: str = ""
 
     @property
     def kind(self) -> str:
+        if self.scenario:
+            return "scenario"
         return "backward" if self.forward else "forward" if self.returns_cache else "call"

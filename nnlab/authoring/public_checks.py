@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import importlib
 import json
+import math
 import re
 from typing import Any, Callable
 
@@ -18,7 +19,7 @@ import numpy as np
 
 from nnlab.grading.calls import outputs_of, pick_grad
 from nnlab.grading.compare import Comparator, mismatch
-from nnlab.sandbox.protocol import encode
+from nnlab.sandbox.protocol import FunctionRef, GraderFunction, encode
 
 FORMAT = 4  # 4: values rounded inside their tolerance (`settled`)
 
@@ -35,7 +36,17 @@ def record_checks(module: str, comparator: Comparator) -> dict[str, Any]:
     entries = []
     for case in cases:
         args, kwargs = case.args, case.kwargs
-        if case.kind == "backward":
+        if case.kind == "scenario":
+            from nnlab.grading.scenarios import SCENARIOS, ReferenceCaller
+
+            scenario = SCENARIOS[case.scenario]
+
+            def truth(prepare, scenario=scenario):
+                return scenario(ReferenceCaller(reference), case.function, prepare(args),
+                                prepare(kwargs))
+
+            variants = []  # a summary of properties: the comparator names the one that differs
+        elif case.kind == "backward":
             forward, backward = getattr(reference, case.forward), getattr(reference, case.function)
 
             def truth(prepare, forward=forward, backward=backward):
@@ -75,6 +86,8 @@ def record_checks(module: str, comparator: Comparator) -> dict[str, Any]:
                         "grad": case.grad, "exact_dtype": case.exact_dtype,
                         "no_warnings": case.no_warnings, "expected": encode(expected, None),
                         "mistakes": wrong})
+        if case.scenario:  # only where a case has one, so other checks files stay as they are
+            entries[-1]["scenario"] = case.scenario
         if case.alternatives:  # only where a case has them, so other checks files stay as they are
             entries[-1]["alternatives"] = {
                 name: encode(settled(lambda prepare, fn=fn: fn(*prepare(args), **prepare(kwargs)),
@@ -139,7 +152,27 @@ def evaluate(compute: Callable[[Callable[[Any], Any]], Any], prepare: Callable[[
 
 
 def _as_given(value: Any) -> Any:
-    return copy.deepcopy(value)
+    return _callables(copy.deepcopy(value))
+
+
+def _callables(value: Any) -> Any:
+    """`value` with each function argument made the function it names, for the reference: a
+    `FunctionRef` ("numpy.var") and a `GraderFunction` (source compiled with np and math),
+    which the sandbox resolves on the learner's side."""
+    if isinstance(value, FunctionRef):
+        module, _, name = value.qualname.rpartition(".")
+        return getattr(importlib.import_module(module), name)
+    if isinstance(value, GraderFunction):
+        scope = {"np": np, "math": math}
+        exec(compile(value.source, f"<{value.name}>", "exec"), scope)  # trusted: graders/public
+        return scope[value.name]
+    if isinstance(value, tuple):
+        return tuple(_callables(v) for v in value)
+    if isinstance(value, list):
+        return [_callables(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _callables(v) for k, v in value.items()}
+    return value
 
 
 def _widened(value: Any) -> Any:
@@ -154,7 +187,7 @@ def _widened(value: Any) -> Any:
         return [_widened(v) for v in value]
     if isinstance(value, dict):
         return {k: _widened(v) for k, v in value.items()}
-    return copy.deepcopy(value)
+    return _callables(copy.deepcopy(value))
 
 
 def _is_float_leaf(value: Any) -> bool:

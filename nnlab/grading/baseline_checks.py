@@ -43,7 +43,7 @@ from nnlab.baselines import BaselineCase, BaselineError, load_baselines, recorde
 from nnlab.baselines import tolerance_for as _case_tolerance
 from nnlab.baselines.store import FAMILIES, family_path
 from nnlab.course import Tolerance
-from nnlab.grading.compare import Comparator, describe_call, mismatch
+from nnlab.grading.compare import Comparator, bound_arguments, describe_call, mismatch
 
 def baselines_folder() -> Path:
     """The course's graders/baselines: beside reference/, whose folder is the course root (the
@@ -150,7 +150,8 @@ def check_recorded(learner_fn: Any, case: BaselineCase, *, exact_dtype: bool = F
         qualname, describe_call(qualname, reference_fn, call.args, call.kwargs), result, expected,
         mistakes=candidates, rtol=tol.rtol, atol=tol.atol, exact_dtype=exact_dtype,
         no_warnings=no_warnings, note=keras_note(case, call.output),
-        alternatives=thunks, accepted_as=accepted_as)
+        alternatives=thunks, accepted_as=accepted_as,
+        inputs=bound_arguments(reference_fn, call.args, call.kwargs))
     return result.value
 
 

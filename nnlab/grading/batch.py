@@ -23,7 +23,6 @@ ones'), so regrading one learner never drops the others.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -32,7 +31,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from nnlab.course import Course
-from nnlab.grading.results import SubmissionResult, read_all_results, write_atomic
+from nnlab.grading.results import SubmissionResult, read_all_results
 from nnlab.grading.submission import Submission, SubmissionError
 from nnlab.intake import Entry, discover, load
 from nnlab.seeds import LearnerSeeds, ModuleKeys
@@ -404,6 +403,3 @@ def ungraded_modules(course: Course, assignment: str | None = None) -> list[str]
     graded = set(course.graded_modules())
     return [m for m in listed if m not in graded]
 
-
-def write_json(path: Path, data: Any) -> None:
-    write_atomic(path, json.dumps(data, indent=2) + "\n")

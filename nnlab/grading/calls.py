@@ -27,8 +27,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from nnlab.grading.compare import (Comparator, bound_arguments, describe_call, describe_value,
-                                   mismatch)
-from nnlab.outcome import GradingFailure, LearnerFailure, Outcome
+                                   failure_on, mismatch)
+from nnlab.outcome import LearnerFailure, Outcome
 from nnlab.sandbox.worker import CallResult
 
 # A wrong function beyond the catalogue's entries for the function graded: (the catalogued
@@ -152,10 +152,12 @@ def pick_grad(grads: Any, grad: int | None) -> Any:
     return grads[grad] if grad is not None and isinstance(grads, (tuple, list)) else grads
 
 
-def _forward_value(value: Any, width: int, what: str) -> tuple:
+def _forward_value(value: Any, width: int, what: str, qualname: str = "",
+                   inputs: dict[str, Any] | None = None) -> tuple:
     if not (isinstance(value, (tuple, list)) and len(value) == width):
-        raise GradingFailure(f"{what} should return {width} values (its outputs, then the cache), "
-                             f"got {describe_value(value)}.")
+        raise failure_on(f"{what} should return {width} values (its outputs, then the cache), "
+                         f"got {describe_value(value)}.", function=qualname, call=what,
+                         value=value, inputs=inputs)
     return tuple(value)
 
 
@@ -177,7 +179,8 @@ def check_forward(learner_fn: Any, ref_fn: Callable, *args: Any, expected: Any =
         expected = outputs_of(reference)
     what = describe_call(qualname, ref_fn, args, kwargs)
     result = learner_fn.call(*args, **kwargs)
-    value = _forward_value(result.value, len(reference), what)
+    value = _forward_value(result.value, len(reference), what, qualname,
+                           bound_arguments(ref_fn, args, kwargs))
     single = len(value) == 2
     if not single and len(output_names) == len(value) - 1:
         parts = list(enumerate(output_names))
@@ -217,7 +220,8 @@ def check_backward(learner_forward: Any, learner_backward: Any, ref_forward: Cal
     reference = ref_backward(*copy.deepcopy(upstream), reference_forward[-1])
     forward_what = describe_call(learner_forward.qualname, ref_forward, args, kwargs)
     forward = learner_forward.call(*args, **kwargs)
-    value = _forward_value(forward.value, len(reference_forward), forward_what)
+    value = _forward_value(forward.value, len(reference_forward), forward_what,
+                           learner_forward.qualname, bound_arguments(ref_forward, args, kwargs))
     gradients = ", ".join(f"{name}: {describe_value(gradient)}" for name, gradient in
                           zip(_upstream_names(ref_backward, len(upstream)), upstream))
     what = f"{qualname}({gradients}, cache) after {forward_what}"
@@ -241,8 +245,9 @@ def check_backward(learner_forward: Any, learner_backward: Any, ref_forward: Cal
     width = len(reference) if isinstance(reference, tuple) else None
     if width is not None and not (isinstance(grads, (tuple, list)) and len(grads) == width):
         shown = f" ({', '.join(grad_names)})" if grad_names else ""
-        raise GradingFailure(f"{what} should return {width} gradients{shown}, got "
-                             f"{describe_value(grads)}.")
+        raise failure_on(f"{what} should return {width} gradients{shown}, got "
+                         f"{describe_value(grads)}.", function=qualname, call=what, value=grads,
+                         inputs=bound_arguments(ref_forward, args, kwargs))
 
     # The backward may change its cache (by position, or by the reference's name for it):
     # positions come from the parent's own measure, so a learner cannot rename its way out.

@@ -4,7 +4,10 @@ Graders call `expect_close` (any learner value against any expected value), or t
 `nnlab.grading.calls` that call learner functions and judge them through `Comparator.judge_call`. On a mismatch they raise
 `GradingFailure`, whose message is the feedback the learner reads: what was called on what
 shapes, what came back, the largest error and where, nan/inf counts, and, when the learner's
-output matches a catalogued mistake, the misconception in the learner's terms.
+output matches a catalogued mistake, the misconception in the learner's terms. The same facts
+travel as structure on the failure (`diagnosis`, `misconception`, `problem`, and `detail`, an
+`nnlab.outcome.Detail` built from `find_mismatch`'s measurements), which is what every report
+reads.
 
 Values here are plain data decoded from the worker (ndarrays, numbers, strings, None, lists,
 tuples, dicts, `Opaque` placeholders): the comparator never touches an object learner code made.
@@ -14,13 +17,15 @@ from __future__ import annotations
 
 import inspect
 import re
+import reprlib
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
 
 from nnlab.check_settings import PlainTolerance
 from nnlab.grading.describe import PATTERN, describe_difference
-from nnlab.outcome import GradingFailure
+from nnlab.outcome import Detail, GradingFailure, finite
 from nnlab.sandbox.protocol import Opaque
 
 if TYPE_CHECKING:  # (pydantic is imported only where course.yml is validated: nnlab check skips it)
@@ -125,10 +130,67 @@ def _kind(dtype: np.dtype) -> str:
     return {"f": "float", "i": "int", "u": "int", "b": "bool", "c": "complex"}.get(dtype.kind, str(dtype))
 
 
+@dataclass
+class Mismatch:
+    """Why a value is not close to the expected one: `why` (the sentence), `brief` (the same
+    without the tolerance count and the nan/inf hint) and `facts` (fields of
+    `nnlab.outcome.Detail` measured where the values differ: what came back, the largest error
+    and its index, the entries outside the tolerance). `facts` is worked out only when asked
+    (a failure is raised): the comparisons a diagnosis tries are many and need the words only."""
+
+    why: str
+    brief: str
+    measured: dict[str, Any]
+    actual: Any = field(default=None, repr=False)
+    expected: Any = field(default=None, repr=False)
+    label: str = ""
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        return _facts(self.actual, self.expected, self.label, **self.measured)
+
+
+def short_repr(value: Any, limit: int = 200) -> str:
+    """A value in at most `limit` characters: arrays summarised by NumPy (corners only), other
+    values by reprlib (strings, lists and dicts cut short)."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        with np.printoptions(threshold=12, edgeitems=2, precision=4, linewidth=100):
+            text = np.array2string(np.asarray(value), separator=", ")
+    elif isinstance(value, Opaque):
+        text = describe_value(value)
+    else:
+        text = reprlib.repr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _facts(actual: Any, expected: Any, label: str, **measured: Any) -> dict[str, Any]:
+    """What came back and what was expected, in short, with the measurements of one mismatch."""
+    facts: dict[str, Any] = {"part": label, "returned": describe_value(actual),
+                             "returned_repr": short_repr(actual),
+                             "expected": describe_value(expected)}
+    if isinstance(actual, (np.ndarray, np.generic)):
+        facts["returned_shape"] = [int(n) for n in np.shape(actual)]
+        facts["returned_dtype"] = str(actual.dtype)
+    elif isinstance(actual, (bool, int, float)):
+        facts["returned_dtype"] = type(actual).__name__
+    facts.update(measured)
+    return facts
+
+
 def mismatch(actual: Any, expected: Any, *, tol: Tolerance | None = None, exact_dtype: bool = False,
              label: str = "", inputs: dict[str, Any] | None = None,
              warnings: Iterable[str] = ()) -> str | None:
-    """Why `actual` is not close to `expected`, or None when it is.
+    """Why `actual` is not close to `expected`, or None when it is (see `find_mismatch`)."""
+    found = find_mismatch(actual, expected, tol=tol, exact_dtype=exact_dtype, label=label,
+                          inputs=inputs, warnings=warnings)
+    return found.why if found is not None else None
+
+
+def find_mismatch(actual: Any, expected: Any, *, tol: Tolerance | None = None,
+                  exact_dtype: bool = False, label: str = "",
+                  inputs: dict[str, Any] | None = None,
+                  warnings: Iterable[str] = ()) -> Mismatch | None:
+    """Why `actual` is not close to `expected` (a `Mismatch`), or None when it is.
 
     Checks, in order: structure (tuple/list/dict), type, shape, dtype kind (and the exact dtype
     when `exact_dtype`), nan/inf, then tolerance. `inputs` (argument name -> value) lets the
@@ -140,52 +202,60 @@ def mismatch(actual: Any, expected: Any, *, tol: Tolerance | None = None, exact_
     if tol is None:
         tol = tolerance_for(expected)
     where = f"{label} " if label else ""
+
+    def found(why: str, brief: str | None = None, **measured: Any) -> Mismatch:
+        return Mismatch(why, why if brief is None else brief, measured, actual, expected, label)
+
     if isinstance(expected, (tuple, list)):
         if not isinstance(actual, (tuple, list)):
-            return f"{where}should be a {type(expected).__name__} of {len(expected)}, got {describe_value(actual)}"
+            return found(f"{where}should be a {type(expected).__name__} of {len(expected)}, got "
+                         f"{describe_value(actual)}")
         if len(actual) != len(expected):
-            return f"{where}should have {len(expected)} items, got {len(actual)}"
+            return found(f"{where}should have {len(expected)} items, got {len(actual)}")
         for i, (a, e) in enumerate(zip(actual, expected)):
-            why = mismatch(a, e, tol=tol, exact_dtype=exact_dtype, label=f"{label}[{i}]",
-                           inputs=inputs, warnings=warnings)
+            why = find_mismatch(a, e, tol=tol, exact_dtype=exact_dtype, label=f"{label}[{i}]",
+                                inputs=inputs, warnings=warnings)
             if why:
                 return why
         return None
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
-            return f"{where}should be a dict, got {describe_value(actual)}"
+            return found(f"{where}should be a dict, got {describe_value(actual)}")
         if set(actual) != set(expected):
-            return f"{where}should have keys {sorted(expected)}, got {sorted(map(str, actual))}"
+            return found(f"{where}should have keys {sorted(expected)}, got "
+                         f"{sorted(map(str, actual))}")
         for key in expected:
-            why = mismatch(actual[key], expected[key], tol=tol, exact_dtype=exact_dtype,
-                           label=f"{label}[{key!r}]", inputs=inputs, warnings=warnings)
+            why = find_mismatch(actual[key], expected[key], tol=tol, exact_dtype=exact_dtype,
+                                label=f"{label}[{key!r}]", inputs=inputs, warnings=warnings)
             if why:
                 return why
         return None
     if isinstance(expected, str) or expected is None:
         return None if actual == expected and type(actual) is type(expected) else \
-            f"{where}should be {describe_value(expected)}, got {describe_value(actual)}"
+            found(f"{where}should be {describe_value(expected)}, got {describe_value(actual)}")
 
     exp = _as_numeric(expected)
     if exp is None:
         raise TypeError(f"the comparator cannot compare with a {type(expected).__name__}")
     if actual is None:
-        return f"{where}is None: did you forget to `return` the result?"
+        return found(f"{where}is None: did you forget to `return` the result?")
     act = _as_numeric(actual)
     if act is None:
-        return f"{where}should be a NumPy array or number, got {describe_value(actual)}"
+        return found(f"{where}should be a NumPy array or number, got {describe_value(actual)}")
+    shaped = {"returned_shape": [int(n) for n in act.shape], "returned_dtype": str(act.dtype)}
     if act.shape != exp.shape:
-        return f"{where}has shape {tuple(act.shape)}, expected {tuple(exp.shape)}"
+        return found(f"{where}has shape {tuple(act.shape)}, expected {tuple(exp.shape)}", **shaped)
     if _kind(act.dtype) != _kind(exp.dtype) and not (
         _kind(exp.dtype) in ("int", "bool") and _kind(act.dtype) in ("int", "bool")
     ):
-        return (f"{where}has {act.dtype} values, expected {_kind(exp.dtype)} values "
-                f"(the curriculum keeps the input's floating dtype)")
+        return found(f"{where}has {act.dtype} values, expected {_kind(exp.dtype)} values "
+                     f"(the curriculum keeps the input's floating dtype)", **shaped)
     if exact_dtype and _kind(exp.dtype) == "float" and act.dtype != exp.dtype:
         # A NumPy float64 scalar or a Python float for float32 input breaks the rule exactly
         # as a float64 array does.
         what = "a Python float" if isinstance(actual, float) else f"dtype {act.dtype}"
-        return f"{where}has {what}, expected {exp.dtype} (outputs keep the input's dtype)"
+        return found(f"{where}has {what}, expected {exp.dtype} (outputs keep the input's dtype)",
+                     **shaped)
     if _kind(exp.dtype) in ("float", "complex"):
         bad_nan = np.isnan(act) & ~np.isnan(exp)
         bad_inf = np.isinf(act) & ~np.isinf(exp)
@@ -201,9 +271,12 @@ def mismatch(actual: Any, expected: Any, *, tol: Tolerance | None = None, exact_
             place = f" (first at index {_index(first)}{there})" if first else ""
             if not first:  # one number
                 parts = [str(float(act.item()))]
-            return (f"{where}{'is' if not first else 'contains'} {' and '.join(parts)} where "
-                    f"{'a finite value was' if not first else 'finite values were'} expected{place}; "
-                    f"{_nonfinite_hint(act[bad_nan | bad_inf], list(warnings))}")
+            said = (f"{where}{'is' if not first else 'contains'} {' and '.join(parts)} where "
+                    f"{'a finite value was' if not first else 'finite values were'} expected{place}")
+            return found(f"{said}; {_nonfinite_hint(act[bad_nan | bad_inf], list(warnings))}",
+                         said, index=[int(i) for i in first], yours=None,
+                         wanted=finite(exp[first].real), outside=int((bad_nan | bad_inf).sum()),
+                         size=int(act.size), **shaped)
         with np.errstate(all="ignore"):
             a64 = act.astype(np.float64)
             e64 = exp.astype(np.float64)
@@ -213,19 +286,26 @@ def mismatch(actual: Any, expected: Any, *, tol: Tolerance | None = None, exact_
             err = np.where(np.isfinite(e64), np.abs(a64 - e64), 0.0)
         at = np.unravel_index(int(np.argmax(err)), err.shape) if err.ndim else ()
         n_bad = int((~close).sum())
+        measured = dict(largest_error=finite(err[at]), index=[int(i) for i in at],
+                        yours=finite(a64[at]), wanted=finite(e64[at]), outside=n_bad,
+                        size=int(close.size), **shaped)
         if not at:  # one number: no index, no count
-            return (f"{where}is {a64[at]:.6g}, expected {e64[at]:.6g} (an error of {err[at]:.3g}"
-                    f"{_relative(err[at], e64[at], tol)}; rtol {tol.rtol:g}, atol {tol.atol:g})")
-        return (f"{where}differs: largest error {err[at]:.3g} at index "
+            return found(f"{where}is {a64[at]:.6g}, expected {e64[at]:.6g} (an error of "
+                         f"{err[at]:.3g}{_relative(err[at], e64[at], tol)}; rtol {tol.rtol:g}, "
+                         f"atol {tol.atol:g})", **measured)
+        said = (f"{where}differs: largest error {err[at]:.3g} at index "
                 f"{_index(at)}{_inputs_at(inputs, at, act.shape)} (yours {a64[at]:.6g}, expected "
-                f"{e64[at]:.6g}{_relative(err[at], e64[at], tol)}); {n_bad} of {close.size} "
-                f"entries are outside the tolerance (rtol {tol.rtol:g}, atol {tol.atol:g})")
+                f"{e64[at]:.6g}{_relative(err[at], e64[at], tol)})")
+        return found(f"{said}; {n_bad} of {close.size} entries are outside the tolerance "
+                     f"(rtol {tol.rtol:g}, atol {tol.atol:g})", said, **measured)
     if not np.array_equal(act, exp):
         wrong = act != exp
         at = np.unravel_index(int(np.argmax(wrong)), wrong.shape) if wrong.ndim else ()
-        return (f"{where}differs: {int(wrong.sum())} of {wrong.size} "
-                f"entries are wrong (first at index {_index(at)}{_inputs_at(inputs, at, act.shape)}: "
-                f"yours {act[at]}, expected {exp[at]})")
+        return found(f"{where}differs: {int(wrong.sum())} of {wrong.size} "
+                     f"entries are wrong (first at index {_index(at)}"
+                     f"{_inputs_at(inputs, at, act.shape)}: yours {act[at]}, expected {exp[at]})",
+                     index=[int(i) for i in at], yours=finite(act[at]), wanted=finite(exp[at]),
+                     outside=int(wrong.sum()), size=int(wrong.size), **shaped)
     return None
 
 
@@ -338,6 +418,8 @@ class Comparator:
         self.tolerances = tolerances
         self.rules_applied: set[tuple[str, str]] = set()
         self.notes: list[str] = []  # accepted alternatives matched; see `take_notes`
+        # {function: the accepted alternative its value matched} since the last `take_notes`
+        self.accepted: dict[str, str] = {}
 
     def tolerance_for(self, expected: Any, rtol: float | None = None,
                       atol: float | None = None) -> "Tolerance | PlainTolerance":
@@ -366,31 +448,42 @@ class Comparator:
         ("rnn.rnn_backward", by default what `what` starts with) names the array's axes there.
         """
         tol = self.tolerance_for(expected, rtol, atol)
-        why = mismatch(actual, expected, tol=tol, exact_dtype=exact_dtype, label=label,
-                       inputs=inputs, warnings=warnings)
-        if why is None:
+        found_why = find_mismatch(actual, expected, tol=tol, exact_dtype=exact_dtype,
+                                  label=label, inputs=inputs, warnings=warnings)
+        if found_why is None:
             return
-        if label:
-            message = f"{what}: its {why}."
-        elif why.startswith("["):
-            message = f"{what}: output{why}."
-        else:
-            message = f"{what} returned a value that {why}."
+
+        def sentence(why: str) -> str:
+            if label:
+                return f"{what}: its {why}."
+            if why.startswith("["):
+                return f"{what}: output{why}."
+            return f"{what} returned a value that {why}."
+
+        why = found_why.why
+        message = finding = sentence(why)
         found = find_mistake(actual, expected, mistakes, tol)
         diagnosis = found.message() if found is not None else ""
+        pattern = ""
         if diagnosis:
             message += f"\n  {DIAGNOSIS}{diagnosis}."
         else:
             pattern = describe_difference(actual, expected, tol=tol, label=label, inputs=inputs,
-                                          qualname=qualname or _qualname_in(what))
+                                          qualname=qualname or _qualname_in(what)) or ""
             if pattern:
                 message += f"\n  {PATTERN}{pattern}."
         if note:
             message += f"\n  Note: {note}"
         failure = GradingFailure(message)
-        # The diagnosis as structure too: reports never parse it back out of the message.
+        # The diagnosis and the rest of the failure as structure too: reports never parse
+        # them back out of the message.
         failure.diagnosis = diagnosis
         failure.misconception = str(getattr(found, "looks_like", "")) if found is not None else ""
+        failure.detail = Detail(
+            function=qualname or _qualname_in(what), call=what, shapes=input_shapes(inputs),
+            rtol=tol.rtol, atol=tol.atol, finding=finding,
+            brief=sentence(found_why.brief) + message[len(finding):],
+            pattern=pattern, note=note, **found_why.facts)
         if not label and _KIND_PROBLEM.match(why):  # a wrong kind, shape or dtype: one problem
             failure.problem = f"returned a value that {why}"
         raise failure
@@ -430,29 +523,71 @@ class Comparator:
                                 exact_dtype=exact_dtype) is None:
                         matched, expected = name, other
                         break
-        self.expect_close(result.value, expected, what=what, rtol=rtol, atol=atol,
-                          exact_dtype=exact_dtype, mistakes=mistakes, label=label, note=note,
-                          inputs=inputs, warnings=getattr(result, "warnings", ()),
-                          qualname=qualname)
+        # the convention the value was judged against, where a second one was accepted
+        accepted = matched if matched and telling and matched != accepted_as else ""
+        try:
+            self.expect_close(result.value, expected, what=what, rtol=rtol, atol=atol,
+                              exact_dtype=exact_dtype, mistakes=mistakes, label=label, note=note,
+                              inputs=inputs, warnings=getattr(result, "warnings", ()),
+                              qualname=qualname)
+        except GradingFailure as failure:
+            if failure.detail is not None:
+                failure.detail.accepted = accepted
+            raise
+        tol = self.tolerance_for(expected, rtol, atol)
         if result.mutated:
-            raise GradingFailure(
-                f"{what} modified its argument{'s' if len(result.mutated) > 1 else ''} "
-                f"{', '.join(result.mutated)} in place; curriculum functions must leave their "
-                f"inputs unchanged and return new arrays (use `x = x.copy()` or non-in-place "
-                f"operations).")
+            finding = (f"{what} modified its argument{'s' if len(result.mutated) > 1 else ''} "
+                       f"{', '.join(result.mutated)} in place; curriculum functions must leave "
+                       f"their inputs unchanged and return new arrays (use `x = x.copy()` or "
+                       f"non-in-place operations).")
+            failure = GradingFailure(finding)
+            failure.detail = self._judged(qualname, what, result.value, expected, inputs, label,
+                                          tol, accepted, finding)
+            raise failure
         if no_warnings and result.warnings:
-            raise GradingFailure(
-                f"{what} returned the right values but NumPy warned: {result.warnings[0]}. "
-                f"It must be numerically stable for large inputs (no overflow).")
+            finding = (f"{what} returned the right values but NumPy warned: {result.warnings[0]}. "
+                       f"It must be numerically stable for large inputs (no overflow).")
+            failure = GradingFailure(finding)
+            failure.detail = self._judged(qualname, what, result.value, expected, inputs, label,
+                                          tol, accepted, finding)
+            raise failure
         if matched and telling:
             self.notes.append(f"{qualname}: your answer matches {matched}, accepted as correct.")
+            if matched != accepted_as:  # a second convention, not the one `expected` holds
+                self.accepted[qualname] = matched
         return matched
+
+    @staticmethod
+    def _judged(qualname: str, what: str, value: Any, expected: Any, inputs: dict | None,
+                label: str, tol: Tolerance, accepted: str, finding: str) -> Detail:
+        """The structure of a failure on right values (an argument changed, a warning)."""
+        return Detail(function=qualname, call=what, shapes=input_shapes(inputs), rtol=tol.rtol,
+                      atol=tol.atol, accepted=accepted, finding=finding, brief=finding,
+                      **_facts(value, expected, label))
 
     def take_notes(self) -> list[str]:
         """The notes recorded since the last call (one per accepted alternative matched): what a
         passed test can tell the learner, e.g. which of two correct conventions they followed."""
         notes, self.notes = list(dict.fromkeys(self.notes)), []
+        self.accepted = {}
         return notes
+
+
+def failure_on(message: str, *, function: str, call: str, value: Any,
+               inputs: dict[str, Any] | None = None) -> GradingFailure:
+    """A `GradingFailure` for a value of the wrong form that a grader helper judged itself (a
+    forward pass that does not return its cache, too few gradients), with its structure."""
+    failure = GradingFailure(message)
+    failure.detail = Detail(function=function, call=call, shapes=input_shapes(inputs),
+                            finding=message, brief=message,
+                            **{**_facts(value, None, ""), "expected": ""})
+    return failure
+
+
+def input_shapes(inputs: dict[str, Any] | None) -> dict[str, list[int]]:
+    """{argument name: shape} of each array among a call's arguments (`bound_arguments`)."""
+    return {str(name): [int(n) for n in value.shape] for name, value in (inputs or {}).items()
+            if isinstance(value, np.ndarray)}
 
 
 def _qualname_in(what: str) -> str:

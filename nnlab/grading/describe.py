@@ -51,6 +51,9 @@ def describe_difference(actual: Any, expected: Any, *, tol: Tolerance, qualname:
     name ("[1]", "['W1']") prefixes the sentence.
     """
     try:
+        path = _equal_steps(actual, expected, tol)
+        if path:
+            return path
         part, a, e = _first_differing_part(actual, expected, tol, label)
         if a is None:
             return None
@@ -113,6 +116,40 @@ def _first_differing_part(actual: Any, expected: Any, tol: Tolerance, label: str
     if np.isclose(a, e, rtol=tol.rtol, atol=tol.atol).all():
         return label, None, None
     return label, a, e
+
+
+def _rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman's rank correlation of two equally long vectors (0 where one is constant)."""
+    ra, rb = np.argsort(np.argsort(a)).astype(float), np.argsort(np.argsort(b)).astype(float)
+    ra, rb = ra - ra.mean(), rb - rb.mean()
+    denominator = float(np.sqrt((ra @ ra) * (rb @ rb)))
+    return float(ra @ rb) / denominator if denominator else 0.0
+
+
+def _equal_steps(actual: Any, expected: Any, tol: Tolerance) -> str:
+    """"your output[1] takes the same step every time ..." when a part of a structured output
+    is a path (successive states along its first axis) whose every step equals the first,
+    where the expected path's steps differ; "" otherwise."""
+    if not isinstance(expected, (tuple, list)) or not isinstance(actual, (tuple, list)) \
+            or len(actual) != len(expected):
+        return ""
+    for i, (a, e) in enumerate(zip(actual, expected)):
+        a, e = _numeric(a), _numeric(e)
+        if a is None or e is None or a.shape != e.shape or a.ndim < 1 or a.shape[0] < 3 \
+                or a.dtype.kind not in "fiu" or e.dtype.kind not in "fiu":
+            continue
+        a, e = a.astype(np.float64), e.astype(np.float64)
+        if not (np.isfinite(a).all() and np.isfinite(e).all()):
+            continue
+        da, de = np.diff(a, axis=0), np.diff(e, axis=0)
+        same = np.isclose(da, da[:1], rtol=tol.rtol * 10, atol=tol.atol * 10).all()
+        if same and np.abs(da[0]).max() > tol.atol * 10 and \
+                not np.isclose(de, de[:1], rtol=tol.rtol * 10, atol=tol.atol * 10).all():
+            return (f"your output[{i}] takes the same step every time (each entry minus the one "
+                    f"before is the first step again), where the expected steps change as the "
+                    f"point moves: what the step is computed from is never updated (the "
+                    f"gradient at w0 reused, not taken at the current point)")
+    return ""
 
 
 def _numeric(value: Any) -> np.ndarray | None:
@@ -200,14 +237,91 @@ class _Describer:
         """The first thing that can be said, most specific first: a relation of the whole
         array (a factor, the bias, swapped axes, a shift...), then where the errors are (the
         kink, tied maxima, a gate block, time steps, a border), then weaker patterns."""
-        for detector in (self.all_zero, self.unchanged, self.factor, self.count_off_by_one,
-                         self.step, self.bias, self.offset, self.axes, self.shift, self.clipped,
+        for detector in (self.all_zero, self.unchanged, self.signed_sum, self.misplaced_constant,
+                         self.factor, self.count_off_by_one, self.step, self.unreached, self.bias, self.offset, self.axes, self.shift, self.clipped,
                          self.kink, self.ties, self.by_sign, self.where, self.per_sample,
                          self.signs, self.zero_at_wrong):
             said = detector()
             if said:
                 return said
         return None
+
+    def signed_sum(self) -> str | None:
+        """Weights that are a positive multiple of sum((2y - 1) x) over the samples: every
+        sample added its update, whether it was classified right or not."""
+        X, y = self.arrays().get("X"), self.arrays().get("y")
+        if X is None or y is None or X.ndim != 2 or self.a.shape != (X.shape[1],) \
+                or y.reshape(-1).shape[0] != X.shape[0] or set(np.unique(y)) != {0, 1}:
+            return None
+        direction = (2 * y.reshape(-1).astype(np.float64) - 1) @ X.astype(np.float64)
+        norm = float(direction @ direction)
+        if norm == 0:
+            return None
+        k = float(self.a @ direction) / norm
+        if k <= 0 or not self.close(self.a, k * direction):
+            return None
+        expected_k = float(self.e @ direction) / norm
+        if self.close(self.e, expected_k * direction) and not k >= 2 * abs(expected_k):
+            return None  # the expected weights lie along it too, about as far
+        lr = self.scalars().get("lr")
+        times = f"lr x {k / lr:g}" if lr and np.isclose(k / lr, round(k / lr)) else f"{k:.4g}"
+        return (f"your {self.name} is {times} x sum((2y - 1) x), the sum of every sample "
+                f"signed by its label: every sample moved the weights, whatever the prediction "
+                f"(the rule updates only when a sample is misclassified)")
+
+    def misplaced_constant(self) -> str | None:
+        """Values off by a little, and the most where the input they come from is smallest: a
+        small constant (an epsilon) added in another place than the lecture's."""
+        olds = self.old_values()
+        if not olds or int(self.bad.sum()) < 2 or self.a.size < 4:
+            return None
+        for old_name, old in olds.items():
+            step = self.e - old
+            moved = np.abs(step) > 0
+            if moved.sum() < 4:
+                continue
+            rel = np.abs(self.a - self.e)[moved] / np.abs(step)[moved]
+            if not 0 < rel.max() < 0.1:
+                continue
+            for source_name, source in olds.items():
+                if source_name == old_name:
+                    continue
+                size = np.abs(source)[moved]
+                if _rank_correlation(rel, size) <= -0.8:
+                    eps = next((f" ({n} = {v:g})" for n, v in self.scalars().items()
+                                if n in ("eps", "epsilon")), "")
+                    return (f"your {self.name} is off by a little, and the most where "
+                            f"{source_name} is smallest (relative error {rel.max():.2g} of the "
+                            f"step at its smallest entry): the small constant epsilon{eps} "
+                            f"enters in another place than the lecture's (inside the square "
+                            f"root instead of added after it, say)")
+        return None
+
+    def unreached(self) -> str | None:
+        """An input gradient of an image that is 0 in its bottom rows or right columns where the
+        expected is not: the windows never reach that part of the input."""
+        if self.module != "conv" or self.a.ndim != 4 or "kernel" in self.label:
+            return None
+        sides = []
+        for axis, name in ((1, "rows"), (2, "columns")):
+            length = self.a.shape[axis]
+            start = length
+            while start > 0 and not np.take(self.a, [start - 1], axis=axis).any():
+                start -= 1
+            if 0 < start < length and np.take(self.e, range(start, length), axis=axis).any():
+                sides.append(f"{name} {start} to {length - 1}" if start < length - 1 else
+                             f"{name[:-1]} {start}")
+        if not sides:
+            return None
+        stride = self.inputs.get("stride")
+        strides = (stride, stride) if isinstance(stride, (int, np.integer)) else stride
+        why = ""
+        if isinstance(strides, (tuple, list)) and any(int(s) > 1 for s in strides):
+            why = (f", as when the windows move one pixel at a time instead of by the stride "
+                   f"{stride}: window (i, j) starts at row i x stride and column j x stride")
+        return (f"your {self.name} is 0 in {' and '.join(sides)} (the bottom and right of the "
+                f"input), where the expected is not: the gradient never reaches that part of "
+                f"the input{why}")
 
     def zero_at_wrong(self) -> str | None:
         wrong = self.a[self.bad]
@@ -290,6 +404,18 @@ class _Describer:
                            f"the expected values", f"an extra factor sqrt(1 - {name})")]
         return names
 
+    def named_factor(self, k: float) -> tuple[str, str] | None:
+        """(how to say it, why) for a factor k that has a name; where two names fit (half is
+        also 1/N for N = 2 samples) both are said, since either may be the cause."""
+        found = [(said, why) for value, said, why in self.factor_names()
+                 if np.isclose(k, value, rtol=1e-3, atol=0)]
+        if not found:
+            return None
+        if len(found) == 1:
+            return found[0]
+        (said, why), (other, other_why) = found[:2]
+        return f"{said}, which is also {other}", f"{why}; or {other_why}"
+
     def old_values(self) -> dict[str, np.ndarray]:
         """Inputs this output may be an updated copy of: arrays of its shape, and, for a part
         ['W1'] of a dict output, each dict input's 'W1' ("params['W1']")."""
@@ -319,10 +445,11 @@ class _Describer:
             k = float(da @ de) / norm
             if not np.isfinite(k) or not self.close(self.a, old + k * (self.e - old), loose=10):
                 continue
-            for value, said, why in self.factor_names():
-                if np.isclose(k, value, rtol=1e-3, atol=0):
-                    said = said.replace("the expected values", "the expected step")
-                    return (f"your step from {name} (new value minus old) is {said}: {why}")
+            named = self.named_factor(k)
+            if named:
+                said, why = named
+                said = said.replace("the expected values", "the expected step")
+                return f"your step from {name} (new value minus old) is {said}: {why}"
         return None
 
     def clipped(self) -> str | None:
@@ -366,9 +493,10 @@ class _Describer:
         k = float(a @ e) / norm
         if not np.isfinite(k) or abs(k) < 1e-12 or not self.close(a, k * e, loose=10):
             return None
-        for value, said, why in self.factor_names():
-            if np.isclose(k, value, rtol=1e-3, atol=0):
-                return f"your {self.name} is {said}: {why}"
+        named = self.named_factor(k)
+        if named:
+            said, why = named
+            return f"your {self.name} is {said}: {why}"
         if self.a.size < 4 or np.isclose(k, 1.0, rtol=1e-3) or not 0.02 < abs(k) < 50:
             # one number is always some multiple of another, and a huge or tiny factor says
             # more about values near 0 than about the code

@@ -18,9 +18,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable
 
 from nnlab.course import Limits
-from nnlab.grading.compare import Comparator
+from nnlab.grading.compare import Comparator, bound_arguments, describe_call, input_shapes
 from nnlab.grading.submission import Submission
-from nnlab.outcome import GradingFailure, LearnerFailure, Outcome
+from nnlab.outcome import Detail, GradingFailure, LearnerFailure, Outcome
 from nnlab.sandbox.protocol import FunctionRef, Opaque
 from nnlab.sandbox.worker import CallResult, Worker
 
@@ -139,8 +139,17 @@ class LearnerProxy:
     # -- calls -----------------------------------------------------------------------------
     def call_function(self, module: str, name: str, args: tuple, kwargs: dict) -> CallResult:
         worker = self.worker(module)
-        return self._settle(worker, lambda: worker.call(name, _refs(args), _refs(kwargs)),
-                            f"{module}.{name}")
+        try:
+            return self._settle(worker, lambda: worker.call(name, _refs(args), _refs(kwargs)),
+                                f"{module}.{name}")
+        except LearnerFailure as failure:
+            # what was called, as structure, where the call itself failed (raised, timed out)
+            if failure.detail is None:
+                failure.detail = Detail(
+                    function=f"{module}.{name}",
+                    call=describe_call(f"{module}.{name}", None, args, kwargs),
+                    shapes=input_shapes(bound_arguments(None, args, kwargs)))
+            raise
 
     def module_value(self, module: str, name: str) -> Any:
         worker = self.worker(module)

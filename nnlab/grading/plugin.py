@@ -28,7 +28,7 @@ from nnlab.grading.learner import LearnerProxy
 from nnlab.grading.proof import prove_fault
 from nnlab.baselines.recorded import BaselineCase
 from nnlab.grading.results import ORACLES, TestResult
-from nnlab.outcome import GradingFailure, Outcome
+from nnlab.outcome import Detail, GradingFailure, Outcome
 from nnlab.seeds import LearnerSeeds
 
 NAME = re.compile(r"^(%s)\.[A-Za-z_][A-Za-z0-9_]*(: .+)?$" % "|".join(CURRICULUM_MODULES))
@@ -171,9 +171,13 @@ class GradingPlugin:
         self._recorded.add(item.nodeid)
         if call.when == "call" and call.excinfo is None:
             # a passed test may say which accepted convention the learner followed
-            notes = " ".join(self.learner_proxy.comparator.take_notes())
+            comparator = self.learner_proxy.comparator
+            accepted = "; ".join(dict.fromkeys(comparator.accepted.values()))
+            notes = " ".join(comparator.take_notes())
             self.results.append(TestResult(name, points, points, notes, Outcome.PASSED, call.duration,
-                                           self.oracles[item.nodeid]))
+                                           self.oracles[item.nodeid],
+                                           detail=Detail(function=name.split(":", 1)[0],
+                                                         accepted=accepted) if accepted else None))
             return report
         error = call.excinfo.value if call.excinfo else None
         if isinstance(error, GradingFailure) and error.outcome is not Outcome.GRADER_ERROR:
@@ -194,8 +198,14 @@ class GradingPlugin:
                                        diagnosis=getattr(error, "diagnosis", "") or "",
                                        misconception=getattr(error, "misconception", "") or "",
                                        problem=getattr(error, "problem", "") or "",
-                                       printed=printed))
+                                       printed=printed, detail=_detail_of(error)))
         return report
+
+
+def _detail_of(error: BaseException | None) -> Detail | None:
+    """The failure's structure as the comparator set it (a copy, so the result owns it)."""
+    detail = getattr(error, "detail", None)
+    return Detail(**vars(detail)) if isinstance(detail, Detail) else None
 
 
 def oracle_of(item: pytest.Item) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nnlab.outcome import Outcome
+from nnlab.outcome import Detail, Outcome
 
 
 # What a grader test compared the learner's work with (its `oracle` marker): key -> the words
@@ -48,6 +48,9 @@ class TestResult:
     misconception: str = ""  # that mistake's `looks_like` (what the summary counts)
     printed: str = ""        # what the learner's code printed during the test
     problem: str = ""        # the failure's cause whatever the inputs (grouping); see outcome.py
+    # what was called on which shapes, what came back, the largest error and where, the
+    # tolerance, the accepted alternative (nnlab.outcome.Detail); None where nothing was judged
+    detail: Detail | None = None
 
     @property
     def compared_with(self) -> str:
@@ -133,7 +136,7 @@ class SubmissionResult:
                 (Outcome.PASSED if t["status"] == "passed" else Outcome.FAILED),
                 oracle=more.get("oracle", "reference"), diagnosis=more.get("diagnosis", ""),
                 misconception=more.get("misconception", ""), printed=more.get("printed", ""),
-                problem=more.get("problem", ""),
+                problem=more.get("problem", ""), detail=Detail.from_dict(more.get("detail")),
                 seconds=more.get("seconds", 0.0)))
         return cls(learner=extra.get("learner", ""), tests=tests, modules=extra.get("modules", []),
                    ignored_files=extra.get("ignored_files", []), isolation=extra.get("sandbox", {}),

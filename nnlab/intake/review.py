@@ -93,7 +93,9 @@ def outcome_flags(tests) -> list[str]:
     counts: dict[str, int] = {}
     for test in tests:
         flag = OUTCOME_FLAGS.get(test.outcome)
-        if TAMPERED in test.output:  # the worker's seal broke: learner code rewrote the sandbox
+        # the worker's seal broke: learner code rewrote the sandbox (the failure's `problem`,
+        # set where the worker saw it; learner text quoting the words flags nothing)
+        if test.problem == TAMPERED:
             flag = "tampered with the grading sandbox"
         if flag:
             counts[flag] = counts.get(flag, 0) + 1

@@ -35,6 +35,11 @@ class Item:
     passed: int
     difficulty: float  # mean fraction of the points earned
     discrimination: float | None  # corrected item-total correlation (None: undefined)
+    # the median of the largest errors among the learners who failed it on values (from each
+    # failure's structure, `TestResult.detail`), with the tolerance they were judged by: errors
+    # just past the tolerance say the test may be too strict, not that learners erred
+    median_error: float | None = None
+    tolerance: str = ""
 
     @property
     def pass_rate(self) -> float:
@@ -70,8 +75,8 @@ def item_analysis(results: list[SubmissionResult]) -> list[Item]:
             names.setdefault(test.name, test.points)
     items = []
     for name, points in names.items():
-        fractions, rest = [], []
-        passed = 0
+        fractions, rest, errors = [], [], []
+        passed, tolerance = 0, ""
         for result in graded:
             test = next((t for t in result.tests if t.name == name), None)
             if test is None:
@@ -80,9 +85,15 @@ def item_analysis(results: list[SubmissionResult]) -> list[Item]:
             fractions.append(fraction)
             rest.append(result.score - test.score)
             passed += test.passed
+            detail = test.detail
+            if not test.passed and detail is not None and detail.largest_error is not None:
+                errors.append(detail.largest_error)
+                tolerance = f"rtol {detail.rtol:g}, atol {detail.atol or 0:g}" \
+                    if detail.rtol is not None else ""
         items.append(Item(name, points, len(fractions), passed,
                           sum(fractions) / len(fractions) if fractions else 0.0,
-                          _pearson(fractions, rest)))
+                          _pearson(fractions, rest),
+                          sorted(errors)[len(errors) // 2] if errors else None, tolerance))
     return items
 
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
 from nnlab.grading.compare import DIAGNOSIS
-from nnlab.outcome import Outcome
+from nnlab.grading.describe import PATTERN
+from nnlab.outcome import Detail, Outcome
 from nnlab.reports.text import clean
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -58,6 +59,8 @@ class Group:
     cases: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     diagnosis: str = ""
+    brief: str = ""  # the first case's message less the tolerance count and nan/inf hint
+
 
     @property
     def diagnosed(self) -> bool:
@@ -65,13 +68,14 @@ class Group:
 
 
 def group_failures(failures: Iterable[tuple]) -> list[Group]:
-    """Group (case name, message, outcome[, diagnosis[, problem]]) tuples by `failure_key`, in
-    order of first sight."""
+    """Group (case name, message, outcome[, diagnosis[, problem[, brief]]]) tuples by
+    `failure_key`, in order of first sight."""
     groups: dict[str, Group] = {}
     for name, message, outcome, *rest in failures:
-        diagnosis, problem = (list(rest) + ["", ""])[:2]
+        diagnosis, problem, brief = (list(rest) + ["", "", ""])[:3]
         key = failure_key(message, outcome, diagnosis, problem)
-        group = groups.setdefault(key, Group(key, message, outcome, diagnosis=diagnosis))
+        group = groups.setdefault(key, Group(key, message, outcome, diagnosis=diagnosis,
+                                             brief=brief))
         group.cases.append(name)
         group.messages.append(message)
     return list(groups.values())
@@ -141,6 +145,8 @@ class Problem:
     message: str = ""    # the first test's message (learner text inside: shown literally)
     diagnosis: str = ""  # the comparator's diagnosis, when it named a catalogued mistake
     printed: str = ""    # what the learner's code printed during the first test
+    facts: list[tuple[str, str]] = field(default_factory=list)  # (what, plain text): `facts_of`
+    returned: str = ""   # a short repr of what the first test's call returned (learner data)
 
 
 @dataclass
@@ -179,6 +185,63 @@ def _line(test) -> TestLine:
                     test.output if test.passed else "")
 
 
+def message_of(test) -> str:
+    """A failed test's message without its diagnosis line (the page shows the diagnosis on its
+    own), put together from the failure's structure where the comparator judged it: the
+    finding, then how the values differ, then the grader's note. Where the message is not the
+    one that structure makes (a grader added to it, or none was judged), the whole message."""
+    detail = test.detail
+    if detail is None or not detail.finding:
+        return test.output
+    lines = [detail.finding]
+    if detail.pattern:
+        lines.append(f"  {PATTERN}{detail.pattern}.")
+    if detail.note:
+        lines.append(f"  Note: {detail.note}")
+    said = [*lines[:1], *([f"  {DIAGNOSIS}{test.diagnosis}."] if test.diagnosis else []),
+            *lines[1:]]
+    return "\n".join(lines) if "\n".join(said) == test.output else test.output
+
+
+def _shape(shape) -> str:
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+
+def facts_of(detail: Detail | None) -> list[tuple[str, str]]:
+    """A failure's structure as (what, plain text) rows, in the order a reader asks: what was
+    called on which shapes, what came back, the largest error and where, the tolerance, the
+    accepted alternative. Plain text: each format escapes it (it may hold learner data)."""
+    if detail is None:
+        return []
+    rows = []
+    if detail.call:
+        rows.append(("called", detail.call))
+    if detail.shapes:
+        rows.append(("input shapes", ", ".join(f"{name} {_shape(shape)}"
+                                               for name, shape in detail.shapes.items())))
+    if detail.returned:
+        what = f"its {detail.part}" if detail.part and not detail.part.startswith("[") else \
+            f"output{detail.part}" if detail.part else "returned"
+        rows.append((what, f"{detail.returned} (expected {detail.expected})"
+                     if detail.expected else detail.returned))
+    if detail.largest_error is not None:
+        rows.append(("largest error", f"{detail.largest_error:.3g} at index "
+                     f"{_shape(detail.index or [])}"))
+    elif detail.index is not None and detail.outside is not None:
+        rows.append(("first wrong entry", f"at index {_shape(detail.index)}"))
+    if detail.index is not None and (detail.yours is not None or detail.wanted is not None):
+        yours = "not finite" if detail.yours is None else f"{detail.yours:.6g}"
+        wanted = "not finite" if detail.wanted is None else f"{detail.wanted:.6g}"
+        rows.append(("there", f"yours {yours}, expected {wanted}"))
+    if detail.outside is not None and detail.size:
+        rows.append(("entries wrong", f"{detail.outside} of {detail.size}"))
+    if detail.rtol is not None and detail.returned:
+        rows.append(("tolerance", f"rtol {detail.rtol:g}, atol {detail.atol or 0:g}"))
+    if detail.accepted:
+        rows.append(("judged as", f"{detail.accepted} (accepted as correct)"))
+    return rows
+
+
 def feedback_page(result: "SubmissionResult") -> FeedbackPage:
     """What a learner reads, as structure: the score per module, each module's failing tests
     grouped per function by problem, then the passed ones, then the figures."""
@@ -208,11 +271,11 @@ def feedback_page(result: "SubmissionResult") -> FeedbackPage:
                 first = by_name[group.cases[0]]
                 kind = ("not_implemented" if group.outcome is Outcome.NOT_IMPLEMENTED else
                         "single" if len(lines) == 1 else "many")
-                # The diagnosis is shown once, on its own: the comparator's own line for it
-                # (exactly what it appended, not a pattern) leaves the message.
-                message = group.message.replace(f"\n  {DIAGNOSIS}{first.diagnosis}.", "") \
-                    if first.diagnosis else group.message
-                problems.append(Problem(kind, lines, message, first.diagnosis, first.printed))
+                # The diagnosis is shown once, on its own: the message is put together again
+                # from the failure's structure without it (never cut out of the text).
+                problems.append(Problem(kind, lines, message_of(first), first.diagnosis,
+                                        first.printed, facts_of(first.detail),
+                                        first.detail.returned_repr if first.detail else ""))
             section.functions.append(FunctionFailures(
                 function, len(mine), sum(t.points - t.score for t in mine), problems))
         section.passed = [_line(t) for t in tests if t.passed]
@@ -285,6 +348,11 @@ def _write_problem(out: io.StringIO, problem: Problem) -> None:
                       f"{test.compared_with})\n")
         out.write("\nThe first of them:\n\n")
     out.write(md_block(problem.message))
+    if problem.facts:
+        out.write("\n" + "".join(f"- {md_text(what)}: {md_code(text)}\n"
+                                 for what, text in problem.facts))
+    if problem.returned:
+        out.write("\nWhat your code returned:\n\n" + md_block(problem.returned))
     if problem.diagnosis:
         out.write(f"\n> **Diagnosis:** {md_text(problem.diagnosis)}\n")
     if problem.printed:

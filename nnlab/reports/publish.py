@@ -74,6 +74,7 @@ def results_json(result: SubmissionResult, visibility: str = "visible") -> dict[
                                "outcome": t.outcome.value, "message": t.output,
                                "diagnosis": t.diagnosis, "misconception": t.misconception,
                                "printed": t.printed, "problem": t.problem,
+                               "detail": t.detail.to_dict() if t.detail else None,
                                "seconds": round(t.seconds, 4)}}
         if t.outcome is Outcome.GRADER_ERROR:
             del test["score"]

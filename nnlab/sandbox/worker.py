@@ -518,7 +518,7 @@ class Worker:
             self.isolation["tampered"] = self.tampered
             self.stop()
             self.import_failure = LearnerFailure(Outcome.FAILED, _tampered_message(self.module, self.tampered),
-                                                 stdout)
+                                                 stdout, problem=TAMPERED)
             raise self.import_failure
         if reply.get("ok") is True:
             try:

@@ -37,3 +37,25 @@ def test_the_cells_formula_is_backprops_relative_error():
     a[0, 0], b[0, 0] = 1e-9, 3e-9  # a small entry off beside large right ones
     cell = np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b)))
     assert cell == pytest.approx(relative_error(a, b))
+
+
+@pytest.mark.parametrize("stub", STUBS, ids=lambda p: p.name)
+def test_no_stub_mentions_solutions_at_all(stub):
+    """A learner's stub holds no solution, so it never speaks of one ("as the solutions do")."""
+    lines = [line for line in stub.read_text().splitlines() if re.search(r"solution", line, re.I)]
+    assert lines == [], stub.name
+
+
+@pytest.mark.parametrize("stub", STUBS, ids=lambda p: p.name)
+def test_a_stub_names_only_notebooks_that_exist(stub, course):
+    """"the activations notebook" names a module of the course, whose lesson the learner meets
+    in its assignment's notebook; "this notebook" is never said, since a stub is also handed
+    out as a plain .py file."""
+    text = stub.read_text()
+    order = {module: i for i, a in enumerate(course.assignments) for module in a.modules}
+    assert not re.search(r"this notebook", text, re.I), stub.name
+    for match in re.finditer(r"the (\w+) notebook", text, re.I):
+        named = match.group(1).lower()
+        if named in ("same", "lab", "lesson"):
+            continue
+        assert named in order, f"{stub.name}: {match.group(0)!r} names no module"

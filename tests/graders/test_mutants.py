@@ -21,9 +21,10 @@ from tests.support import ROOT, grade_cleanly, learner_folder, solution_with
 MUTANT_DIR = ROOT / "tests" / "graders" / "mutants"
 MODULES = sorted(p.stem for p in MUTANT_DIR.glob("*.py"))
 
-# The share of caught mutants whose feedback must describe the bug specifically (measured: see
-# the report this test prints; raise it as the describer learns more).
-DESCRIBED_AT_LEAST = 0.75
+# The share of caught mutants whose feedback must describe the bug specifically (measured: 47 of
+# 47 caught, 47 described, 0 of 19 rewrites rejected; see the report this test prints; raise it
+# as the describer learns more).
+DESCRIBED_AT_LEAST = 0.95
 
 
 def _data(module):
@@ -62,7 +63,7 @@ def graded(course, tmp_path_factory):
 def test_the_measurement_has_its_size():
     mutants = [m for module in MODULES for m in _data(module).MUTANTS]
     rewrites = [r for module in MODULES for r in _data(module).REWRITES]
-    assert len(mutants) >= 40 and len(rewrites) >= 15 and "mlp" in MODULES
+    assert len(mutants) >= 46 and len(rewrites) >= 15 and "mlp" in MODULES
     for module in MODULES:
         assert len(_data(module).MUTANTS) >= 3, module
 
@@ -121,4 +122,5 @@ def test_most_mutants_are_described(graded):
         else:
             print(f"--- not described: {mutant['name']} (wanted /{mutant['described']}/)\n"
                   f"{feedback[:1500]}")
+    assert len(caught) == len(verdicts) and not rejected
     assert len(described) >= DESCRIBED_AT_LEAST * len(caught)

@@ -36,6 +36,9 @@ def test_both_gradients_keep_full_marks_and_the_check_says_which(course, tmp_pat
     result = grade_submission(folder, course, warn_seed=False, functions={FUNCTION})
     mine = [t for t in result.tests if t.function == FUNCTION]
     assert len(mine) >= 4 and all(t.passed for t in mine), [t.output for t in mine]
+    # The convention matched, as structure (results.json's detail.accepted): only a second one.
+    accepted = {t.detail.accepted for t in mine if t.detail is not None}
+    assert accepted == (set() if extra == "" else {"the textbook gradient -y_true / (N p)"})
     checks = run_checks(folder, FUNCTION, limits=course.limits, tolerances=course.tolerances,
                         checks_dir=ROOT / "exercises" / "checks")
     assert checks[0].status == "pass", checks[0].problems

@@ -35,7 +35,7 @@ def make_class(folder, n):
 
 def comparable(result):
     return (result.learner, result.status, result.score, result.max_score,
-            [(t.name, t.score, t.outcome, t.output) for t in result.tests])
+            [(t.name, t.score, t.outcome, t.output, t.detail) for t in result.tests])
 
 
 def test_forty_learners_in_parallel_equal_each_graded_alone(tmp_path, course):
@@ -53,12 +53,16 @@ def test_forty_learners_in_parallel_equal_each_graded_alone(tmp_path, course):
 def test_the_dask_local_cluster_gives_the_same_grades_csv(tmp_path, course):
     distributed = pytest.importorskip("distributed", reason="Dask is the optional extra nnlab[dask]")
     klass = make_class(tmp_path / "class", 6)
-    grade_batch([klass], course, tmp_path / "local", jobs=1, functions=FUNCTIONS)
+    local = grade_batch([klass], course, tmp_path / "local", jobs=1, functions=FUNCTIONS)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
-        grade_batch([klass], course, tmp_path / "dask", scheduler=cluster.scheduler_address,
-                    functions=FUNCTIONS)
+        remote = grade_batch([klass], course, tmp_path / "dask", scheduler=cluster.scheduler_address,
+                             functions=FUNCTIONS)
     assert (tmp_path / "dask" / "grades.csv").read_bytes() == (tmp_path / "local" / "grades.csv").read_bytes()
+    # each failure's structure crossed the Dask worker boundary whole
+    assert sorted(map(comparable, remote)) == sorted(map(comparable, local))
+    assert any(t.detail is not None and t.detail.call and t.detail.shapes
+               for r in remote for t in r.tests if not t.passed)
 
 
 DRIVER = textwrap.dedent("""

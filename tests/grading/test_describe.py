@@ -167,3 +167,55 @@ def test_a_catalogued_mistake_is_named_only_when_it_matches_the_whole_output():
         candidates = whole_output_candidates([(Named("the one"), lambda wrong=wrong: wrong)],
                                              learner, part, TOL)
         assert diagnose(learner[2], expected_errors, candidates, TOL) == named
+
+
+# -- descriptions beyond the catalogue, from bugs the mutants showed (issue 19, item 4) ----------
+
+
+def test_weights_along_the_signed_sum_of_the_samples_say_every_sample_updated():
+    X = rng.normal(size=(12, 3))
+    y = (X @ np.array([1.0, -2.0, 0.5]) > 0).astype(np.int64)
+    every = 0.5 * 7 * ((2 * y - 1) @ X)  # lr 0.5, 7 epochs of an update on every sample
+    text = said((every, 1.0, np.ones(7)), (np.array([0.3, -0.4, 0.1]), 0.2, np.ones(7)),
+                inputs={"X": X, "y": y, "lr": 0.5})
+    assert "lr x 7 x sum((2y - 1) x)" in text and "whatever the prediction" in text, text
+    # weights of another direction say nothing of the kind
+    other = said((np.array([1.0, 2.0, 3.0]), 1.0, np.ones(7)),
+                 (np.array([0.3, -0.4, 0.1]), 0.2, np.ones(7)), inputs={"X": X, "y": y, "lr": 0.5})
+    assert "sum((2y - 1) x)" not in other
+
+
+def test_an_epsilon_in_another_place_is_named():
+    params = {"W": rng.normal(size=(4, 3))}
+    g = {"W": rng.normal(size=(4, 3)) * np.logspace(-2, 0, 12).reshape(4, 3)}
+    lr, eps = 0.01, 1e-7
+    expected = {"W": params["W"] - lr * g["W"] / (np.abs(g["W"]) + eps)}
+    inside = {"W": params["W"] - lr * g["W"] / np.sqrt(g["W"] ** 2 + eps)}
+    text = said(inside, expected, inputs={"params": params, "grads": g, "state": None, "lr": lr})
+    assert "most where grads['W'] is smallest" in text and "epsilon" in text, text
+    # an update off by a true factor is still a factor, not an epsilon
+    half = {"W": params["W"] - 0.5 * lr * g["W"] / (np.abs(g["W"]) + eps)}
+    assert "epsilon" not in said(half, expected, inputs={"params": params, "grads": g, "lr": lr})
+
+
+def test_an_input_gradient_never_reaching_the_bottom_and_right_names_the_stride():
+    expected = rng.normal(size=(2, 6, 8, 3))
+    unreached = expected.copy() * 1.5
+    unreached[:, 4:, :, :] = 0
+    unreached[:, :, 5:, :] = 0
+    text = said(unreached, expected, qualname="conv.conv2d_backward", label="dx",
+                inputs={"x": expected, "stride": 2, "padding": "same"})
+    assert "0 in rows 4 to 5 and columns 5 to 7" in text and "by the stride 2" in text, text
+    stride_one = said(unreached, expected, qualname="conv.conv2d_backward", label="dx",
+                      inputs={"x": expected, "stride": 1})
+    assert "stride" not in stride_one and "never reaches" in stride_one
+
+
+def test_a_path_of_equal_steps_says_the_step_is_never_recomputed():
+    w0 = np.array([2.0, -1.0])
+    expected = [w0 * 0.8 ** k for k in range(6)]  # each step shrinks as the point moves
+    same = [w0 - k * 0.2 * w0 for k in range(6)]  # the first step, again and again
+    text = said((same[-1], np.array(same)), (expected[-1], np.array(expected)))
+    assert "output[1] takes the same step every time" in text, text
+    assert "same step" not in said((expected[-1] * 2, np.array(expected) * 2),
+                                   (expected[-1], np.array(expected)))

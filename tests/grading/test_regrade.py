@@ -121,9 +121,12 @@ def test_every_class_file_follows_a_regrade_of_one_learner(klass, course, tmp_pa
     assert "2 learners; 2 with a score" in summary and "mean 100.0%" in summary
 
 
-def test_outputs_keep_the_usual_umask(klass, course, tmp_path, monkeypatch):
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640)])
+def test_outputs_keep_the_usual_umask(klass, course, tmp_path, monkeypatch, umask, mode):
+    """Files as a plain open() would make them under the umask (a teaching assistant in the
+    instructor's group reads them under 027), never forced to 0600; folders likewise."""
     monkeypatch.setenv(SEED, "a seed")
-    old = os.umask(0o022)
+    old = os.umask(umask)
     try:
         out = tmp_path / "out"
         grade_batch([klass], course, out, functions=FUNCTIONS)
@@ -132,7 +135,9 @@ def test_outputs_keep_the_usual_umask(klass, course, tmp_path, monkeypatch):
     files = [p for p in out.rglob("*") if p.is_file()]
     assert {"results.json", "feedback.md", "feedback.html", "grades.csv", "junit.xml",
             "summary.html"} <= {p.name for p in files}
-    assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {0o644}
+    assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {mode}
+    folders = [p for p in out.rglob("*") if p.is_dir()]
+    assert folders and {stat.S_IMODE(p.stat().st_mode) for p in folders} == {0o777 & ~umask}
 
 
 def test_grading_imports_nothing_from_reports():
@@ -141,5 +146,20 @@ def test_grading_imports_nothing_from_reports():
         for node in ast.walk(tree):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
                 [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if isinstance(node, ast.ImportFrom) and node.module == "nnlab":
+                names += [f"nnlab.{a.name}" for a in node.names]  # from nnlab import reports
             assert not any(n == "nnlab.reports" or n.startswith("nnlab.reports.") for n in names), \
                 f"{path.name} imports {names}"
+    # and at run time: importing every grading module loads nothing of nnlab.reports
+    import subprocess
+    import sys
+
+    modules = [f"nnlab.grading.{p.stem}" for p in sorted((ROOT / "nnlab" / "grading").glob("*.py"))
+               if p.stem != "__init__"]
+    probe = ("import importlib, sys\n"
+             f"for name in {modules!r}:\n    importlib.import_module(name)\n"
+             "print(sorted(m for m in sys.modules if m.startswith('nnlab.reports')))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"

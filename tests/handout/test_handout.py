@@ -186,3 +186,16 @@ def test_handout_command_line(tmp_path, handout):
     assert run.returncode == 0, run.stderr
     assert "nnlab-intro-a2" in run.stdout and "nothing hidden found" in run.stdout
     assert (tmp_path / "nnlab-intro-a2.zip").is_file()
+
+
+def test_the_wheel_carries_every_file_the_package_reads(wheel):
+    """A wheel-installed nnlab (the handout's) writes feedback.html and the handout README from
+    templates: every non-Python file under nnlab/ must be in the wheel, byte for byte."""
+    package = ROOT / "nnlab"
+    data = {p.relative_to(ROOT).as_posix() for p in package.rglob("*")
+            if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts}
+    assert any(name.endswith(".j2") for name in data)  # the templates are among them
+    with zipfile.ZipFile(wheel) as archive:
+        assert data <= set(archive.namelist()), sorted(data - set(archive.namelist()))
+        for name in data:
+            assert archive.read(name) == (ROOT / name).read_bytes(), name

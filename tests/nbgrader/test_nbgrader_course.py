@@ -95,8 +95,7 @@ def test_every_assignment_is_worth_what_nnlab_grade_gives(built, course):
     grade cell worth that name's points."""
     for assignment in course.assignments:
         path = built / "source" / assignment.id / f"{assignment.id}.ipynb"
-        if not path.is_file():
-            continue
+        assert path.is_file(), f"{assignment.id} has no nbgrader notebook"
         result = grade_submission(ROOT / "solutions", course, assignment=assignment.id,
                                   warn_seed=False)
         by_name = {}
@@ -301,6 +300,46 @@ def test_a_hostile_file_name_stays_text_in_nbgrader_feedback(built, course):
     dom = parse(page)
     assert not [a for t, a in dom.elements if "onerror" in a or (t == "img" and a.get("src") == "x")]
     assert HOSTILE_NAME in dom.text
+
+
+def test_forging_messages_stay_text_in_nbgrader_feedback_in_chromium(built, course):
+    """A learner whose mse prints and raises the forging payload (markdown headings, a fake
+    score, fake passed tests, a Diagnosis line, live HTML, control characters), autograded by
+    nnlab into the gradebook: nbgrader's generated feedback page, opened in headless Chromium,
+    has no element or handler from that text, and shows it as words."""
+    from tests.browser import open_page
+    from tests.reports.test_hostile_outputs import PAYLOAD
+
+    source = nbformat.read(built / "source" / "a2" / "a2.ipynb", 4)
+    forger = copy.deepcopy(source)
+    cell = _cell(forger, "losses-mse")
+    cell.source += (f"\n\ndef mse(y_true, y_pred):\n    print({PAYLOAD!r})\n"
+                    f"    raise ValueError({PAYLOAD!r})\n")
+    _submit(built, "forger", forger)
+    from nnlab.nbgrader.autograde import autograde
+
+    (score,) = autograde(course, built, "a2", ["forger"])
+    assert not score.error and not score.needs_manual
+    api, _ = api_for(built)
+    done = api.generate_feedback("a2", "forger", force=True)
+    assert done["success"], done.get("error") or done.get("log")
+    page = next((built / "feedback" / "forger" / "a2").glob("*.html"))
+    dom, _ = open_page(page)
+    handlers = [(t, a) for t, a in dom.elements if any(k.startswith("on") for k in a)]
+    assert handlers == []
+    assert not [a for t, a in dom.elements if t == "img" and a.get("src") == "x"]
+    assert not any("alert(" in text for text, around in dom.texts
+                   if any(tag == "script" for tag, _ in around))
+    # The comment shows the message as words: the forged lines are text, not headings or items.
+    assert "<script>alert(1)</script>" in dom.text and "**92 of 92 points**" in dom.text
+    # nnlab's comment quotes the whole message in a <pre>, as words
+    assert "losses.mse raised ValueError: # Feedback for x\n**92 of 92 points**" in \
+        dom.text_inside("pre")
+    headings = {text.strip() for text, around in dom.texts
+                if any(tag in ("h1", "h2", "h3") for tag, _ in around)}
+    assert not any("Feedback for x" in h for h in headings)
+    assert not any("activations.sigmoid passed" in text for text, around in dom.texts
+                   if any(tag == "li" for tag, _ in around))
 
 
 def test_a_grader_fault_needs_manual_grading_in_the_gradebook(built, tmp_path):

@@ -54,3 +54,23 @@ def test_summary_renders_in_headless_chromium_without_console_errors(tmp_path):
     # Two functions, each a folded row holding its cases.
     assert dom.tags.count("details") == 2
     assert "x*(1-x)" in dom.text_inside("table")
+
+
+def test_cases_show_the_median_largest_error_of_failing_learners_from_structure():
+    """Each case's failing learners' largest errors (their `detail`, never their messages),
+    with the tolerance they were judged by: errors just past it say the test may be strict."""
+    from nnlab.outcome import Detail
+
+    def one(name, error):
+        detail = Detail(function="activations.relu", largest_error=error, index=[0, 1],
+                        rtol=1e-7, atol=1e-10) if error is not None else None
+        test = TestResult("activations.relu: case 1", 1, 0.0 if detail else 1.0,
+                          "largest error 99 (words decide nothing)" if detail else "",
+                          Outcome.FAILED if detail else Outcome.PASSED, detail=detail)
+        return SubmissionResult(learner=name, modules=["activations"], tests=[test])
+
+    items = {i.name: i for i in item_analysis([one("a", 2e-7), one("b", 5e-7), one("c", 1.0),
+                                               one("d", None)])}
+    case = items["activations.relu: case 1"]
+    assert case.median_error == pytest.approx(5e-7) and case.tolerance == "rtol 1e-07, atol 1e-10"
+    assert "5e-07 (rtol 1e-07, atol 1e-10)" in summary_html([one("a", 5e-7)], "t")

@@ -60,6 +60,11 @@ def test_the_summary_groups_tests_by_function_and_says_where_learners_are_too_fe
     # One folded row per function, each function's cases inside its <details>.
     assert dom.tags.count("details") == len(functions)
     assert {a.get("id") for t, a in dom.elements if t == "svg"} >= {"histogram", "pass-rates"}
+    # The misconception chart where one was named; every chart inline, nothing from a network.
+    named = any(t.misconception for r in results for t in r.tests)
+    assert named and ("svg", "misconception-frequency") in {(t, a.get("id")) for t, a in dom.elements}
+    assert not [a for t, a in dom.elements
+                if any(str(a.get(k) or "").startswith(("http:", "https:", "//")) for k in ("src", "href"))]
     takers = {f: sum(any(t.function == f for t in r.tests) for r in results if r.status == "graded")
               for f in functions}
     # Statistics where enough learners took a function's tests, "too few learners" elsewhere.

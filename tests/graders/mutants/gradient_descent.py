@@ -94,6 +94,12 @@ def sgd_step(params, grads, lr):
         params[name] -= lr * grads[name]
     return dict(params)
 '''),
+    dict(name="sgd_step scales the gradient by lr twice", function="sgd_step",
+         described=r"lr = [\d.]+ times the expected step",
+         code='''
+def sgd_step(params, grads, lr):
+    return {name: p - lr * (lr * grads[name]) for name, p in params.items()}
+'''),
 ]
 
 REWRITES = [

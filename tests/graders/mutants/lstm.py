@@ -38,6 +38,19 @@ def lstm_gates(z):
     dict(name="the candidate's derivative as 1 - g", function="lstm_step_backward",
          described=r"candidate \(cell input\)'s block",
          code=_STEP_BACKWARD.format(do="tanh_c", df="c_prev", dg="(1 - g)")),
+    dict(name="lstm_backward drops the forget gate's block of dbias", function="lstm_backward",
+         described=r"only the forget gate's block of (your )?dbias",
+         code='''
+_correct_lstm_backward = lstm_backward
+
+
+def lstm_backward(dh_seq, cache):
+    dx, dh0, dc0, dkernel, drecurrent_kernel, dbias = _correct_lstm_backward(dh_seq, cache)
+    dbias = np.array(dbias)
+    h = dbias.shape[0] // 4
+    dbias[h:2 * h] = 0
+    return dx, dh0, dc0, dkernel, drecurrent_kernel, dbias
+'''),
 ]
 
 REWRITES = [

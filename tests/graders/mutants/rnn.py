@@ -41,6 +41,16 @@ def rnn_forward(x, h0, kernel, recurrent_kernel, bias):
         caches.append(step_cache)
     return np.stack(states, axis=1), caches
 '''),
+    dict(name="rnn_step_backward averages dbias over the batch", function="rnn_step_backward",
+         described=r"divided by N = \d+",
+         code='''
+_correct_rnn_step_backward = rnn_step_backward
+
+
+def rnn_step_backward(dh, cache):
+    dx_t, dh_prev, dkernel, drecurrent_kernel, dbias = _correct_rnn_step_backward(dh, cache)
+    return dx_t, dh_prev, dkernel, drecurrent_kernel, dbias / np.asarray(dh).shape[0]
+'''),
 ]
 
 REWRITES = [

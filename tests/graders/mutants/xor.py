@@ -42,6 +42,16 @@ _correct_xor_train_step = xor_train_step
 def xor_train_step(params, X, Y, lr):
     return _correct_xor_train_step(params, X, Y, -lr)
 '''),
+    dict(name="train_xor returns the losses newest first", function="train_xor",
+         described=r"order reversed",
+         code='''
+_correct_train_xor = train_xor
+
+
+def train_xor(params, X, Y, lr=1.0, epochs=5000):
+    params, losses = _correct_train_xor(params, X, Y, lr=lr, epochs=epochs)
+    return params, np.asarray(losses)[::-1].copy()
+'''),
 ]
 
 REWRITES = [
