@@ -33,7 +33,7 @@ def numeric_grad(f, a, eps=1e-6):
     return grad
 
 
-def copy_course(destination, names=("course.yml", "solutions", "graders", "reference", "exercises")):
+def copy_course(destination, names=("course.yml", "solutions", "graders", "reference", "exercises", "questions")):
     """A copy of the course's folders in `destination`, to break without touching the real one."""
     import shutil
 
