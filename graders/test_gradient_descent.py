@@ -29,7 +29,7 @@ import pytest
 
 from nnlab.baselines.recorded import load_family
 from nnlab.grading import GradingFailure, check_call, expect_close
-from nnlab.grading.compare import describe_call
+from nnlab.grading.compare import describe_call, named_failure
 from nnlab.sandbox.protocol import GraderFunction
 from reference.mistakes import mistakes_for
 
@@ -358,11 +358,13 @@ def sample_ids(batches, X, y, what):
     return ids
 
 
-def drop_last_message(ids, n, batch_size):
+def sizes_failure(message, ids, n, batch_size):
+    """The failure for batches of the wrong sizes, named as the drop-last mistake when the
+    batches hold exactly the samples a discarded last batch leaves."""
     if n % batch_size and sum(len(i) for i in ids) == n - n % batch_size:
-        return "\n  Diagnosis: " + _named("gradient_descent.minibatches",
-                                          "gradient_descent_minibatches_drop_last").message() + "."
-    return ""
+        return named_failure(message, _named("gradient_descent.minibatches",
+                                             "gradient_descent_minibatches_drop_last"))
+    return GradingFailure(message)
 
 
 @pytest.mark.points(2)
@@ -382,9 +384,8 @@ def every_sample_once(batches, X, y, what, batch_size):
     if not np.array_equal(seen, np.arange(n)):
         missing = sorted(set(range(n)) - set(seen.tolist()))
         repeated = len(seen) - len(set(seen.tolist()))
-        raise GradingFailure(f"{what} should hold each of the {n} samples exactly once; "
-                             f"{len(missing)} are missing and {repeated} repeated"
-                             + drop_last_message(ids, n, batch_size))
+        raise sizes_failure(f"{what} should hold each of the {n} samples exactly once; "
+                            f"{len(missing)} are missing and {repeated} repeated", ids, n, batch_size)
 
 
 @pytest.mark.points(1)
@@ -396,8 +397,8 @@ def test_minibatches_last_batch_smaller(learner, rng):
     sizes = [len(b[0]) for b in batches]
     if sizes != [5, 5, 5, 5, 3]:
         ids = [np.zeros(s) for s in sizes]
-        raise GradingFailure(f"{what} returned batches of sizes {sizes}; expected "
-                             f"[5, 5, 5, 5, 3]" + drop_last_message(ids, n, batch_size))
+        raise sizes_failure(f"{what} returned batches of sizes {sizes}; expected [5, 5, 5, 5, 3]",
+                            ids, n, batch_size)
     every_sample_once(batches, X, y, what, batch_size)  # the right sizes, of the samples
 
 
@@ -410,8 +411,8 @@ def test_minibatches_sizes(learner, rng, n, batch_size, sizes):
     batches, what = get_batches(learner, X, y, batch_size, int(rng.integers(1 << 30)))
     got = [len(b[0]) for b in batches]
     if got != sizes:
-        raise GradingFailure(f"{what} returned batches of sizes {got}; expected {sizes}"
-                             + drop_last_message([np.zeros(g) for g in got], n, batch_size))
+        raise sizes_failure(f"{what} returned batches of sizes {got}; expected {sizes}",
+                            [np.zeros(g) for g in got], n, batch_size)
     every_sample_once(batches, X, y, what, batch_size)  # the right sizes, of the samples
 
 
@@ -424,9 +425,9 @@ def test_minibatches_shuffled_and_reproducible(learner, rng):
     first, what = get_batches(learner, X, y, batch_size, seed)
     order = np.concatenate(sample_ids(first, X, y, what))
     if np.array_equal(order, np.arange(n)):
-        raise GradingFailure(f"{what} returned the samples in their original order.\n  Diagnosis: "
-                             + _named("gradient_descent.minibatches",
-                                      "gradient_descent_minibatches_unshuffled").message() + ".")
+        raise named_failure(f"{what} returned the samples in their original order",
+                            _named("gradient_descent.minibatches",
+                                   "gradient_descent_minibatches_unshuffled"))
     again, _ = get_batches(learner, X, y, batch_size, seed)
     if not np.array_equal(np.concatenate(sample_ids(again, X, y, what)), order):
         raise GradingFailure(f"{what} gave different batches for two generators made from the same "
@@ -451,8 +452,7 @@ def test_minibatches_shapes_and_dtype(learner, rng):
                                  f"{yb.dtype} {yb.shape}; batches keep the samples' shapes and dtypes")
     ids = sample_ids([(xb, yb[:, 0]) for xb, yb in batches], X, y[:, 0], what)
     if not np.array_equal(np.sort(np.concatenate(ids)), np.arange(n)):
-        raise GradingFailure(f"{what} should hold each of the {n} samples exactly once"
-                             + drop_last_message(ids, n, 3))
+        raise sizes_failure(f"{what} should hold each of the {n} samples exactly once", ids, n, 3)
 
 
 # ------------------------------------------------------------------------------------------
@@ -541,8 +541,7 @@ def test_logistic_regression_predicts_as_sklearn(learner):
                 mw, mb, _ = m.fn(X.copy(), y.copy(), lr=settings["lr"], epochs=settings["epochs"])
                 wrong = (X @ mw + mb >= 0)
             if np.array_equal(wrong, predictions) and not np.array_equal(wrong, recorded == 1):
-                message += f".\n  Diagnosis: {m.message()}"
-                break
+                raise named_failure(message, m)
         raise GradingFailure(message)
 
 

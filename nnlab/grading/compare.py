@@ -372,6 +372,16 @@ def _nonfinite_hint(bad: np.ndarray, warnings: list[str]) -> str:
     return NONFINITE_HINTS["nan"]
 
 
+def named_failure(message: str, mistake) -> GradingFailure:
+    """A failure whose cause a grader recognised as the catalogued `mistake` itself (a batch
+    dropped, an order never shuffled): the sentence ends the message as the comparator's
+    diagnoses do, and travels as structure like theirs."""
+    failure = GradingFailure(f"{message}.\n  {DIAGNOSIS}{mistake.message()}.")
+    failure.diagnosis = mistake.message()
+    failure.misconception = str(mistake.looks_like)
+    return failure
+
+
 def diagnose(actual: Any, expected: Any, candidates: Iterable[Candidate],
              tol: Tolerance) -> str | None:
     """The message of the first catalogued mistake that reproduces `actual`, if any."""

@@ -32,4 +32,6 @@ def test_mistake_loses_points_and_is_named(course, tmp_path, mistake):
     assert not result.error and not result.grader_errors
     lost = [t for t in result.tests if t.function == mistake.target and not t.passed]
     assert lost, f"{mistake.name} passed every test of {mistake.target}"
-    assert any(mistake.message() in t.output for t in lost), [t.output for t in lost]
+    # named as structure (what `nnlab verify` and the class summary read) and in the feedback
+    assert any(t.diagnosis == mistake.message() and mistake.message() in t.output for t in lost), \
+        [(t.diagnosis, t.output) for t in lost]
