@@ -239,6 +239,7 @@ class _Describer:
         kink, tied maxima, a gate block, time steps, a border), then weaker patterns."""
         for detector in (self.all_zero, self.unchanged, self.signed_sum, self.misplaced_constant,
                          self.factor, self.count_off_by_one, self.step, self.unreached, self.bias, self.offset, self.axes, self.shift, self.clipped,
+                         self.squashed,
                          self.kink, self.ties, self.by_sign, self.where, self.per_sample,
                          self.signs, self.zero_at_wrong):
             said = detector()
@@ -459,6 +460,20 @@ class _Describer:
                 self.close(self.a, np.clip(self.e, -c, c)):
             return (f"your {self.name} is the expected one clipped to [-{c:.4g}, {c:.4g}]: "
                     f"leave clipping out where the lecture has none")
+        return None
+
+    def squashed(self) -> str | None:
+        """The expected values passed through an activation (sigmoid, tanh, ReLU): an
+        activation applied where the lecture has none, as on a linear output layer."""
+        if self.e.dtype.kind != "f" or self.e.size < 2:
+            return None
+        with np.errstate(all="ignore"):
+            for name, f in (("sigmoid", lambda z: 1 / (1 + np.exp(-z))), ("tanh", np.tanh),
+                            ("ReLU", lambda z: np.maximum(z, 0))):
+                if self.close(self.a, f(self.e), loose=10):
+                    return (f"your {self.name} is {name} of the expected values: an activation "
+                            f"applied where the lecture has none (a linear output layer gives "
+                            f"its weighted sums as they are)")
         return None
 
     def by_sign(self) -> str | None:

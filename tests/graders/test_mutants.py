@@ -3,7 +3,8 @@ marks for the other, and the feedback says what is wrong with a mutant in specif
 
 The mutants and rewrites are data in tests/graders/mutants/ (see its README.md): each one is a
 module's solution with one function replaced. A module's mutants and rewrites are graded in one
-process, one learner folder each, through the real graders and sandboxed workers.
+process, one learner folder each, through the real graders and sandboxed workers: a mutant on
+the tests of the function it breaks, a rewrite on the whole module.
 
 The figures (caught, described, falsely rejected) are printed with `pytest -s`; the test fails
 if any mutant keeps full marks, any rewrite loses a point, or fewer than DESCRIBED_AT_LEAST of the
@@ -44,8 +45,11 @@ def graded(course, tmp_path_factory):
         folder = tmp_path_factory.mktemp(module)
         mutants, rewrites = [], []
         for k, mutant in enumerate(data.MUTANTS):
+            # caught and described by the tests of the function it breaks (as a catalogued
+            # mistake is): the rest of the module's tests would only grade the solution again
             result = grade_cleanly(learner_folder(folder / f"m{k}", module,
-                                                  solution_with(module, mutant["code"])), course)
+                                                  solution_with(module, mutant["code"])), course,
+                                   functions={f"{module}.{mutant['function']}"})
             failed = [t for t in result.tests if not t.passed]
             feedback = "\n".join(f"{t.name}\n{t.output}" for t in failed)
             described = bool(re.search(mutant["described"], feedback)) and not (

@@ -123,6 +123,13 @@ def test_clipped_and_off_by_one():
     assert "one less than expected" in said(9, 10)
 
 
+@pytest.mark.parametrize("name, f", [("sigmoid", lambda z: 1 / (1 + np.exp(-z))), ("tanh", np.tanh)])
+def test_an_activation_applied_to_a_linear_output(name, f):
+    expected = rng.normal(scale=2, size=(6, 3))
+    assert f"is {name} of the expected values: an activation applied" in said(f(expected), expected,
+                                                                              label="out")
+
+
 def test_nothing_specific_is_said_about_unrelated_values():
     assert said(rng.normal(size=(5, 5)), rng.normal(size=(5, 5))) == ""
     assert said("a string", np.zeros(3)) == ""

@@ -16,7 +16,7 @@ def dense_backward(dout, cache):
     return dout @ W.T, x.T @ dout / x.shape[0], dout.sum(axis=0)
 '''),
     dict(name="mlp_forward applies the hidden activation to the output too", function="mlp_forward",
-         described=r"yours are 0 there|is 0 at every entry that differs",
+         described=r"yours are 0 there|is 0 at every entry that differs|is (sigmoid|tanh|ReLU) of the expected values",
          code='''
 def mlp_forward(X, params, hidden="relu", output="linear"):
     n_layers = len(params) // 2
