@@ -31,9 +31,12 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/python -m nnlab grade examples/class --out out/demo --force --format junit
 
-# The whole test suite (it also checks that exercises/ is up to date with solutions/).
+# The whole test suite (it also checks that exercises/ is up to date with solutions/), one
+# pytest-xdist worker per core. --dist loadfile keeps each test file on one worker, so a file's
+# module fixtures (a class graded once, a fresh venv) are built once; much of the suite waits on
+# sandboxed workers and subprocesses, which a second worker fills.
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 build: install
 	$(BIN)/nnlab build
