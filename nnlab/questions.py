@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from nnlab.course import Course
+from nnlab.grading.submission import ANSWERS_FILE, MAX_ANSWERS_BYTES
 
 KINDS = ("number", "integer", "shape", "choice")
-
-from nnlab.grading.submission import MAX_ANSWERS_BYTES
 
 
 @dataclass
@@ -31,6 +30,7 @@ class AnsweredQuestion:
     explanation: str
     points: float
     max_points: float
+    looks_like: str = ""  # what the class summary counts the misconception as
 
 
 def answer_in_kind(kind: str, raw: Any, choices: tuple = ()) -> Any:
@@ -119,19 +119,39 @@ def judge_answers(course: Course, learner: str, answers: dict[str, Any],
                 question.id, variant.text, given, correct,
                 verdict.message if verdict else "no answer given",
                 verdict.misconception if verdict else None, variant.explanation,
-                question.points if correct else 0.0, question.points))
+                question.points if correct else 0.0, question.points,
+                verdict.looks_like if verdict else ""))
         return out
 
 
+QUESTION_TEST = " (question): concept question"  # a question's test name after its id
+
+
+def question_test_name(question_id: str) -> str:
+    """The test name of a concept question in results: "lstm.params (question): concept
+    question". Its `function` ("lstm.params (question)") is never a contract function's, so a
+    question is its own item in the class summary and never adds to a function's grade cell."""
+    return question_id + QUESTION_TEST
+
+
+def question_of(test_name: str) -> str | None:
+    """The question id of a concept question's test name, None for a code test."""
+    return test_name[:-len(QUESTION_TEST)] if test_name.endswith(QUESTION_TEST) else None
+
+
 def question_results(course: Course, learner: str, answers: bytes, modules: list[str],
-                     problem: str = "") -> list:
-    """The concept questions of `modules` as test results, judged from answers.yml's bytes;
-    when the file could not be taken or read (`problem`), every question fails saying why."""
+                     problem: str = "", where: str = ANSWERS_FILE) -> list:
+    """The concept questions of `modules` as test results, judged from answers.yml's bytes
+    (`where` names the file, or the notebook's answer cells, in what the learner reads); when
+    the answers could not be taken or read (`problem`), every question fails saying why. A
+    wrong answer that a misconception gives carries it as structure (`diagnosis`, and
+    `misconception` for the class summary), as the comparator's diagnosis does for code."""
+    from nnlab.grading.compare import DIAGNOSIS
     from nnlab.grading.results import TestResult
     from nnlab.outcome import Outcome
 
     try:
-        given = {} if problem else parse_answers(answers)
+        given = {} if problem else parse_answers(answers, where)
     except ValueError as error:
         given, problem = {}, str(error)
     results = []
@@ -139,19 +159,20 @@ def question_results(course: Course, learner: str, answers: bytes, modules: list
         if item.correct:
             lines = []
         elif problem or item.given is None:
-            lines = [problem or f"no answer to {item.id} in answers.yml"]
+            lines = [problem or f"no answer to {item.id} in {where}"]
         elif item.misconception:
-            lines = [f"your answer {item.given!r} is not right"]
+            lines = [f"your answer {item.given!r} is not right", f"  {DIAGNOSIS}{item.misconception}."]
         else:
             lines = [f"your answer {item.given!r}: {item.message}"]
-        if item.misconception:
-            lines.append(f"Diagnosis: {item.misconception}.")
         if not item.correct:
             lines.append(item.explanation)
-        results.append(TestResult(name=f"{item.id}: concept question", points=item.max_points,
+        named = bool(item.misconception) and not item.correct
+        results.append(TestResult(name=question_test_name(item.id), points=item.max_points,
                                   score=item.points, output="\n".join(lines),
                                   outcome=Outcome.PASSED if item.correct else Outcome.FAILED,
-                                  oracle="reference"))
+                                  oracle="reference",
+                                  diagnosis=item.misconception if named else "",
+                                  misconception=(item.looks_like or item.misconception) if named else ""))
     return results
 
 
@@ -184,13 +205,16 @@ def answers_form(answers: Path, catalogue: dict[str, Any]) -> list[str]:
         if question not in kinds:
             problems.append(f"{question}: not a question of this course")
             continue
+        if raw is None:  # left empty (the handout's template): not answered yet
+            continue
         try:
             answer_in_kind(kinds[question], raw)
         except ValueError as error:
             problems.append(f"{question}: {error}")
-    missing = [q for q in kinds if q not in given and q.split(".")[0] in {k.split(".")[0] for k in given}]
+    answered = {q: a for q, a in given.items() if a is not None}
+    missing = [q for q in kinds if q not in answered and q.split(".")[0] in {k.split(".")[0] for k in given}]
     if problems:
         return problems
     note = f"; no answer yet to {', '.join(missing)}" if missing else ""
-    return [f"{answers.name}: {len(given)} answer(s), each of the right form (right or wrong is "
+    return [f"{answers.name}: {len(answered)} answer(s), each of the right form (right or wrong is "
             f"told after grading){note}"]
