@@ -73,6 +73,11 @@ def _form(kind: str, choices: tuple) -> str:
             "choice": "one of " + ", ".join(map(str, choices)) if choices else "one of the choices"}[kind]
 
 
+def form_words(kind: str) -> str:
+    """How an answer of `kind` is written, in words for a learner."""
+    return {"choice": "one of the choices shown"}.get(kind) or _form(kind, ())
+
+
 def learner_variants(course: Course, learner: str, modules: list[str] | None = None) -> list:
     """(question, variant) for each of the course's questions of `modules` (default: all)."""
     with course.importable():
@@ -218,3 +223,110 @@ def answers_form(answers: Path, catalogue: dict[str, Any]) -> list[str]:
     note = f"; no answer yet to {', '.join(missing)}" if missing else ""
     return [f"{answers.name}: {len(answered)} answer(s), each of the right form (right or wrong is "
             f"told after grading){note}"]
+
+
+# -- answers in a lab notebook's answer cells -------------------------------------------------
+
+ANSWER_NAME = "answer"  # an answer cell sets it: `answer = 0.105`
+NOTEBOOK_CELLS = "the notebook's answer cells"  # where, in a message, notebook answers come from
+
+
+def cell_answer(source: str) -> Any:
+    """The answer an answer cell's text gives, read without running it (the cell is learner
+    code): the value of its last top-level `answer = ...` (else of a `lab.answer(id, value)`
+    call, else of a lone expression), as plain data: a number, a string, a list of them, or a
+    number worked out with + - * / // % ** (`answer = 784 * 16 + 16`). None when there is no
+    answer yet (`...`, the stub's `raise NotImplementedError()`, nothing); the expression's own
+    text when it is anything else (`np.sqrt(2)`), so the judge says which form is expected."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return source.strip()[:200] or None
+    found = None
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == ANSWER_NAME
+                                                for t in node.targets):
+            found = node.value
+    if found is None:
+        for node in tree.body:
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) \
+                    and getattr(node.value.func, "attr", getattr(node.value.func, "id", "")) == "answer" \
+                    and len(node.value.args) == 2 and not isinstance(node.value.args[1], ast.Name):
+                found = node.value.args[1]
+    if found is None and len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr):
+        found = tree.body[0].value
+    if found is None:
+        return None
+    try:
+        value = _plain(found)
+    except (ValueError, TypeError, ArithmeticError, RecursionError):
+        return (ast.get_source_segment(source, found) or "")[:200] or "?"
+    return None if value is Ellipsis else value
+
+
+def _plain(node) -> Any:
+    """Plain data of an expression: literals, lists and tuples of them, arithmetic on numbers
+    (a power's exponent at most 64, numbers at most 1e300: no expression takes long)."""
+    import ast
+    import operator
+
+    if isinstance(node, ast.Constant) and (node.value is Ellipsis or type(node.value) in (int, float, str)):
+        return node.value
+    if isinstance(node, (ast.List, ast.Tuple)) and len(node.elts) <= 16:
+        return [_plain(e) for e in node.elts]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
+        value = _number(_plain(node.operand))
+        return -value if isinstance(node.op, ast.USub) else value
+    ops = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+           ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
+           ast.Pow: operator.pow}
+    if isinstance(node, ast.BinOp) and type(node.op) in ops:
+        left, right = _number(_plain(node.left)), _number(_plain(node.right))
+        if isinstance(node.op, ast.Pow) and abs(right) > 64:
+            raise ValueError("too large a power")
+        value = ops[type(node.op)](left, right)
+        if isinstance(value, complex) or abs(value) > 1e300:
+            raise ValueError("not a plain number")
+        return value
+    raise ValueError("not plain data")
+
+
+def _number(value: Any) -> int | float:
+    if type(value) not in (int, float):
+        raise TypeError("not a number")
+    return value
+
+
+# -- a learner's texts without the course (handouts, released notebooks) ---------------------
+
+TEXTS_FILE = "question_texts.json"
+
+
+def learner_key(salt: str, learner: str) -> str:
+    """The key of a learner's texts in question_texts.json: a digest of the id with the salt,
+    so the file names no learner of the roster."""
+    import hashlib
+    import hmac
+
+    return hmac.new(salt.encode(), learner.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def question_texts(course: Course, learners: list[str], modules: list[str] | None = None) -> dict:
+    """question_texts.json: for each learner of a roster (keyed by `learner_key`), each
+    question's text with their numbers, kind, choices and points: what a learner needs to
+    answer, where the course's questions/ and reference/ are not (a handout, a released
+    notebook). No answer, no misconception and no explanation is in it."""
+    texts = {}
+    for learner in learners:
+        texts[learner_key(course.questions.salt, learner)] = {
+            question.id: {"text": variant.text, "kind": variant.kind, "choices": list(variant.choices),
+                          "points": question.points}
+            for question, variant in learner_variants(course, learner, modules)}
+    return {"format": 1, "salt": course.questions.salt, "learners": texts}
+
+
+def texts_for(texts: dict, learner: str) -> dict[str, dict] | None:
+    """One learner's questions from a question_texts.json, or None when the roster lacks them."""
+    return (texts.get("learners") or {}).get(learner_key(str(texts.get("salt", "")), learner))

@@ -146,3 +146,19 @@ def test_a_misconceptions_answer_is_counted_in_the_class_summary_like_a_code_mis
     assert rows[("activations.sigmoid_grad", "x * (1 - x)")] == (1, 3)
     page = summary_html(results, "questions")
     assert "activations.sigmoid_grad (question): x * (1 - x)" in page  # the frequency chart's bar
+
+
+def test_a_notebook_hand_in_is_graded_on_its_answer_cells(course):
+    """nia hands in the a2 lab notebook (examples/class): her answers are read from its answer
+    cells, on her own numbers; one is a misconception's, one she left as `answer = ...`."""
+    result = grade_submission(ROOT / "examples" / "class" / "nia", course,
+                              modules=["losses", "gradient_descent"],
+                              functions={"losses.mse", "gradient_descent.sgd_step"})
+    asked = questions_of(result)
+    assert sorted(asked) == ["gradient_descent.adam_first_step", "gradient_descent.momentum",
+                             "gradient_descent.step", "losses.bce", "losses.half_sse_grad", "losses.mse"]
+    assert [q for q, t in asked.items() if t.passed] == ["losses.bce", "losses.mse", "losses.half_sse_grad",
+                                                        "gradient_descent.step"]
+    assert asked["gradient_descent.momentum"].misconception == "a plain gradient step that forgets the velocity"
+    assert "no answer to gradient_descent.adam_first_step in the notebook's answer cells" \
+        in asked["gradient_descent.adam_first_step"].output
