@@ -79,7 +79,13 @@ def form_words(kind: str) -> str:
 
 
 def learner_variants(course: Course, learner: str, modules: list[str] | None = None) -> list:
-    """(question, variant) for each of the course's questions of `modules` (default: all)."""
+    """(question, variant) for each of the course's questions of `modules` (default: all);
+    CourseError where the course has no questions/ (a learner's handout)."""
+    from nnlab.course import CourseError
+
+    if not (course.root / "questions" / "__init__.py").is_file():
+        raise CourseError(f"{course.root} has no questions/: answers are judged when your work is "
+                          f"graded; `nnlab check` says whether each has the right form")
     with course.importable():
         from questions import all_questions, variant_for
 
@@ -330,3 +336,24 @@ def question_texts(course: Course, learners: list[str], modules: list[str] | Non
 def texts_for(texts: dict, learner: str) -> dict[str, dict] | None:
     """One learner's questions from a question_texts.json, or None when the roster lacks them."""
     return (texts.get("learners") or {}).get(learner_key(str(texts.get("salt", "")), learner))
+
+
+def shown_questions(course: Course, learner: str, modules: list[str] | None = None) -> dict[str, dict]:
+    """id -> {text, kind, choices, points} of a learner's questions: from the course's
+    questions/ where it is (an instructor's checkout), else from a handout's
+    exercises/question_texts.json; CourseError saying where to get them otherwise."""
+    import json
+
+    from nnlab.course import CourseError
+
+    if (course.root / "questions" / "__init__.py").is_file():
+        return {q.id: {"text": v.text, "kind": v.kind, "choices": list(v.choices), "points": q.points}
+                for q, v in learner_variants(course, learner, modules)}
+    path = course.root / "exercises" / TEXTS_FILE
+    mine = texts_for(json.loads(path.read_text(encoding="utf-8")), learner) if path.is_file() else None
+    if mine is None:
+        raise CourseError(f"no numbers for learner {learner!r} here ({path} "
+                          f"{'lacks them' if path.is_file() else 'is missing'}): ask your instructor "
+                          f"for your concept questions, and check the id is the one your course uses")
+    wanted = set(modules) if modules else None
+    return {qid: asked for qid, asked in mine.items() if wanted is None or qid.split(".")[0] in wanted}

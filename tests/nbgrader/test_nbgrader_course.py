@@ -22,6 +22,7 @@ from nnlab.cli import app
 from nnlab.grading.runner import grade_submission
 from nnlab.nbgrader.course import build_course
 from nnlab.nbgrader.extract import module_sources
+from nnlab.questions import learner_variants, question_test_name
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = "20261201"
@@ -86,7 +87,8 @@ def test_config_and_structure(built, course):
         assert "BEGIN SOLUTION" not in release and "BEGIN HIDDEN TESTS" not in release
         assert "lab.hidden(" not in release and "raise NotImplementedError" in release
         grades = [c for c in source.cells if (c.metadata.get("nbgrader") or {}).get("grade")]
-        assert grades and all(c.metadata["nnlab"]["function"] in c.source for c in grades)
+        assert grades and all(c.metadata["nnlab"]["function"].removesuffix(" (question)") in c.source
+                              for c in grades)
 
 
 def test_every_assignment_is_worth_what_nnlab_grade_gives(built, course):
@@ -105,12 +107,37 @@ def test_every_assignment_is_worth_what_nnlab_grade_gives(built, course):
         source = nbformat.read(path, 4)
         cells = {c.metadata["nnlab"]["function"]: c.metadata["nbgrader"]["points"]
                  for c in source.cells if (c.metadata.get("nbgrader") or {}).get("grade")}
-        assert cells == pytest.approx(by_name), assignment.id
-        assert sum(cells.values()) == pytest.approx(result.max_score), assignment.id
+        # each concept question of the assignment has its grade cell, worth its points
+        asked = {question_test_name(q.id).split(":")[0]: q.points
+                 for q, _ in learner_variants(course, "x", list(assignment.modules))}
+        assert {f: p for f, p in cells.items() if f in asked} == pytest.approx(asked), assignment.id
+        code = {f: p for f, p in cells.items() if f not in asked}
+        assert code == pytest.approx(by_name), assignment.id
+        assert sum(code.values()) == pytest.approx(result.max_score), assignment.id
     a1 = nbformat.read(built / "source" / "a1" / "a1.ipynb", 4)
     graded = {c.metadata["nnlab"]["function"] for c in a1.cells
               if (c.metadata.get("nbgrader") or {}).get("grade")}
     assert {"perceptron.AND_GATE", "perceptron.OR_GATE", "perceptron.NAND_GATE"} <= graded
+
+
+def _answered(nb, course, student, wrong=()):
+    """`nb` with every answer cell answered on `student`'s numbers (the questions in `wrong`
+    with their first misconception's answer)."""
+    nb = copy.deepcopy(nb)
+    variants = {q.id: v for q, v in learner_variants(course, student, ["losses", "gradient_descent"])}
+    for cell in nb.cells:
+        qid = (cell.metadata.get("nnlab") or {}).get("question")
+        if qid:
+            value = variants[qid].misconceptions[0].answer if qid in wrong else variants[qid].answer
+            cell.source = f"answer = {value!r}\nlab.answer({qid!r}, answer)"
+    return nb
+
+
+def _answers_yml(course, student, wrong=()):
+    import yaml
+
+    return yaml.safe_dump({q.id: (v.misconceptions[0].answer if q.id in wrong else v.answer)
+                           for q, v in learner_variants(course, student, ["losses", "gradient_descent"])})
 
 
 def _partial(built):
@@ -172,9 +199,10 @@ def test_validate_fails_the_release(built):
 
 def test_nbgrader_autograde_and_export_then_nnlab_autograde(built, course, tmp_path):
     source = nbformat.read(built / "source" / "a2" / "a2.ipynb", 4)
-    _submit(built, "solved", source)
+    _submit(built, "solved", _answered(source, course, "solved"))
     _submit(built, "released", nbformat.read(built / "release" / "a2" / "a2.ipynb", 4))
-    partial = _submit(built, "partial", _partial(built))
+    # partial: some code, the concept questions answered, one with a misconception's number
+    partial = _submit(built, "partial", _answered(_partial(built), course, "partial", {"losses.mse"}))
     done = nbgrader(built, "autograde", "a2", "--force")  # the command line, as an instructor runs it
     assert done.returncode == 0, done.stderr[-3000:]
     by_nbgrader = _gradebook_scores(built, course)
@@ -185,6 +213,7 @@ def test_nbgrader_autograde_and_export_then_nnlab_autograde(built, course, tmp_p
     folder.mkdir()
     for module, text in module_sources(partial, release=built / "source" / "a2" / "a2.ipynb").items():
         (folder / f"{module}.py").write_text(text)
+    (folder / "answers.yml").write_text(_answers_yml(course, "partial", {"losses.mse"}))
     expected = grade_submission(folder, course, assignment="a2", warn_seed=False).score
     assert 0 < expected < full
     assert by_nbgrader["solved"] == pytest.approx(full)
@@ -232,6 +261,15 @@ def test_nbgrader_autograde_and_export_then_nnlab_autograde(built, course, tmp_p
     assert done["success"], done.get("error") or done.get("log")
     html = next((built / "feedback" / "partial" / "a2").glob("*.html")).read_text()
     assert "mse_grad" in html
+    # the question answered with a misconception's number is named in its answer cell's comment
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{built / 'gradebook.db'}", course.course) as gb:
+        comment = gb.find_comment("answer-losses-mse", "a2", "a2", "partial").auto_comment
+        grade = gb.find_grade("test-question-losses-mse", "a2", "a2", "partial")
+        assert grade.auto_score == 0 and grade.max_score == 1
+        assert gb.find_grade("test-question-losses-bce", "a2", "a2", "partial").auto_score == 1
+    assert "Diagnosis: the sum of squared errors, not their mean" in comment
 
 
 def test_plain_nbgrader_autograde_keeps_the_seed_out_of_the_kernel(built, course):
