@@ -278,7 +278,7 @@ def test_plain_nbgrader_autograde_keeps_the_seed_out_of_the_kernel(built, course
     feedback page, the kernel had the student's own seeds instead, the grades are unchanged,
     and the grade cells name no path of the instructor's machine."""
     source = nbformat.read(built / "source" / "a2" / "a2.ipynb", 4)
-    leaky = copy.deepcopy(source)
+    leaky = _answered(source, course, "leaky")
     spy = nbformat.v4.new_code_cell("import os\nprint('ENV', dict(os.environ))\n"
                                     "print('PROC', open('/proc/self/environ', 'rb').read())")
     leaky.cells.insert(leaky.cells.index(_cell(leaky, "losses-mse")) + 1, spy)
@@ -297,13 +297,13 @@ def test_plain_nbgrader_autograde_keeps_the_seed_out_of_the_kernel(built, course
     assert _gradebook_scores(built, course)["leaky"] == pytest.approx(full)
     cells = nbformat.reads(graded, 4).cells
     hidden = [c.source for c in cells if (c.metadata.get("nbgrader") or {}).get("grade")]
-    assert hidden and all("lab.hidden(" in h and "/" not in h for h in hidden), hidden[:1]
+    assert hidden and all("lab.hidden" in h and "/" not in h for h in hidden), hidden[:1]
 
 
 def test_nnlab_autograde_grades_every_other_student_when_one_fails(built, course):
     source = nbformat.read(built / "source" / "a2" / "a2.ipynb", 4)
     for student in ("zoë", "bob smith", "carl"):
-        _submit(built, student, source)
+        _submit(built, student, _answered(source, course, student))
     result = CliRunner().invoke(app, ["nbgrader", "autograde", "a2", "--course", str(built),
                                       "--nnlab-course", str(ROOT / "course.yml"),
                                       "--student", "zoë", "--student", "bob smith",
@@ -341,7 +341,7 @@ def test_a_hostile_file_name_stays_text_in_nbgrader_feedback(built, course):
     assert HOSTILE_NAME in dom.text
 
 
-def test_a_grader_fault_needs_manual_grading_in_the_gradebook(built, tmp_path):
+def test_a_grader_fault_needs_manual_grading_in_the_gradebook(built, course, tmp_path):
     """A grader that breaks on losses.mse (a bug, not the learner's fault): its grade cell needs
     manual grading with no score, never a zero; the other cells keep their scores."""
     from nbgrader.api import Gradebook
@@ -356,7 +356,7 @@ def test_a_grader_fault_needs_manual_grading_in_the_gradebook(built, tmp_path):
                      '    """losses.mse: a grader with a bug"""\n'
                      '    raise RuntimeError("a bug in the grader")\n')
     source = nbformat.read(built / "source" / "a2" / "a2.ipynb", 4)
-    _submit(built, "faulty", source)
+    _submit(built, "faulty", _answered(source, course, "faulty"))
     (score,) = autograde(broken, built, "a2", ["faulty"])
     assert score.needs_manual and not score.error
     mse = next(c.metadata["nbgrader"]["grade_id"] for c in source.cells

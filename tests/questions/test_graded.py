@@ -162,3 +162,29 @@ def test_a_notebook_hand_in_is_graded_on_its_answer_cells(course):
     assert asked["gradient_descent.momentum"].misconception == "a plain gradient step that forgets the velocity"
     assert "no answer to gradient_descent.adam_first_step in the notebook's answer cells" \
         in asked["gradient_descent.adam_first_step"].output
+
+
+def test_the_example_class_answers_in_both_forms_and_the_demo_shows_them(tmp_path):
+    """ada and ben hand in answers.yml, nia answers in her lab notebook's cells: `nnlab grade`
+    (what `make demo` runs) shows each one's questions right of asked in its table at 80
+    columns, and summary.html lists the questions as items and their misconceptions."""
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.browser import open_page
+
+    for learner in ("ada", "ben", "nia"):
+        shutil.copytree(ROOT / "examples" / "class" / learner, tmp_path / "class" / learner)
+    done = subprocess.run([sys.executable, "-m", "nnlab", "grade", str(tmp_path / "class"), "--out",
+                           str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=900,
+                          env={**{k: v for k, v in __import__("os").environ.items()}, "COLUMNS": "80"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    table = {line.split()[0]: line for line in done.stdout.splitlines() if line.split()[:1] in (["ada"], ["ben"], ["nia"])}
+    assert "quiz" in done.stdout and all(len(line) <= 80 for line in done.stdout.splitlines())
+    assert "13/13" in table["ada"] and "4/13" in table["ben"] and "4/6" in table["nia"]
+    page, errors = open_page(tmp_path / "out" / "summary.html")  # as an instructor sees it
+    assert not errors
+    assert "activations.sigmoid_grad (question)" in page.text
+    assert "gradient_descent.momentum (question)" in page.text  # nia's misconception, from her notebook
+    assert "a plain gradient step that forgets the velocity" in page.text
