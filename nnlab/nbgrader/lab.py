@@ -528,7 +528,8 @@ def answer(qid: str, value) -> str:
 
     caller = sys._getframe(1).f_code.co_filename
     lines = linecache.getlines(caller) if _is_cell(caller) else []
-    _answer_texts[qid] = "".join(lines) if lines else f"answer = {value!r}"
+    plain = "..." if value is Ellipsis or value is None else repr(_plain_value(value))
+    _answer_texts[qid] = "".join(lines) if lines else f"answer = {plain}"
     if value is Ellipsis or value is None:
         return _Said(f"{qid}: no answer yet")
     who, _ = learner()
