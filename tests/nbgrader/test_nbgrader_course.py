@@ -372,3 +372,39 @@ def test_a_grader_fault_needs_manual_grading_in_the_gradebook(built, course, tmp
                                       "--nnlab-course", str(broken.root / "course.yml"),
                                       "--student", "faulty"])
     assert result.exit_code == 0 and "needs manual grading" in result.output
+
+
+def test_one_release_shows_each_student_their_own_numbers(built, course, tmp_path, monkeypatch):
+    """With students in the gradebook, the build writes their question texts beside the source
+    notebook, generate_assignment releases them with it, and each student's copy of the one
+    release shows that student's numbers (by their JupyterHub user, nbgrader's student id)."""
+    import shutil
+
+    from nbgrader.api import Gradebook
+
+    from nnlab.nbgrader import lab
+
+    with Gradebook(f"sqlite:///{built / 'gradebook.db'}", course.course) as gb:
+        for student in ("ana", "bo"):
+            gb.update_or_create_student(student)
+    build_course(course, built)
+    api, _ = api_for(built)
+    done = api.generate_assignment("a2", force=True)
+    assert done["success"], done.get("error") or done.get("log")
+    texts = (built / "release" / "a2" / "question_texts.json").read_text()
+    assert '"ana"' not in texts and "explanation" not in texts
+    monkeypatch.delenv("NNLAB_LEARNER", raising=False)
+    monkeypatch.delenv("NNLAB_LEARNER_SEEDS", raising=False)
+    saved = dict(lab._state)
+    try:
+        for student in ("ana", "bo"):
+            home = tmp_path / student / "a2"  # where `nbgrader fetch_assignment` puts it
+            shutil.copytree(built / "release" / "a2", home)
+            monkeypatch.chdir(home)
+            monkeypatch.setenv("JUPYTERHUB_USER", student)
+            lab.start("a2")
+            mine = {q.id: v.text for q, v in learner_variants(course, student, ["losses"])}
+            assert mine["losses.mse"] in lab.question("losses.mse")._repr_markdown_()
+    finally:
+        lab._state.clear()
+        lab._state.update(saved)
