@@ -20,11 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import yaml
 from nbformat.v4 import new_markdown_cell, new_output
 
 from nnlab.course import Course
 from nnlab.nbgrader.extract import (NotebookError, answer_cells, layout_of, module_sources,
                                     notebook_answers, read_notebook)
+from nnlab.questions import NOTEBOOK_CELLS, question_test_name
 from nnlab.reports.publish import gradebook_comment, gradebook_grade, not_graded_note
 
 
@@ -110,10 +112,6 @@ def _grade_student(gb, course: Course, folder: Path, assignment: str, source, so
             # read as a class's hand-in is read: an id like "zoë" is letters too
             submission = load(Entry(learner_id(student), work, "folder"), course.modules)
             if answer_cells(source):  # the concept questions' answer cells, read by grade_id
-                import yaml
-
-                from nnlab.questions import NOTEBOOK_CELLS
-
                 submission.answers = yaml.safe_dump(notebook_answers(read_notebook(notebook), source),
                                                     allow_unicode=True).encode("utf-8")
                 submission.answers_from = NOTEBOOK_CELLS
@@ -150,8 +148,6 @@ def _grade_student(gb, course: Course, folder: Path, assignment: str, source, so
         else:
             comment.auto_comment = gradebook_comment(result, [f"{module}.{name}" for name in cell.names])
     for gid, qid in answer_cells(source).items():  # each answer cell: its question's feedback
-        from nnlab.questions import question_test_name
-
         comment = gb.find_comment(gid, assignment, assignment, student)
         comment.auto_comment = None if error else gradebook_comment(result, [question_test_name(qid).split(":", 1)[0]])
     gb.db.commit()

@@ -463,12 +463,11 @@ def _questions_of(who: str) -> dict[str, dict] | None:
     kernel can see it, else from a question_texts.json beside the notebook or above it."""
     import json
 
-    from nnlab.questions import TEXTS_FILE, learner_variants, texts_for
+    from nnlab.questions import TEXTS_FILE, shown_questions, texts_for
 
     course = _course_here()
     if course is not None and (course.root / "questions" / "__init__.py").is_file():
-        return {q.id: {"text": v.text, "kind": v.kind, "choices": list(v.choices), "points": q.points}
-                for q, v in learner_variants(course, who)}
+        return shown_questions(course, who)
     for folder in (_folder(), *_folder().parents):
         for candidate in (folder / TEXTS_FILE, folder / "exercises" / TEXTS_FILE):
             if candidate.is_file():
