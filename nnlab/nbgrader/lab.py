@@ -434,7 +434,7 @@ _question_scores: dict[str, float] = {}
 
 def learner() -> tuple[str, str]:
     """(the learner id whose numbers this notebook shows, where it came from)."""
-    from nnlab.nbgrader.kernel import LEARNER_SEEDS_ENV
+    from nnlab.nbgrader import LEARNER_SEEDS_ENV
 
     if _state.get("learner"):
         return _state["learner"], "given to lab.start"
@@ -478,8 +478,8 @@ def _questions_of(who: str) -> dict[str, dict] | None:
 
 def _course_here():
     from nnlab.course import CourseError, find_course_file, load_course
+    from nnlab.nbgrader import course_dir_of
     from nnlab.nbgrader.course import nnlab_course_of
-    from nnlab.nbgrader.kernel import course_dir_of
 
     course_dir = course_dir_of(_folder())
     found = nnlab_course_of(course_dir) if course_dir else None

@@ -48,3 +48,19 @@ def test_the_answer_cell_checks_the_form_and_the_grade_cell_wants_an_answer(cour
     lab.answer("losses.half_sse_grad", ...)
     with pytest.raises(AssertionError, match="losses.half_sse_grad: no answer yet"):
         lab.answer_verdict("losses.half_sse_grad")
+
+
+def test_the_cells_run_where_nbgrader_is_not_installed(released):
+    """A learner's environment (the handout's) has nnlab but not nbgrader: the question and
+    answer cells still run."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['nbgrader'] = sys.modules['nbclient'] = None\n"
+            "from nnlab.nbgrader import lab\n"
+            "lab.start('a2', notebook='a2.ipynb', learner='ana')\n"
+            "print(lab.question('losses.mse')); print(lab.answer('losses.mse', 1.75))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=released, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Numbers for learner `ana`" in done.stdout and "is a number, as asked" in done.stdout
