@@ -237,7 +237,7 @@ def _grading_setup(qualname: str):
     (nnlab.nbgrader.kernel), never the secret seed."""
     from nnlab.course import load_course
     from nnlab.nbgrader.course import nnlab_course_of
-    from nnlab.nbgrader.kernel import LEARNER_SEEDS_ENV, course_dir_of
+    from nnlab.nbgrader import LEARNER_SEEDS_ENV, course_dir_of
     from nnlab.seeds import LearnerSeeds
 
     course_dir = course_dir_of(Path.cwd().resolve())
