@@ -283,7 +283,7 @@ def questions(learner: str = typer.Argument(..., help="the learner id (their num
     from rich.text import Text
 
     from nnlab.course import CourseError
-    from nnlab.questions import judge_answers, learner_variants, read_answers
+    from nnlab.questions import judge_answers, read_answers, shown_questions
 
     try:
         loaded = load_course(course)
@@ -295,10 +295,10 @@ def questions(learner: str = typer.Argument(..., help="the learner id (their num
                                   f"(it has {', '.join(a.id for a in loaded.assignments)})")
             modules = list(found[0].modules)
         if answers is None:
-            for question, variant in learner_variants(loaded, learner, modules):
-                console.print(Text(f"{question.id}  ({variant.kind}, {question.points:g} point)", style="bold"))
-                console.print(Text(variant.text + (f"  Choices: {', '.join(variant.choices)}"
-                                                   if variant.choices else "")))
+            for qid, asked in shown_questions(loaded, learner, modules).items():
+                console.print(Text(f"{qid}  ({asked['kind']}, {asked['points']:g} point)", style="bold"))
+                console.print(Text(asked["text"] + (f"  Choices: {', '.join(asked['choices'])}"
+                                                    if asked["choices"] else "")))
                 console.print()
             return
         judged = judge_answers(loaded, learner, read_answers(answers), modules)
@@ -323,6 +323,9 @@ def handout(out: Path = typer.Option(..., "--out", help="the folder to write the
                                                      "assignment (default: the whole course)"),
             wheel: Optional[Path] = typer.Option(None, "--wheel", help="an nnlab-*.whl to hand "
                                                  "out (default: built from this checkout)"),
+            learners: Optional[Path] = typer.Option(None, "--learners", help="a roster, one learner "
+                                                    "id a line: their concept questions' numbers go "
+                                                    "in too (no answers)"),
             course: Optional[Path] = CourseOption) -> None:
     """What learners get: stubs, lab notebooks, public checks, data, a README and nnlab's wheel
     (a folder and a .zip; nothing hidden)."""
@@ -332,7 +335,9 @@ def handout(out: Path = typer.Option(..., "--out", help="the folder to write the
 
     try:
         loaded = load_course(course)
-        made = build_handout(loaded, out, assignment=assignment, wheel=wheel)
+        roster = [line.strip() for line in learners.read_text(encoding="utf-8").splitlines()
+                  if line.strip() and not line.startswith("#")] if learners else None
+        made = build_handout(loaded, out, assignment=assignment, wheel=wheel, learners=roster)
     except (CourseError, HandoutError, BuildError) as error:
         fail(str(error))
     except OSError as error:

@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from nnlab.course import Course
+from nnlab.grading.submission import ANSWERS_FILE, MAX_ANSWERS_BYTES
 
 KINDS = ("number", "integer", "shape", "choice")
-
-from nnlab.grading.submission import MAX_ANSWERS_BYTES
 
 
 @dataclass
@@ -31,6 +30,7 @@ class AnsweredQuestion:
     explanation: str
     points: float
     max_points: float
+    looks_like: str = ""  # what the class summary counts the misconception as
 
 
 def answer_in_kind(kind: str, raw: Any, choices: tuple = ()) -> Any:
@@ -73,8 +73,19 @@ def _form(kind: str, choices: tuple) -> str:
             "choice": "one of " + ", ".join(map(str, choices)) if choices else "one of the choices"}[kind]
 
 
+def form_words(kind: str) -> str:
+    """How an answer of `kind` is written, in words for a learner."""
+    return {"choice": "one of the choices shown"}.get(kind) or _form(kind, ())
+
+
 def learner_variants(course: Course, learner: str, modules: list[str] | None = None) -> list:
-    """(question, variant) for each of the course's questions of `modules` (default: all)."""
+    """(question, variant) for each of the course's questions of `modules` (default: all);
+    CourseError where the course has no questions/ (a learner's handout)."""
+    from nnlab.course import CourseError
+
+    if not (course.root / "questions" / "__init__.py").is_file():
+        raise CourseError(f"{course.root} has no questions/: answers are judged when your work is "
+                          f"graded; `nnlab check` says whether each has the right form")
     with course.importable():
         from questions import all_questions, variant_for
 
@@ -119,19 +130,41 @@ def judge_answers(course: Course, learner: str, answers: dict[str, Any],
                 question.id, variant.text, given, correct,
                 verdict.message if verdict else "no answer given",
                 verdict.misconception if verdict else None, variant.explanation,
-                question.points if correct else 0.0, question.points))
+                question.points if correct else 0.0, question.points,
+                verdict.looks_like if verdict else ""))
         return out
 
 
+QUESTION_TEST = " (question): concept question"  # a question's test name after its id
+
+
+def question_test_name(question_id: str) -> str:
+    """The test name of a concept question in results: "lstm.params (question): concept
+    question". Its `function` ("lstm.params (question)") is never a contract function's, so a
+    question is its own item in the class summary and never adds to a function's grade cell."""
+    return question_id + QUESTION_TEST
+
+
+def question_of(test_name: str) -> str | None:
+    """The question id of a concept question's test name, None for a code test."""
+    return test_name[:-len(QUESTION_TEST)] if test_name.endswith(QUESTION_TEST) else None
+
+
 def question_results(course: Course, learner: str, answers: bytes, modules: list[str],
-                     problem: str = "") -> list:
-    """The concept questions of `modules` as test results, judged from answers.yml's bytes;
-    when the file could not be taken or read (`problem`), every question fails saying why."""
+                     problem: str = "", where: str = ANSWERS_FILE) -> list:
+    """The concept questions of `modules` as test results, judged from answers.yml's bytes
+    (`where` names the file, or the notebook's answer cells, in what the learner reads); when
+    the answers could not be taken or read (`problem`), every question fails saying why. A
+    wrong answer that a misconception gives carries it as structure (`diagnosis`, and
+    `misconception` for the class summary), as the comparator's diagnosis does for code."""
+    from nnlab.grading.compare import DIAGNOSIS
     from nnlab.grading.results import TestResult
     from nnlab.outcome import Outcome
 
+    if not (course.root / "questions" / "__init__.py").is_file():
+        return []  # a course without concept questions: nothing to judge the answers against
     try:
-        given = {} if problem else parse_answers(answers)
+        given = {} if problem else parse_answers(answers, where)
     except ValueError as error:
         given, problem = {}, str(error)
     results = []
@@ -139,19 +172,20 @@ def question_results(course: Course, learner: str, answers: bytes, modules: list
         if item.correct:
             lines = []
         elif problem or item.given is None:
-            lines = [problem or f"no answer to {item.id} in answers.yml"]
+            lines = [problem or f"no answer to {item.id} in {where}"]
         elif item.misconception:
-            lines = [f"your answer {item.given!r} is not right"]
+            lines = [f"your answer {item.given!r} is not right", f"  {DIAGNOSIS}{item.misconception}."]
         else:
             lines = [f"your answer {item.given!r}: {item.message}"]
-        if item.misconception:
-            lines.append(f"Diagnosis: {item.misconception}.")
         if not item.correct:
             lines.append(item.explanation)
-        results.append(TestResult(name=f"{item.id}: concept question", points=item.max_points,
+        named = bool(item.misconception) and not item.correct
+        results.append(TestResult(name=question_test_name(item.id), points=item.max_points,
                                   score=item.points, output="\n".join(lines),
                                   outcome=Outcome.PASSED if item.correct else Outcome.FAILED,
-                                  oracle="reference"))
+                                  oracle="reference",
+                                  diagnosis=item.misconception if named else "",
+                                  misconception=(item.looks_like or item.misconception) if named else ""))
     return results
 
 
@@ -184,13 +218,144 @@ def answers_form(answers: Path, catalogue: dict[str, Any]) -> list[str]:
         if question not in kinds:
             problems.append(f"{question}: not a question of this course")
             continue
+        if raw is None:  # left empty (the handout's template): not answered yet
+            continue
         try:
             answer_in_kind(kinds[question], raw)
         except ValueError as error:
             problems.append(f"{question}: {error}")
-    missing = [q for q in kinds if q not in given and q.split(".")[0] in {k.split(".")[0] for k in given}]
+    answered = {q: a for q, a in given.items() if a is not None}
+    missing = [q for q in kinds if q not in answered and q.split(".")[0] in {k.split(".")[0] for k in given}]
     if problems:
         return problems
     note = f"; no answer yet to {', '.join(missing)}" if missing else ""
-    return [f"{answers.name}: {len(given)} answer(s), each of the right form (right or wrong is "
+    return [f"{answers.name}: {len(answered)} answer(s), each of the right form (right or wrong is "
             f"told after grading){note}"]
+
+
+# -- answers in a lab notebook's answer cells -------------------------------------------------
+
+ANSWER_NAME = "answer"  # an answer cell sets it: `answer = 0.105`
+NOTEBOOK_CELLS = "the notebook's answer cells"  # where, in a message, notebook answers come from
+
+
+def cell_answer(source: str) -> Any:
+    """The answer an answer cell's text gives, read without running it (the cell is learner
+    code): the value of its last top-level `answer = ...` (else of a `lab.answer(id, value)`
+    call, else of a lone expression), as plain data: a number, a string, a list of them, or a
+    number worked out with + - * / // % ** (`answer = 784 * 16 + 16`). None when there is no
+    answer yet (`...`, the stub's `raise NotImplementedError()`, nothing); the expression's own
+    text when it is anything else (`np.sqrt(2)`), so the judge says which form is expected."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return source.strip()[:200] or None
+    found = None
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == ANSWER_NAME
+                                                for t in node.targets):
+            found = node.value
+    if found is None:
+        for node in tree.body:
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) \
+                    and getattr(node.value.func, "attr", getattr(node.value.func, "id", "")) == "answer" \
+                    and len(node.value.args) == 2 and not isinstance(node.value.args[1], ast.Name):
+                found = node.value.args[1]
+    if found is None and len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr):
+        found = tree.body[0].value
+    if found is None:
+        return None
+    try:
+        value = _plain(found)
+    except (ValueError, TypeError, ArithmeticError, RecursionError):
+        return (ast.get_source_segment(source, found) or "")[:200] or "?"
+    return None if value is Ellipsis else value
+
+
+def _plain(node) -> Any:
+    """Plain data of an expression: literals, lists and tuples of them, arithmetic on numbers
+    (a power's exponent at most 64, numbers at most 1e300: no expression takes long)."""
+    import ast
+    import operator
+
+    if isinstance(node, ast.Constant) and (node.value is Ellipsis or type(node.value) in (int, float, str)):
+        return node.value
+    if isinstance(node, (ast.List, ast.Tuple)) and len(node.elts) <= 16:
+        return [_plain(e) for e in node.elts]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
+        value = _number(_plain(node.operand))
+        return -value if isinstance(node.op, ast.USub) else value
+    ops = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+           ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
+           ast.Pow: operator.pow}
+    if isinstance(node, ast.BinOp) and type(node.op) in ops:
+        left, right = _number(_plain(node.left)), _number(_plain(node.right))
+        if isinstance(node.op, ast.Pow) and abs(right) > 64:
+            raise ValueError("too large a power")
+        value = ops[type(node.op)](left, right)
+        if isinstance(value, complex) or abs(value) > 1e300:
+            raise ValueError("not a plain number")
+        return value
+    raise ValueError("not plain data")
+
+
+def _number(value: Any) -> int | float:
+    if type(value) not in (int, float):
+        raise TypeError("not a number")
+    return value
+
+
+# -- a learner's texts without the course (handouts, released notebooks) ---------------------
+
+TEXTS_FILE = "question_texts.json"
+
+
+def learner_key(salt: str, learner: str) -> str:
+    """The key of a learner's texts in question_texts.json: a digest of the id with the salt,
+    so the file names no learner of the roster."""
+    import hashlib
+    import hmac
+
+    return hmac.new(salt.encode(), learner.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def question_texts(course: Course, learners: list[str], modules: list[str] | None = None) -> dict:
+    """question_texts.json: for each learner of a roster (keyed by `learner_key`), each
+    question's text with their numbers, kind, choices and points: what a learner needs to
+    answer, where the course's questions/ and reference/ are not (a handout, a released
+    notebook). No answer, no misconception and no explanation is in it."""
+    texts = {}
+    for learner in learners:
+        texts[learner_key(course.questions.salt, learner)] = {
+            question.id: {"text": variant.text, "kind": variant.kind, "choices": list(variant.choices),
+                          "points": question.points}
+            for question, variant in learner_variants(course, learner, modules)}
+    return {"format": 1, "salt": course.questions.salt, "learners": texts}
+
+
+def texts_for(texts: dict, learner: str) -> dict[str, dict] | None:
+    """One learner's questions from a question_texts.json, or None when the roster lacks them."""
+    return (texts.get("learners") or {}).get(learner_key(str(texts.get("salt", "")), learner))
+
+
+def shown_questions(course: Course, learner: str, modules: list[str] | None = None) -> dict[str, dict]:
+    """id -> {text, kind, choices, points} of a learner's questions: from the course's
+    questions/ where it is (an instructor's checkout), else from a handout's
+    exercises/question_texts.json; CourseError saying where to get them otherwise."""
+    import json
+
+    from nnlab.course import CourseError
+
+    if (course.root / "questions" / "__init__.py").is_file():
+        return {q.id: {"text": v.text, "kind": v.kind, "choices": list(v.choices), "points": q.points}
+                for q, v in learner_variants(course, learner, modules)}
+    path = course.root / "exercises" / TEXTS_FILE
+    mine = texts_for(json.loads(path.read_text(encoding="utf-8")), learner) if path.is_file() else None
+    if mine is None:
+        raise CourseError(f"no numbers for learner {learner!r} here ({path} "
+                          f"{'lacks them' if path.is_file() else 'is missing'}): ask your instructor "
+                          f"for your concept questions, and check the id is the one your course uses")
+    wanted = set(modules) if modules else None
+    return {qid: asked for qid, asked in mine.items() if wanted is None or qid.split(".")[0] in wanted}

@@ -32,6 +32,9 @@ MODULES = ("perceptron", "activations", "losses", "gradient_descent", "backprop"
 class Misconception:
     answer: Any  # the answer this misconception gives
     says: str  # what it is, in the course's words
+    # What the class summary counts it as (TestResult.misconception): the catalogue's
+    # `looks_like` where the code feedback names the same mistake, else `says` itself.
+    looks_like: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,8 @@ class Question:
 class Judgement:
     correct: bool
     message: str  # one line for the learner
-    misconception: str | None = None
+    misconception: str | None = None  # the misconception's words (`says`)
+    looks_like: str = ""  # what the class summary counts (Misconception.looks_like or says)
 
 
 def all_questions(modules: tuple[str, ...] | list[str] = MODULES) -> list[Question]:
@@ -110,7 +114,8 @@ def judge(variant: Variant, raw: Any) -> Judgement:
         return Judgement(True, "correct")
     for wrong in variant.misconceptions:
         if not _same(variant, wrong.answer, variant.answer) and _same(variant, answer, wrong.answer):
-            return Judgement(False, f"that is the answer {wrong.says} gives", wrong.says)
+            return Judgement(False, f"that is the answer {wrong.says} gives", wrong.says,
+                             wrong.looks_like or wrong.says)
     return Judgement(False, "not the answer")
 
 

@@ -7,12 +7,14 @@ from reference import activations
 from reference.mistakes import mistakes_for
 
 
-def _says(target, fallback):
-    """The catalogue's words for a mistake of `target` whose description holds `fallback`."""
+def _catalogued(answer, target, fallback):
+    """The misconception giving `answer`, in the catalogue's words for the mistake of `target`
+    whose description holds `fallback` (so the class summary counts it with the code's)."""
     for mistake in mistakes_for(target):
         if fallback in mistake.looks_like:
-            return f"your {target.split('.')[1]} looks like {mistake.looks_like}"
-    return fallback
+            return Misconception(answer, f"your {target.split('.')[1]} looks like {mistake.looks_like}",
+                                 mistake.looks_like)
+    return Misconception(answer, fallback)
 
 
 def _sigmoid_grad(rng):
@@ -22,7 +24,7 @@ def _sigmoid_grad(rng):
                    f"What is the derivative of the sigmoid, $\\sigma'(z)$, at the pre-activation $z = {z}$?",
                    "number", answer, f"$\\sigma'(z) = \\sigma(z)(1 - \\sigma(z))$ with "
                    f"$\\sigma({z}) = {shown(float(activations.sigmoid(np.float64(z))))}$.",
-                   misconceptions=(Misconception(z * (1 - z), _says("activations.sigmoid_grad", "x * (1 - x)")),))
+                   misconceptions=(_catalogued(z * (1 - z), "activations.sigmoid_grad", "x * (1 - x)"),))
 
 
 def _tanh_grad(rng):
@@ -31,7 +33,7 @@ def _tanh_grad(rng):
     return Variant("activations.tanh_grad",
                    f"What is $\\tanh'(z)$ at $z = {z}$?", "number", answer,
                    "$\\tanh'(z) = 1 - \\tanh^2(z)$, taken at tanh's output, not at $z$.",
-                   misconceptions=(Misconception(1 - z * z, _says("activations.tanh_grad", "1 - x**2")),))
+                   misconceptions=(_catalogued(1 - z * z, "activations.tanh_grad", "1 - x**2"),))
 
 
 def _elu(rng):
@@ -40,8 +42,8 @@ def _elu(rng):
     return Variant("activations.elu",
                    f"What is ELU with $\\alpha = {alpha}$ at $z = {z}$?", "number", answer,
                    "For $z \\le 0$ ELU is $\\alpha(e^z - 1)$, which tends to $-\\alpha$.",
-                   misconceptions=(Misconception(alpha * float(np.exp(z)),
-                                                 _says("activations.elu", "without the - 1")),))
+                   misconceptions=(_catalogued(alpha * float(np.exp(z)), "activations.elu",
+                                                "without the - 1"),))
 
 
 def _softmax(rng):

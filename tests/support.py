@@ -33,7 +33,8 @@ def numeric_grad(f, a, eps=1e-6):
     return grad
 
 
-def copy_course(destination, names=("course.yml", "solutions", "graders", "reference", "exercises", "questions")):
+def copy_course(destination, names=("course.yml", "solutions", "graders", "reference", "questions",
+                                    "exercises")):
     """A copy of the course's folders in `destination`, to break without touching the real one."""
     import shutil
 

@@ -11,8 +11,12 @@ Cell metadata is the contract nnlab.nbgrader.extract reads: an exercise cell has
 `{"nbgrader": {"solution": true, "grade": false, "locked": false, "grade_id":
 "<module>-<function>", "schema_version": 3}, "nnlab": {"module": "<module>"}}`; every other
 module code cell `{"nbgrader": {... "locked": true, "grade_id": "<module>-code-NN"}, "nnlab":
-{"module": ...}}`; helper cells carry `"nnlab": {"role": "setup" | "check" | "plot" | "grade"}`
-and are not part of any module. Output is deterministic (fixed cell ids), so `nnlab build
+{"module": ...}}`; helper cells carry `"nnlab": {"role": "setup" | "check" | "plot" | "grade" |
+"question"}` and are not part of any module. After each module, its concept questions
+(questions/): per question a locked markdown cell (the question's id, points and what to do), a
+locked `lab.question(id)` cell that shows this learner's numbers, and an answer cell (a solution
+cell, `"grade_id": "answer-<module>-<name>"`, `"nnlab": {"question": id}`) where the learner
+sets `answer = ...`; `answer_grade_cells` adds each question's grade cell (nnlab.nbgrader). Output is deterministic (fixed cell ids), so `nnlab build
 --check` can compare it with what is committed.
 """
 
@@ -76,13 +80,60 @@ def module_cells(module: str, solution_text: str, *, solutions: bool, filename: 
     return out
 
 
+def question_cells(question: dict, *, solutions: bool) -> list:
+    """The cells of one concept question (`question`: an entry of question_catalogue): its
+    text cell, the cell showing the learner's numbers, and the answer cell."""
+    from nnlab.questions import ANSWER_NAME, form_words
+
+    qid, points = question["id"], question["points"]
+    module, name = qid.split(".", 1)
+    stem = f"{module}-{name}"
+    words = f"{points:g} point{'s' if points != 1 else ''}"
+    text = new_markdown_cell(
+        f"### Question `{qid}` ({words})\n\nYour numbers follow from your learner id, so they are not "
+        f"your neighbour's: the cell below shows them. Write your answer, {form_words(question['kind'])}, "
+        f"in the answer cell after it as `{ANSWER_NAME} = ...` and run that cell: it says whether the "
+        f"answer has the right form. Whether it is right is told after grading.")
+    text["id"] = f"question-{stem}-text"
+    text.metadata[NBGRADER] = _nbgrader(f"question-{stem}-text", locked=True)
+    show = new_code_cell(f"lab.question({qid!r})")
+    show["id"] = f"question-{stem}"
+    show.metadata[NBGRADER] = _nbgrader(f"question-{stem}", locked=True)
+    show.metadata["nnlab"] = {"role": "question"}
+    value = (f"### BEGIN SOLUTION\n{ANSWER_NAME} = ...\n### END SOLUTION" if solutions
+             else f"{ANSWER_NAME} = ...")
+    answer = new_code_cell(f"# Your answer to {qid}: set `{ANSWER_NAME}` (e.g. `{ANSWER_NAME} = "
+                           f"{_example(question['kind'])}`), then run the cell.\n{value}\n"
+                           f"lab.answer({qid!r}, {ANSWER_NAME})")
+    answer["id"] = f"answer-{stem}"
+    answer.metadata[NBGRADER] = _nbgrader(f"answer-{stem}", solution=True)
+    answer.metadata["nnlab"] = {"question": qid}
+    return [text, show, answer]
+
+
+def _example(kind: str) -> str:
+    return {"number": "0.25", "integer": "120", "shape": "(28, 28, 32)"}.get(kind, "'0.8'")
+
+
+def module_questions(course: Course, module: str) -> list[dict]:
+    """The catalogue entries (id, module, kind, points) of `module`'s concept questions."""
+    if not (course.root / "questions" / "__init__.py").is_file():
+        return []
+    from nnlab.questions import question_catalogue
+
+    return [q for q in question_catalogue(course)["questions"] if q["module"] == module]
+
+
 def make_lab_notebook(course: Course, assignment_id: str, *, solutions: bool = False,
                       grade_cells: Callable[[str, list[str]], list] | None = None,
-                      setup: str | None = None) -> nbformat.NotebookNode | None:
+                      setup: str | None = None,
+                      answer_grade_cells: Callable[[dict], list] | None = None
+                      ) -> nbformat.NotebookNode | None:
     """The lab notebook of one assignment, or None when none of its modules has a solution.
 
     `grade_cells(module, names)` returns the cells to put after an exercise cell defining
-    `names` (used by `nnlab nbgrader build`); `setup` replaces the setup cell's code.
+    `names` (used by `nnlab nbgrader build`); `answer_grade_cells(question)` those after a
+    concept question's answer cell; `setup` replaces the setup cell's code.
     """
     assignment = course.assignment(assignment_id)
     present = [m for m in assignment.modules if (course.root / "solutions" / f"{m}.py").is_file()]
@@ -149,6 +200,15 @@ def make_lab_notebook(course: Course, assignment_id: str, *, solutions: bool = F
             f"{module}-summary-text")
         summary = add(new_code_cell(f"lab.check({module!r})"), f"{module}-summary", role="check")
         summary.metadata[NBGRADER] = _nbgrader(f"{module}-summary", locked=True)
+        asked = module_questions(course, module)
+        if asked:
+            add(new_markdown_cell(f"## Concept questions on `{module}`\n\nWorked out on paper (or "
+                                  f"with a few lines of arithmetic), from the lectures."),
+                f"{module}-questions-text")
+        for question in asked:
+            cells.extend(question_cells(question, solutions=solutions))
+            if answer_grade_cells is not None:
+                cells.extend(answer_grade_cells(question))
 
     notebook = new_notebook(cells=cells, metadata={
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},

@@ -8,7 +8,9 @@ page takes for that one assignment:
   travels in the bundle, under `nnlab_src/`) with pip;
 - `run_autograder`: grades `/autograder/submission` into `/autograder/results/results.json`;
 - the course's `course.yml`, the assignment's graders (`graders/test_<module>.py` of its
-  modules only, with the shared helpers and baselines) and `reference/`, its public checks;
+  modules only, with the shared helpers and baselines), `reference/` and `questions/` (an
+  upload's answers.yml, or its notebook's answer cells, graded in the same pass), its public
+  checks;
 - `nnlab-bundle.json`: the assignment, and whether the instructor allowed a weak sandbox;
 - `seed_keys.json`: one key per module of the assignment, derived from the secret seed
   (nnlab.seeds): never the seed itself, so the bundle cannot give away other assignments'
@@ -58,7 +60,7 @@ exec "$PYTHON" -m nnlab.gradescope.run --root "$ROOT"
 BUNDLE_FILE, KEYS_FILE = "nnlab-bundle.json", "seed_keys.json"
 
 NNLAB_FILES = ("pyproject.toml", "README.md")
-COURSE_PARTS = ("course.yml", "graders", "reference")
+COURSE_PARTS = ("course.yml", "graders", "reference", "questions")  # questions/: answers.yml judged
 
 
 def _add_tree(archive: zipfile.ZipFile, source: Path, target: str, skip=lambda path: False) -> None:

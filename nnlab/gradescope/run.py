@@ -53,6 +53,29 @@ def public_checks(submission, course, modules: list[str]) -> list[dict]:
     return tests
 
 
+def answers_check(submission, course, modules: list[str]) -> list[dict]:
+    """A visible, zero-point test saying whether an uploaded answers.yml is well formed (what
+    `nnlab check` says of it), never whether its answers are right: that is the questions'
+    own tests, shown with the hidden ones."""
+    from nnlab.grading.submission import ANSWERS_FILE
+    from nnlab.questions import answers_form, question_catalogue
+
+    if submission is None or submission.answers is None or submission.answers_from != ANSWERS_FILE:
+        return []
+    if submission.answers_problem:
+        lines = [submission.answers_problem]
+    else:
+        catalogue = question_catalogue(course)
+        catalogue["questions"] = [q for q in catalogue["questions"] if q["module"] in modules]
+        with tempfile.TemporaryDirectory(prefix="nnlab-answers-") as tmp:
+            path = Path(tmp) / ANSWERS_FILE
+            path.write_bytes(submission.answers)
+            lines = answers_form(path, catalogue)
+    ok = len(lines) == 1 and "each of the right form" in lines[0]
+    return [{"name": f"{ANSWERS_FILE}: the form of each answer", "score": 0, "max_score": 0,
+             "status": "passed" if ok else "failed", "output": "\n".join(lines), "visibility": "visible"}]
+
+
 def learner_of(root: Path) -> str:
     """The learner id: the (first) submitter's email, else their sid, from Gradescope's
     submission_metadata.json; hidden cases are drawn for it. An id nnlab cannot use as given
@@ -137,6 +160,7 @@ def grade(root: Path) -> dict:
         result.error = (f"no file of assignment {assignment} was handed in (it needs "
                         f"{', '.join(f'{m}.py' for m in modules)}, or its notebook)")
     public = public_checks(submission, course, result.modules) if submission is not None else []
+    public += answers_check(submission, course, result.modules)
     data = gradescope_json(result, public, time.perf_counter() - started)
     data.setdefault("extra_data", {})["assignment"] = assignment
     return data

@@ -106,7 +106,7 @@ def grade_submission(path: Path | str | Submission, course: Course, *, assignmen
             from nnlab.questions import question_results
 
             result.tests += question_results(course, submission.learner, submission.answers, modules,
-                                             submission.answers_problem)
+                                             submission.answers_problem, submission.answers_from)
         result.figures = plugin.recorded_figures
         result.flags = merge_flags(result.flags, outcome_flags(result.tests))
         if result.error.startswith("grader problem"):

@@ -61,6 +61,7 @@ class Submission:
     ignored: list[str] = field(default_factory=list)
     answers: bytes | None = None  # answers.yml, the concept questions' answers, as handed in
     answers_problem: str = ""  # why answers.yml could not be taken (its questions then fail)
+    answers_from: str = ANSWERS_FILE  # where the answers were read, as messages name it
 
     @property
     def modules(self) -> list[str]:
@@ -96,6 +97,8 @@ def read_submission(path: Path | str, modules: list[str], learner: str | None = 
         # A folder of lab notebooks and no module file: the modules are rebuilt from them.
         submission = _from_notebooks(path, notebooks, modules, learner)
         if (path / ANSWERS_FILE).exists() or (path / ANSWERS_FILE).is_symlink():
+            # an answers.yml handed in beside the notebooks replaces their answer cells
+            submission.answers_problem, submission.answers_from = "", ANSWERS_FILE
             take_answers(submission, path / ANSWERS_FILE)
         return submission
     submission = Submission(learner=learner, path=path)
@@ -130,10 +133,17 @@ def read_submission(path: Path | str, modules: list[str], learner: str | None = 
 def _from_notebooks(path: Path, notebooks: list[Path], modules: list[str], learner: str) -> Submission:
     """A submission made from lab notebooks (nnlab.nbgrader.extract): each module's source is
     rebuilt from the notebook's exercise cells; a notebook that cannot be read is a problem of
-    the modules it names, or an ignored file."""
-    from nnlab.nbgrader.extract import NotebookError, is_lab_notebook, module_sources, read_notebook
+    the modules it names, or an ignored file. The answers of the notebooks' concept-question
+    cells, where they have some, become the submission's answers (as answers.yml's text)."""
+    import yaml
+
+    from nnlab.nbgrader.extract import (NotebookError, answer_cells, is_lab_notebook, module_sources,
+                                        notebook_answers, read_notebook, release_of)
+    from nnlab.questions import NOTEBOOK_CELLS
 
     submission = Submission(learner=learner, path=path)
+    answers: dict = {}
+    has_cells = False
     for notebook in notebooks:
         refuse_unsafe_file(notebook)
         if not is_lab_notebook(notebook):
@@ -152,6 +162,13 @@ def _from_notebooks(path: Path, notebooks: list[Path], modules: list[str], learn
         for module, text in sources.items():
             if module in modules:
                 submission.files[f"{module}.py"] = text.encode("utf-8")
+        release = release_of(notebook)
+        if answer_cells(release):
+            has_cells = True
+            answers.update(notebook_answers(read_notebook(notebook), release))
+    if has_cells:
+        submission.answers = yaml.safe_dump(answers, allow_unicode=True, sort_keys=False).encode("utf-8")
+        submission.answers_from = NOTEBOOK_CELLS
     submission.ignored.extend(p.name for p in sorted(path.iterdir()) if p.suffix != ".ipynb")
     return submission
 

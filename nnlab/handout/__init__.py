@@ -11,6 +11,10 @@ same files (name: `<course>-handout`, or `<course>-<assignment>` for one assignm
     exercises/checks/<module>.json     the public checks `nnlab check` runs
     exercises/notebooks/<assignment>.ipynb   the lab notebooks
     exercises/data/...                 the recorded data the exercises load
+    exercises/questions.json           the concept questions' ids, kinds and points (no numbers)
+    exercises/answers.yml              the answers template: one empty line per question
+    exercises/question_texts.json      with `learners`: each one's questions with their numbers
+                                       (keyed by a digest of the id; no answers)
 
 Every generated file is made fresh by `nnlab build`'s own code (`planned_files`), not copied from
 exercises/, so a stale folder cannot leak into a handout. Nothing from solutions/, reference/ or
@@ -56,8 +60,10 @@ class Handout:
 
 
 def build_handout(course: Course, out: Path, assignment: str | None = None,
-                  wheel: Path | None = None) -> Handout:
-    """Write the handout of the whole course (or of one assignment) under `out`."""
+                  wheel: Path | None = None, learners: list[str] | None = None) -> Handout:
+    """Write the handout of the whole course (or of one assignment) under `out`; with
+    `learners` (a roster), their concept questions' texts too, so `nnlab questions ID` and the
+    notebooks' question cells show each learner their numbers."""
     from nnlab.authoring.exercises import planned_files
 
     chosen = [course.assignment(assignment)] if assignment else list(course.assignments)
@@ -70,7 +76,8 @@ def build_handout(course: Course, out: Path, assignment: str | None = None,
         rel = Path(*parts[1:])
         if rel.parent == Path(".") and rel.suffix == ".py" and rel.stem in modules \
                 or rel.parent == Path("checks") and rel.stem in modules \
-                or rel.parent == Path("notebooks") and rel.stem in {a.id for a in chosen}:
+                or rel.parent == Path("notebooks") and rel.stem in {a.id for a in chosen} \
+                or rel.as_posix() == "questions.json":
             files[item.path.as_posix()] = item.content
     if not any(p.endswith(".py") for p in files):
         raise HandoutError(f"no exercise of {', '.join(modules)} has a solution in "
@@ -80,6 +87,7 @@ def build_handout(course: Course, out: Path, assignment: str | None = None,
         if item.path.parts[1:2] == ("data",) and (not assignment or item.path.name.encode() in handed):
             files[item.path.as_posix()] = item.content
     files["course.yml"] = _learner_course(course, chosen).encode()
+    files.update(question_files(course, modules, learners))
     out = Path(out)
     folder = out / name
     if folder.exists():
@@ -104,6 +112,33 @@ def build_handout(course: Course, out: Path, assignment: str | None = None,
         archive.unlink(missing_ok=True)
         raise HandoutError(f"refusing to hand out {name}: {found[0]} ({len(found)} leak(s) found)")
     return Handout(folder, archive, wheel_path, modules, [a.id for a in chosen], every)
+
+
+def question_files(course: Course, modules: list[str], learners: list[str] | None) -> dict[str, bytes]:
+    """exercises/answers.yml, the template a learner fills in (each question of `modules` with
+    an empty answer and the form it takes), and, for a roster, exercises/question_texts.json."""
+    import json
+
+    from nnlab.questions import TEXTS_FILE, form_words, question_catalogue, question_texts
+
+    if not (course.root / "questions" / "__init__.py").is_file():
+        return {}
+    asked = [q for q in question_catalogue(course)["questions"] if q["module"] in modules]
+    if not asked:
+        return {}
+    lines = ["# Your answers to the concept questions: write each after its id (`nnlab questions",
+             "# YOUR-ID` shows your numbers; `nnlab check` says whether each answer has the right",
+             "# form). Hand this file in beside your .py files. See README.md, \"Concept questions\"."]
+    for number, question in enumerate(asked):
+        if number == 0 or asked[number - 1]["module"] != question["module"]:
+            lines.append(f"\n# {question['module']}")
+        lines.append(f"{question['id']}:    # {form_words(question['kind'])}, {question['points']:g} point"
+                     f"{'s' if question['points'] != 1 else ''}")
+    files = {"exercises/answers.yml": ("\n".join(lines) + "\n").encode()}
+    if learners:
+        texts = question_texts(course, list(learners), modules)
+        files[f"exercises/{TEXTS_FILE}"] = (json.dumps(texts, indent=1, ensure_ascii=False) + "\n").encode()
+    return files
 
 
 def _learner_course(course: Course, chosen: list) -> str:
@@ -233,8 +268,11 @@ def learner_readme(course: Course, name: str, chosen: list, modules: list[str], 
                      f"| `exercises/notebooks/{a.id}.ipynb` |" for a in chosen)
     first = modules[0] if modules else "MODULE"
     text = TEMPLATE.read_text(encoding="utf-8")
+    template = question_files(course, modules, None).get("exercises/answers.yml", b"").decode()
+    example = "\n".join(line for line in template.splitlines() if line and not line.startswith("#"))
     values = {"title": course.title, "name": name, "rows": rows, "first": first, "wheel": wheel,
-              "first_assignment": chosen[0].id, "colab_cell": colab_cell(name)}
+              "first_assignment": chosen[0].id, "colab_cell": colab_cell(name),
+              "answers_example": "\n".join(example.splitlines()[:3]) or "# (no questions in this handout)"}
     for key, value in values.items():
         text = text.replace("{{" + key + "}}", value)
     return text
@@ -270,6 +308,8 @@ SHARED_WITH_NNLAB = frozenset({
     "rng = np.random.default_rng(self.random_state)",
     "X = np.asarray(X, dtype=np.float64)",
     "return float(1 - np.sum((y - pred) ** 2) / np.sum((y - y.mean()) ** 2))",
+    # questions/__init__.py's `shown` tells a shape from a number, as nnlab's own code does:
+    "if isinstance(value, tuple):",
 })
 
 
@@ -290,7 +330,7 @@ def _solution_regions(text: str) -> list[str]:
 def hidden_lines(course: Course) -> dict[str, str]:
     """{stripped line: where it comes from} for every line a learner must not get: the lines of
     each solution region (its `# HINT:` lines are handed out on purpose) and of every file in
-    graders/ and reference/ (mistake catalogue included), less lines a stub also has (a
+    graders/, reference/ (mistake catalogue included) and questions/, less lines a stub also has (a
     signature, a docstring, a comment kept outside the regions) and trivial lines (shorter
     than MIN_LINE characters: `return out`, `import numpy as np`)."""
     from nnlab.authoring.stubs import make_stub
@@ -303,7 +343,7 @@ def hidden_lines(course: Course) -> dict[str, str]:
         public.update(line.strip() for line in make_stub(text, solution.name).splitlines())
         for line in _solution_regions(text):
             hidden.setdefault(line.strip(), f"a solution region of solutions/{solution.name}")
-    for folder in ("graders", "reference"):
+    for folder in ("graders", "reference", "questions"):
         for path in sorted((root / folder).rglob("*.py")):
             rel = path.relative_to(root).as_posix()
             for line in path.read_text(encoding="utf-8").splitlines():

@@ -4,6 +4,19 @@ gradebook (autograde: `nnlab nbgrader autograde`)."""
 
 import os
 import sys
+from pathlib import Path
+
+# The kernel's environment variable holding the student's seeds (nnlab.nbgrader.kernel). Here,
+# with `course_dir_of`, so the learner's side (lab.py, without nbgrader installed) reads them.
+LEARNER_SEEDS_ENV = "NNLAB_LEARNER_SEEDS"
+
+
+def course_dir_of(notebook_folder: Path) -> Path | None:
+    """The nbgrader course folder above a notebook's folder (it holds nbgrader_config.py)."""
+    for folder in (notebook_folder, *notebook_folder.parents):
+        if (folder / "nbgrader_config.py").is_file():
+            return folder
+    return None
 
 
 def use_course_environment() -> str:

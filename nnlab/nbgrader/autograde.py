@@ -20,10 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import yaml
 from nbformat.v4 import new_markdown_cell, new_output
 
 from nnlab.course import Course
-from nnlab.nbgrader.extract import NotebookError, layout_of, module_sources, read_notebook
+from nnlab.nbgrader.extract import (NotebookError, answer_cells, layout_of, module_sources,
+                                    notebook_answers, read_notebook)
+from nnlab.questions import NOTEBOOK_CELLS, question_test_name
 from nnlab.reports.publish import gradebook_comment, gradebook_grade, not_graded_note
 
 
@@ -108,6 +111,10 @@ def _grade_student(gb, course: Course, folder: Path, assignment: str, source, so
                 (work / f"{module}.py").write_text(text, encoding="utf-8")
             # read as a class's hand-in is read: an id like "zoë" is letters too
             submission = load(Entry(learner_id(student), work, "folder"), course.modules)
+            if answer_cells(source):  # the concept questions' answer cells, read by grade_id
+                submission.answers = yaml.safe_dump(notebook_answers(read_notebook(notebook), source),
+                                                    allow_unicode=True).encode("utf-8")
+                submission.answers_from = NOTEBOOK_CELLS
             result = grade_submission(submission, course, assignment=assignment, warn_seed=False)
         if result.status == "refused":
             error = result.error
@@ -140,6 +147,9 @@ def _grade_student(gb, course: Course, folder: Path, assignment: str, source, so
             comment.auto_comment = not_graded_note(error) if index == 0 else None
         else:
             comment.auto_comment = gradebook_comment(result, [f"{module}.{name}" for name in cell.names])
+    for gid, qid in answer_cells(source).items():  # each answer cell: its question's feedback
+        comment = gb.find_comment(gid, assignment, assignment, student)
+        comment.auto_comment = None if error else gradebook_comment(result, [question_test_name(qid).split(":", 1)[0]])
     gb.db.commit()
     _write_autograded(course_dir, source, assignment, student, notebook, error, per_function)
     return StudentScore(student, round(total, 6), round(maximum, 6), error, needs_manual)

@@ -13,6 +13,16 @@ nnlab's sandbox (lab.hidden); its last expression is that function's score (lab.
 nbgrader's partial credit gives the same points as `nnlab grade`. In the released notebook only
 `lab.verdict(...)` is left: it runs the function's public checks and fails when they fail, so
 `nbgrader validate` tells a learner what is not done yet.
+
+After each concept question's answer cell (nnlab.authoring.notebooks), one grade cell worth the
+question's points: its hidden part judges the answer cell's text on the student's own numbers
+(lab.hidden_answer), its last expression is the score. A student's numbers follow from their
+id, yet nbgrader releases one notebook to every student: the notebook shows each student their
+own numbers by running `lab.question(id)` with their id (on a JupyterHub, nbgrader's student id
+is the hub user), from `source/<a>/question_texts.json`, written here for the students already
+in the gradebook (texts only, keyed by a digest of each id: no answer, no roster). A locked
+markdown cell rendered per student could not work: nbgrader has one release, and autograding
+restores locked cells from the source notebook.
 """
 
 from __future__ import annotations
@@ -73,6 +83,35 @@ def assigned_from(source: str, functions: list[str]) -> list[str]:
                 if isinstance(name, ast.Name) and name.id not in found:
                     found.append(name.id)
     return found
+
+
+def answer_grade_cell(question: dict) -> list:
+    """The grade cell after a concept question's answer cell, worth the question's points."""
+    from nnlab.questions import question_test_name
+
+    qid, points = question["id"], float(question["points"])
+    gid = "test-question-" + qid.replace(".", "-")
+    source = (f"# Grade cell for question {qid} ({points:g} point{'s' if points != 1 else ''}).\n"
+              f"### BEGIN HIDDEN TESTS\n"
+              f"lab.hidden_answer({qid!r})\n"
+              f"### END HIDDEN TESTS\n"
+              f"lab.answer_verdict({qid!r})")
+    cell = new_code_cell(source)
+    cell["id"] = gid
+    cell.metadata["nbgrader"] = _nbgrader(gid, grade=True, locked=True, points=points)
+    # the question's test (nnlab.questions.question_test_name) is scored into this cell
+    cell.metadata["nnlab"] = {"role": "grade", "function": question_test_name(qid).split(":", 1)[0]}
+    return [cell]
+
+
+def gradebook_students(folder: Path) -> list[str]:
+    """The student ids in the nbgrader course's gradebook, [] without one."""
+    if not (folder / "gradebook.db").is_file():
+        return []
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{folder / 'gradebook.db'}") as gb:
+        return sorted(student.id for student in gb.students)
 
 
 def grade_cell(qualname: str, points: float) -> nbformat.NotebookNode:
@@ -148,7 +187,8 @@ def build_course(course: Course, folder: Path | str, timeout: int = 120) -> list
                 made = [cell]
             return made
 
-        notebook = make_lab_notebook(course, assignment.id, solutions=True, grade_cells=cells)
+        notebook = make_lab_notebook(course, assignment.id, solutions=True, grade_cells=cells,
+                                     answer_grade_cells=answer_grade_cell)
         if notebook is None:
             continue
         assignments.append(assignment.id)
@@ -165,6 +205,16 @@ def build_course(course: Course, folder: Path | str, timeout: int = 120) -> list
         data = course.root / "exercises" / "data"
         if data.is_dir():
             shutil.copytree(data, target / "data", dirs_exist_ok=True)
+        students = gradebook_students(folder)
+        if students and any((c.metadata.get("nnlab") or {}).get("question") for c in notebook.cells):
+            import json
+
+            from nnlab.questions import TEXTS_FILE, question_texts
+
+            texts = target / TEXTS_FILE
+            texts.write_text(json.dumps(question_texts(course, students, list(notebook.metadata["nnlab"]["modules"])),
+                                        indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+            written.append(texts)
     config = folder / "nbgrader_config.py"
     config.write_text(CONFIG.format(course_id=course.course, assignments=", ".join(assignments), course_file=course.root / "course.yml", timeout=timeout),
                       encoding="utf-8")

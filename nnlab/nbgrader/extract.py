@@ -13,6 +13,11 @@ them locked). `module_sources(notebook, release)` rebuilds each module's source:
 cells' code is taken, by grade_id, from the learner's notebook; every other module cell comes
 from the release, so whatever a learner does to the other cells changes nothing. A notebook that
 cannot be read this way raises `NotebookError` with one line saying what is wrong.
+
+A concept question's answer cell (nnlab.questions) is a code cell with nbgrader's solution-cell
+metadata, `"grade_id": "answer-<module>-<name>"`, and `"nnlab": {"question": "<module>.<name>"}`
+(no `module`: it is no part of a module's source). `notebook_answers` reads the answers by
+grade_id, from each cell's text (never by running it), the question ids from the release.
 """
 
 from __future__ import annotations
@@ -223,3 +228,39 @@ def is_lab_notebook(path: Path) -> bool:
     except OSError:
         return False
     return b'"nnlab"' in head
+
+
+def answer_cells(notebook: nbformat.NotebookNode) -> dict[str, str]:
+    """grade_id -> question id of each answer cell of a release (or source) notebook."""
+    found = {}
+    for cell in notebook.cells:
+        question = (cell.get("metadata", {}).get("nnlab") or {}).get("question")
+        gid = (cell.get("metadata", {}).get("nbgrader") or {}).get("grade_id")
+        if question and gid and cell.get("cell_type") == "code":
+            found[gid] = str(question)
+    return found
+
+
+def notebook_answers(notebook: nbformat.NotebookNode, release: nbformat.NotebookNode) -> dict:
+    """question id -> answer, from a learner's notebook: each answer cell the release has,
+    found by grade_id (the first copy of a duplicated one), its answer read from its text
+    (`nnlab.questions.cell_answer`, never run); an empty one is left out."""
+    from nnlab.questions import cell_answer
+
+    wanted = answer_cells(release)
+    answers: dict = {}
+    for cell in notebook.cells:
+        gid = (cell.get("metadata", {}).get("nbgrader") or {}).get("grade_id")
+        if gid in wanted and cell.get("cell_type") == "code" and wanted[gid] not in answers:
+            value = cell_answer(_source(cell))
+            if value is not None:
+                answers[wanted[gid]] = value
+    return answers
+
+
+def release_of(path: Path | str, release: Path | str | None = None) -> nbformat.NotebookNode:
+    """The release notebook `module_sources` would use for the notebook at `path`."""
+    notebook = read_notebook(path)
+    if release is not None:
+        return read_notebook(release)
+    return _default_release(Path(path), notebook) or notebook

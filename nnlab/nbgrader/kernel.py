@@ -18,15 +18,7 @@ from typing import Any
 from nbclient.util import run_sync
 from nbgrader.preprocessors import Execute
 
-LEARNER_SEEDS_ENV = "NNLAB_LEARNER_SEEDS"
-
-
-def course_dir_of(notebook_folder: Path) -> Path | None:
-    """The nbgrader course folder above a notebook's folder (it holds nbgrader_config.py)."""
-    for folder in (notebook_folder, *notebook_folder.parents):
-        if (folder / "nbgrader_config.py").is_file():
-            return folder
-    return None
+from nnlab.nbgrader import LEARNER_SEEDS_ENV, course_dir_of  # noqa: F401 (used here, and by lab.py before)
 
 
 def kernel_environment(course_yml: Path, student: str, assignment: str,

@@ -11,6 +11,16 @@
   pictures drawn with the learner's functions.
 - `lab.hidden(...)` and `lab.verdict(...)`: the two halves of a grade cell of an nbgrader
   source notebook (see nnlab.nbgrader.course).
+- `lab.question("lstm.params")`: the concept question with this learner's numbers;
+  `lab.answer("lstm.params", answer)` in the answer cell: whether the answer has the right
+  form; `lab.hidden_answer(...)` and `lab.answer_verdict(...)`: a question's grade cell.
+
+Whose numbers: the learner id is `lab.start(..., learner=...)`'s, else $NNLAB_LEARNER, else
+(autograding) the student's, else $JUPYTERHUB_USER (nbgrader's student id on a JupyterHub),
+else this computer's user name. The numbers come from the course (questions/) where the kernel
+can see it (an instructor's machine, nbgrader autograde), else from a question_texts.json
+beside the notebook (`nnlab nbgrader build` writes one for the gradebook's students: one
+release for every student, each finding their own texts in it by id).
 """
 
 from __future__ import annotations
@@ -78,9 +88,12 @@ def _is_cell(filename: str) -> bool:
     return filename.startswith("<ipython-input") or Path(filename).parent.name.startswith("ipykernel_")
 
 
-def start(assignment: str, notebook: str | None = None) -> None:
-    """Remember which lab this kernel runs and where its notebook file is."""
+def start(assignment: str, notebook: str | None = None, learner: str | None = None) -> None:
+    """Remember which lab this kernel runs and where its notebook file is (and, given, whose
+    concept-question numbers to show)."""
     _state["assignment"] = assignment
+    if learner is not None:
+        _state["learner"] = str(learner)
     path = Path(notebook) if notebook else Path.cwd() / f"{assignment}.ipynb"
     if not path.is_file():
         for candidate in sorted(Path.cwd().glob("*.ipynb")):
@@ -224,7 +237,7 @@ def _grading_setup(qualname: str):
     (nnlab.nbgrader.kernel), never the secret seed."""
     from nnlab.course import load_course
     from nnlab.nbgrader.course import nnlab_course_of
-    from nnlab.nbgrader.kernel import LEARNER_SEEDS_ENV, course_dir_of
+    from nnlab.nbgrader import LEARNER_SEEDS_ENV, course_dir_of
     from nnlab.seeds import LearnerSeeds
 
     course_dir = course_dir_of(Path.cwd().resolve())
@@ -411,3 +424,158 @@ def plot_xor_boundary(namespace: dict, seed: int = 0) -> None:
     right.set_title("loss curve")
     fig.tight_layout()
     plt.show()
+
+
+# -- concept questions ----------------------------------------------------------------------------
+
+_answer_texts: dict[str, str] = {}  # question id -> the text of the cell that last answered it
+_question_scores: dict[str, float] = {}
+
+
+def learner() -> tuple[str, str]:
+    """(the learner id whose numbers this notebook shows, where it came from)."""
+    from nnlab.nbgrader import LEARNER_SEEDS_ENV
+
+    if _state.get("learner"):
+        return _state["learner"], "given to lab.start"
+    if os.environ.get("NNLAB_LEARNER"):
+        return os.environ["NNLAB_LEARNER"], "$NNLAB_LEARNER"
+    if os.environ.get(LEARNER_SEEDS_ENV):
+        from nnlab.seeds import LearnerSeeds
+
+        return LearnerSeeds.from_json(os.environ[LEARNER_SEEDS_ENV]).learner, "the student graded"
+    if _learner_id() != "notebook":
+        return _learner_id(), "the student graded"
+    if os.environ.get("JUPYTERHUB_USER"):
+        return os.environ["JUPYTERHUB_USER"], "your JupyterHub user name, nbgrader's student id"
+    import getpass
+
+    return getpass.getuser(), "this computer's user name"
+
+
+def _folder() -> Path:
+    path = _state.get("notebook")
+    return Path(path).resolve().parent if path else Path.cwd().resolve()
+
+
+def _questions_of(who: str) -> dict[str, dict] | None:
+    """id -> {text, kind, choices, points} of `who`'s questions: from the course where this
+    kernel can see it, else from a question_texts.json beside the notebook or above it."""
+    import json
+
+    from nnlab.questions import TEXTS_FILE, shown_questions, texts_for
+
+    course = _course_here()
+    if course is not None and (course.root / "questions" / "__init__.py").is_file():
+        return shown_questions(course, who)
+    for folder in (_folder(), *_folder().parents):
+        for candidate in (folder / TEXTS_FILE, folder / "exercises" / TEXTS_FILE):
+            if candidate.is_file():
+                with contextlib.suppress(ValueError, OSError):
+                    return texts_for(json.loads(candidate.read_text(encoding="utf-8")), who)
+    return None
+
+
+def _course_here():
+    from nnlab.course import CourseError, find_course_file, load_course
+    from nnlab.nbgrader import course_dir_of
+    from nnlab.nbgrader.course import nnlab_course_of
+
+    course_dir = course_dir_of(_folder())
+    found = nnlab_course_of(course_dir) if course_dir else None
+    with contextlib.suppress(CourseError, OSError):
+        return load_course(found if found is not None else find_course_file(_folder()))
+    return None
+
+
+class Shown:
+    """Markdown shown as a cell's output (plain text where markdown is not rendered)."""
+
+    def __init__(self, markdown: str):
+        self.markdown = markdown
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown
+
+    def __repr__(self) -> str:
+        return self.markdown
+
+
+def question(qid: str) -> Shown:
+    """The concept question `qid` with this learner's numbers."""
+    who, how = learner()
+    try:
+        mine = _questions_of(who)
+    except Exception as error:  # shown, never raised: a question cell never crashes
+        mine, how = None, f"{how}; the course's questions could not be read: {error}"
+    asked = (mine or {}).get(qid)
+    if asked is None:
+        return Shown(f"*No numbers for learner `{html.escape(who)}` ({how}) here: ask your instructor for "
+                     f"your question `{qid}` (`nnlab questions <your id>` where the course is), or, if "
+                     f"that is not your course id, run `lab.start({_state.get('assignment')!r}, "
+                     f"learner='<your id>')` in a new cell.*")
+    choices = f"\n\nChoices: {', '.join(asked['choices'])}" if asked.get("choices") else ""
+    hint = (f" If that is not your course id, run `lab.start({_state.get('assignment')!r}, "
+            f"learner='<your id>')` in a new cell." if how == "this computer's user name" else "")
+    return Shown(f"{asked['text']}{choices}\n\n*Numbers for learner `{html.escape(who)}` ({how}).{hint}*")
+
+
+def answer(qid: str, value) -> str:
+    """The answer cell's last line: remembers which cell answered `qid` (what grading reads is
+    that cell's text) and says whether the answer has the right form, not whether it is right."""
+    from nnlab.questions import answer_in_kind, form_words
+
+    caller = sys._getframe(1).f_code.co_filename
+    lines = linecache.getlines(caller) if _is_cell(caller) else []
+    plain = "..." if value is Ellipsis or value is None else repr(_plain_value(value))
+    _answer_texts[qid] = "".join(lines) if lines else f"answer = {plain}"
+    if value is Ellipsis or value is None:
+        return _Said(f"{qid}: no answer yet")
+    who, _ = learner()
+    with contextlib.suppress(Exception):
+        asked = (_questions_of(who) or {}).get(qid)
+        if asked is not None:
+            try:
+                answer_in_kind(asked["kind"], _plain_value(value), tuple(asked.get("choices") or ()))
+            except ValueError as error:
+                return _Said(f"{qid}: {error}")
+            return _Said(f"{qid}: {_plain_value(value)!r} is {form_words(asked['kind'])}, as asked; "
+                         f"whether it is right is told after grading")
+    return _Said(f"{qid}: answer {_plain_value(value)!r} noted; whether it is right is told after grading")
+
+
+class _Said(str):
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _plain_value(value):
+    if hasattr(value, "tolist"):  # a NumPy number or array
+        value = value.tolist()
+    return list(value) if isinstance(value, tuple) else value
+
+
+def hidden_answer(qid: str) -> None:
+    """The hidden half of a question's grade cell (autograding): the answer read from the text
+    of the cell that answered it, judged on the graded student's own numbers."""
+    from nnlab.questions import cell_answer, judge_answers
+
+    course, _, seeds = _grading_setup(qid)
+    who = seeds.learner if seeds is not None else _learner_id()
+    text = _answer_texts.get(qid)
+    given = cell_answer(text) if text else None
+    judged = judge_answers(course, who, {qid: given} if given is not None else {}, [qid.split(".", 1)[0]])
+    _question_scores[qid] = next((item.points for item in judged if item.id == qid), 0.0)
+
+
+def answer_verdict(qid: str):
+    """The visible half of a question's grade cell: after `hidden_answer`, the score; else
+    nothing when the answer cell holds an answer, an error saying so when it does not."""
+    from nnlab.questions import cell_answer
+
+    if qid in _question_scores:
+        return round(float(_question_scores.pop(qid)), 6)
+    text = _answer_texts.get(qid)
+    if not text or cell_answer(text) is None:
+        raise AssertionError(f"{qid}: no answer yet; set `answer` in its answer cell and run it")
+    return None

@@ -197,6 +197,9 @@ def grades_csv(results: list[SubmissionResult], modules: list[str]) -> str:
 # -- the terminal ------------------------------------------------------------------------------
 
 
+from nnlab.questions import QUESTION_TEST  # noqa: E402 (a concept question's test name ends so)
+
+
 def class_table(results: list[SubmissionResult], course, title: str = ""):
     """The `nnlab grade` table (a rich Table, 80 columns): one column per assignment as a
     percentage, so ten modules still fit; every cell plain Text, learner ids with their odd
@@ -213,7 +216,12 @@ def class_table(results: list[SubmissionResult], course, title: str = ""):
     table.add_column("score", justify="right", no_wrap=True, min_width=7)
     for assignment in assignments:
         table.add_column(assignment.id, justify="right", no_wrap=True, min_width=4, max_width=4)
-    table.add_column("status, notes and flags", overflow="ellipsis", no_wrap=True, max_width=22)
+    # the concept questions (answers.yml, notebook answer cells), right of asked, where any were
+    asked = any(t.name.endswith(QUESTION_TEST) for r in results for t in r.tests)
+    if asked:
+        table.add_column("quiz", justify="right", no_wrap=True, min_width=5, max_width=5)
+    table.add_column("status and notes" if asked else "status, notes and flags", overflow="ellipsis",
+                     no_wrap=True, max_width=22)
     for result in results:
         per = result.module_scores()
         note = "; ".join(x for x in [note_of(result), *map(one_line, result.flags)] if x)
@@ -224,6 +232,9 @@ def class_table(results: list[SubmissionResult], course, title: str = ""):
             total = sum(t for _, t in got)
             cells.append("" if regrade or not got else "-" if not total else
                          f"{100 * sum(g for g, _ in got) / total:.0f}%")
+        if asked:
+            mine = [t for t in result.tests if t.name.endswith(QUESTION_TEST)]
+            cells.append("" if regrade or not mine else f"{sum(t.passed for t in mine)}/{len(mine)}")
         score = "" if regrade else f"{result.score:g}/{result.max_score:g}"
         status = Text("" if result.status == "graded" else result.status + ": ",
                       style={"refused": "red", "regrade": "yellow"}.get(result.status, ""))

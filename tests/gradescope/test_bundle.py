@@ -149,7 +149,7 @@ def test_bundle_holds_its_assignment_and_keys_never_the_seed(bundles):
         everything = b"".join(archive.read(n) for n in names)
         keys = json.loads(archive.read("seed_keys.json"))
         setup = archive.read("setup.sh").decode()
-    assert {"setup.sh", "run_autograder", "course.yml", "nnlab_src/pyproject.toml",
+    assert {"setup.sh", "run_autograder", "course.yml", "nnlab_src/pyproject.toml", "questions/__init__.py",
             "nnlab_src/nnlab/cli.py", "graders/test_activations.py", "graders/test_perceptron.py",
             "exercises/checks/activations.json", "nnlab-bundle.json", "seed_keys.json"} <= names
     assert "graders/test_losses.py" not in names and "exercises/checks/losses.json" not in names
@@ -184,7 +184,15 @@ def test_an_upload_inside_one_folder_grades_as_at_the_top(bundles, cleanup):
 def test_a_notebook_submission_gets_the_same_public_checks(bundles, cleanup, tmp_path):
     from nnlab.authoring.notebooks import make_lab_notebook
 
-    notebook = make_lab_notebook(load_course(ROOT), "a1", solutions=True)
+    from nnlab.questions import learner_variants
+
+    course = load_course(ROOT)
+    notebook = make_lab_notebook(course, "a1", solutions=True)
+    answers = {q.id: v.answer for q, v in learner_variants(course, "ana@example.edu", ["perceptron", "activations"])}
+    for cell in notebook.cells:  # the concept questions answered in their cells, on ana's numbers
+        if "question" in (cell.metadata.get("nnlab") or {}):
+            qid = cell.metadata["nnlab"]["question"]
+            cell.source = f"answer = {answers[qid]!r}\nlab.answer({qid!r}, answer)"
     nbformat.write(notebook, tmp_path / "a1.ipynb")
     _, as_notebook = graded(bundles["a1"], {"a1.ipynb": tmp_path / "a1.ipynb"}, cleanup)
     _, as_modules = graded(bundles["a1"], {"activations.py": ROOT / "solutions/activations.py",
@@ -193,6 +201,32 @@ def test_a_notebook_submission_gets_the_same_public_checks(bundles, cleanup, tmp
     assert public and [(t["name"], t["status"]) for t in public] == \
            [(t["name"], t["status"]) for t in as_modules["tests"] if t["visibility"] == "visible"]
     assert as_notebook["score"] == as_notebook["max_score"] > 0
+
+
+def test_an_uploaded_answers_yml_is_graded_in_the_same_pass(bundles, cleanup):
+    """answers.yml beside the module files: its form is checked at once (visible, no points),
+    each question is a hidden test on the uploader's own numbers, and a misconception's number
+    is named."""
+    import yaml
+
+    from nnlab.questions import learner_variants
+
+    course = load_course(ROOT)
+    mine = {q.id: v for q, v in learner_variants(course, "ana@example.edu", ["perceptron", "activations"])}
+    answers = {qid: list(v.answer) if isinstance(v.answer, tuple) else v.answer for qid, v in mine.items()}
+    answers["perceptron.multi_output_params"] = mine["perceptron.multi_output_params"].misconceptions[0].answer
+    done, data = graded(bundles["a1"], {"activations.py": ROOT / "solutions/activations.py",
+                                        "perceptron.py": ROOT / "solutions/perceptron.py",
+                                        "answers.yml": yaml.safe_dump(answers)}, cleanup)
+    assert done.returncode == 0, done.stderr
+    jsonschema.validate(data, SCHEMA)
+    asked = {t["name"]: t for t in data["tests"] if "(question)" in t["name"]}
+    assert len(asked) == len(mine) and all(t["visibility"] == "after_due_date" for t in asked.values())
+    wrong = asked["perceptron.multi_output_params (question): concept question"]
+    assert wrong["score"] == 0 and "Diagnosis: a parameter count without the biases." in wrong["output"]
+    assert data["score"] == data["max_score"] - 1
+    form = next(t for t in data["tests"] if t["name"] == "answers.yml: the form of each answer")
+    assert form["visibility"] == "visible" and form["status"] == "passed" and form["max_score"] == 0
 
 
 def test_each_learner_is_graded_under_their_own_id_as_nnlab_grade_does(bundles, cleanup, tmp_path):

@@ -26,10 +26,11 @@ def test_the_handout_holds_what_a_learner_needs(course, handout):
         | {f"exercises/checks/{m}.json" for m in CHECKED} \
         | {f"exercises/notebooks/{a.id}.ipynb" for a in course.assignments} \
         | {"exercises/data/digits.npz", "README.md", "course.yml", "requirements.txt",
-           f"wheels/{handout.wheel.name}"}
+           f"wheels/{handout.wheel.name}", "exercises/questions.json", "exercises/answers.yml"}
     on_disk = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
     assert on_disk == expected == set(handout.files)
-    for rel in expected - {"README.md", "course.yml", "requirements.txt", f"wheels/{handout.wheel.name}"}:
+    for rel in expected - {"README.md", "course.yml", "requirements.txt", f"wheels/{handout.wheel.name}",
+                           "exercises/answers.yml"}:
         # The same bytes `nnlab build` commits (exercises/ is checked up to date elsewhere).
         assert (folder / rel).read_bytes() == (ROOT / rel).read_bytes(), rel
     with zipfile.ZipFile(handout.archive) as archive:
@@ -118,7 +119,8 @@ def test_one_assignment_and_no_secret_seed(course, handout, tmp_path, monkeypatc
     assert a1.folder.name == "nnlab-intro-a1" and a1.modules == ["perceptron", "activations"]
     assert {f for f in a1.files if f.startswith("exercises/")} == {
         "exercises/perceptron.py", "exercises/activations.py", "exercises/checks/perceptron.json",
-        "exercises/checks/activations.json", "exercises/notebooks/a1.ipynb"}  # no data: a1 loads none
+        "exercises/checks/activations.json", "exercises/notebooks/a1.ipynb",
+        "exercises/questions.json", "exercises/answers.yml"}  # no data: a1 loads none
     for path in [*a1.folder.rglob("*"), a1.archive]:
         if path.is_file():
             assert b"sentinel-secret-seed-4711" not in path.read_bytes()
@@ -188,3 +190,49 @@ def test_the_wheel_carries_every_file_the_package_reads(wheel):
         assert data <= set(archive.namelist()), sorted(data - set(archive.namelist()))
         for name in data:
             assert archive.read(name) == (ROOT / name).read_bytes(), name
+
+
+def test_the_answers_template_and_each_learners_numbers(course, handout, tmp_path):
+    """exercises/answers.yml lists every question with an empty answer and its form; `nnlab
+    check` in the handout says a filled-in one is well formed; with a roster, `nnlab questions
+    ID` in the handout shows that learner the numbers the grader will use, and no answer."""
+    import yaml
+
+    from nnlab.questions import learner_variants
+
+    template = (handout.folder / "exercises" / "answers.yml").read_text()
+    every = [q.id for q, _ in learner_variants(course, "x")]
+    assert yaml.safe_load(template) == dict.fromkeys(every)
+    assert "activations.sigmoid_grad:    # a number, 1 point" in template
+    assert "nnlab questions" in template
+    readme = (handout.folder / "README.md").read_text()
+    for words in ("## Concept questions", "nnlab questions YOUR-ID", "exercises/answers.yml",
+                  "perceptron.weighted_sum:    # a number, 1 point", "answer = 0.105"):
+        assert words in readme, words
+
+    a1 = build_handout(course, tmp_path / "out", assignment="a1", wheel=handout.wheel,
+                       learners=["ada", "Ana María"])
+    work = a1.folder / "exercises"
+    filled = {q.id: v.answer for q, v in learner_variants(course, "ada", ["perceptron", "activations"])}
+    filled["activations.elu"] = "minus one"
+    (work / "answers.yml").write_text(yaml.safe_dump(filled))
+    out = _check(a1.folder, work)
+    assert "activations.elu: expected a number, got 'minus one'" in out
+    del filled["activations.elu"]
+    (work / "answers.yml").write_text(yaml.safe_dump(filled))
+    assert "6 answer(s), each of the right form" in _check(a1.folder, work)
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["COLUMNS"] = "80"
+    shown = subprocess.run([sys.executable, "-m", "nnlab", "questions", "Ana María"], cwd=a1.folder,
+                           capture_output=True, text=True, env=env, timeout=300)
+    assert shown.returncode == 0, shown.stderr
+    for question, variant in learner_variants(course, "Ana María", ["perceptron", "activations"]):
+        assert question.id in shown.stdout
+        assert variant.text.split()[-1] in shown.stdout.replace("\n", " ")
+    texts = (work / "question_texts.json").read_text()
+    assert "Ana" not in texts and "ada" not in texts.replace("adam", "")  # ids only as digests
+    assert "explanation" not in texts and "answer" not in texts
+    stranger = subprocess.run([sys.executable, "-m", "nnlab", "questions", "zed"], cwd=a1.folder,
+                              capture_output=True, text=True, env=env, timeout=300)
+    assert stranger.returncode == 2 and "no numbers for learner 'zed'" in stranger.stderr

@@ -31,8 +31,13 @@ def _write(tmp_path, nb, name="a2.ipynb"):
 
 def test_contract_metadata_on_every_exercise_cell(lab):
     stub, _ = lab
-    exercises = [c for c in stub.cells if (c.metadata.get("nbgrader") or {}).get("solution")]
-    assert exercises
+    solution_cells = [c for c in stub.cells if (c.metadata.get("nbgrader") or {}).get("solution")]
+    exercises = [c for c in solution_cells if "question" not in c.metadata["nnlab"]]
+    answers = [c for c in solution_cells if "question" in c.metadata["nnlab"]]
+    assert exercises and answers
+    for cell in answers:  # a concept question's answer cell is no part of a module's source
+        assert cell.metadata["nnlab"] == {"question": cell.metadata["nnlab"]["question"]}
+        assert cell.metadata["nbgrader"]["grade_id"] == "answer-" + cell.metadata["nnlab"]["question"].replace(".", "-")
     for cell in exercises:
         meta = cell.metadata["nbgrader"]
         assert meta == {"solution": True, "grade": False, "locked": False, "schema_version": 3,
@@ -123,3 +128,25 @@ def test_read_submission_builds_modules_from_notebooks(tmp_path, lab, course):
     assert b"def mse(" in submission.files["losses.py"]
     single = read_submission(folder / "a2.ipynb", course.modules, learner="self-check")
     assert single.files == submission.files
+
+
+def test_answers_are_read_from_answer_cells_by_grade_id_never_run(tmp_path, lab):
+    """Each answer cell's text gives its answer (arithmetic worked out, nothing run); the
+    question ids come from the release, so a learner's edited metadata changes nothing."""
+    from nnlab.nbgrader.extract import notebook_answers
+
+    stub, _ = lab
+    learner = copy.deepcopy(stub)
+    cells = {c.metadata["nnlab"]["question"]: c for c in learner.cells
+             if "question" in (c.metadata.get("nnlab") or {})}
+    assert {"losses.mse", "losses.bce", "gradient_descent.step"} <= set(cells)
+    cells["losses.mse"].source = cells["losses.mse"].source.replace("answer = ...", "answer = (1 + 2.5) / 2")
+    cells["losses.bce"].source = "answer = __import__('os').system('echo pwned')\nlab.answer('losses.bce', answer)"
+    cells["gradient_descent.step"].source = cells["gradient_descent.step"].source.replace("answer = ...", "answer = 2.2")
+    cells["gradient_descent.step"].metadata["nnlab"]["question"] = "losses.mse"  # tampered: ignored
+    learner.cells.append(copy.deepcopy(cells["losses.mse"]))  # a duplicate: the first copy counts
+    learner.cells[-1].source = "answer = 99"
+    answers = notebook_answers(learner, stub)
+    assert answers["losses.mse"] == 1.75 and answers["gradient_descent.step"] == 2.2
+    assert answers["losses.bce"] == "__import__('os').system('echo pwned')"  # its text: judged malformed
+    assert "losses.half_sse_grad" not in answers  # `answer = ...`: not answered yet

@@ -22,6 +22,7 @@ from nnlab.cli import app
 from nnlab.grading.runner import grade_submission
 from nnlab.nbgrader.course import build_course
 from nnlab.nbgrader.extract import module_sources
+from nnlab.questions import learner_variants, question_test_name
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = "20261201"
@@ -86,7 +87,8 @@ def test_config_and_structure(built, course):
         assert "BEGIN SOLUTION" not in release and "BEGIN HIDDEN TESTS" not in release
         assert "lab.hidden(" not in release and "raise NotImplementedError" in release
         grades = [c for c in source.cells if (c.metadata.get("nbgrader") or {}).get("grade")]
-        assert grades and all(c.metadata["nnlab"]["function"] in c.source for c in grades)
+        assert grades and all(c.metadata["nnlab"]["function"].removesuffix(" (question)") in c.source
+                              for c in grades)
 
 
 def test_every_assignment_is_worth_what_nnlab_grade_gives(built, course):
@@ -104,12 +106,37 @@ def test_every_assignment_is_worth_what_nnlab_grade_gives(built, course):
         source = nbformat.read(path, 4)
         cells = {c.metadata["nnlab"]["function"]: c.metadata["nbgrader"]["points"]
                  for c in source.cells if (c.metadata.get("nbgrader") or {}).get("grade")}
-        assert cells == pytest.approx(by_name), assignment.id
-        assert sum(cells.values()) == pytest.approx(result.max_score), assignment.id
+        # each concept question of the assignment has its grade cell, worth its points
+        asked = {question_test_name(q.id).split(":")[0]: q.points
+                 for q, _ in learner_variants(course, "x", list(assignment.modules))}
+        assert {f: p for f, p in cells.items() if f in asked} == pytest.approx(asked), assignment.id
+        code = {f: p for f, p in cells.items() if f not in asked}
+        assert code == pytest.approx(by_name), assignment.id
+        assert sum(code.values()) == pytest.approx(result.max_score), assignment.id
     a1 = nbformat.read(built / "source" / "a1" / "a1.ipynb", 4)
     graded = {c.metadata["nnlab"]["function"] for c in a1.cells
               if (c.metadata.get("nbgrader") or {}).get("grade")}
     assert {"perceptron.AND_GATE", "perceptron.OR_GATE", "perceptron.NAND_GATE"} <= graded
+
+
+def _answered(nb, course, student, wrong=()):
+    """`nb` with every answer cell answered on `student`'s numbers (the questions in `wrong`
+    with their first misconception's answer)."""
+    nb = copy.deepcopy(nb)
+    variants = {q.id: v for q, v in learner_variants(course, student, ["losses", "gradient_descent"])}
+    for cell in nb.cells:
+        qid = (cell.metadata.get("nnlab") or {}).get("question")
+        if qid:
+            value = variants[qid].misconceptions[0].answer if qid in wrong else variants[qid].answer
+            cell.source = f"answer = {value!r}\nlab.answer({qid!r}, answer)"
+    return nb
+
+
+def _answers_yml(course, student, wrong=()):
+    import yaml
+
+    return yaml.safe_dump({q.id: (v.misconceptions[0].answer if q.id in wrong else v.answer)
+                           for q, v in learner_variants(course, student, ["losses", "gradient_descent"])})
 
 
 def _partial(built):
@@ -171,9 +198,10 @@ def test_validate_fails_the_release(built):
 
 def test_nbgrader_autograde_and_export_then_nnlab_autograde(built, course, tmp_path):
     source = nbformat.read(built / "source" / "a2" / "a2.ipynb", 4)
-    _submit(built, "solved", source)
+    _submit(built, "solved", _answered(source, course, "solved"))
     _submit(built, "released", nbformat.read(built / "release" / "a2" / "a2.ipynb", 4))
-    partial = _submit(built, "partial", _partial(built))
+    # partial: some code, the concept questions answered, one with a misconception's number
+    partial = _submit(built, "partial", _answered(_partial(built), course, "partial", {"losses.mse"}))
     done = nbgrader(built, "autograde", "a2", "--force")  # the command line, as an instructor runs it
     assert done.returncode == 0, done.stderr[-3000:]
     by_nbgrader = _gradebook_scores(built, course)
@@ -184,6 +212,7 @@ def test_nbgrader_autograde_and_export_then_nnlab_autograde(built, course, tmp_p
     folder.mkdir()
     for module, text in module_sources(partial, release=built / "source" / "a2" / "a2.ipynb").items():
         (folder / f"{module}.py").write_text(text)
+    (folder / "answers.yml").write_text(_answers_yml(course, "partial", {"losses.mse"}))
     expected = grade_submission(folder, course, assignment="a2", warn_seed=False).score
     assert 0 < expected < full
     assert by_nbgrader["solved"] == pytest.approx(full)
@@ -231,6 +260,15 @@ def test_nbgrader_autograde_and_export_then_nnlab_autograde(built, course, tmp_p
     assert done["success"], done.get("error") or done.get("log")
     html = next((built / "feedback" / "partial" / "a2").glob("*.html")).read_text()
     assert "mse_grad" in html
+    # the question answered with a misconception's number is named in its answer cell's comment
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{built / 'gradebook.db'}", course.course) as gb:
+        comment = gb.find_comment("answer-losses-mse", "a2", "a2", "partial").auto_comment
+        grade = gb.find_grade("test-question-losses-mse", "a2", "a2", "partial")
+        assert grade.auto_score == 0 and grade.max_score == 1
+        assert gb.find_grade("test-question-losses-bce", "a2", "a2", "partial").auto_score == 1
+    assert "Diagnosis: the sum of squared errors, not their mean" in comment
 
 
 def test_plain_nbgrader_autograde_keeps_the_seed_out_of_the_kernel(built, course):
@@ -239,7 +277,7 @@ def test_plain_nbgrader_autograde_keeps_the_seed_out_of_the_kernel(built, course
     feedback page, the kernel had the student's own seeds instead, the grades are unchanged,
     and the grade cells name no path of the instructor's machine."""
     source = nbformat.read(built / "source" / "a2" / "a2.ipynb", 4)
-    leaky = copy.deepcopy(source)
+    leaky = _answered(source, course, "leaky")
     spy = nbformat.v4.new_code_cell("import os\nprint('ENV', dict(os.environ))\n"
                                     "print('PROC', open('/proc/self/environ', 'rb').read())")
     leaky.cells.insert(leaky.cells.index(_cell(leaky, "losses-mse")) + 1, spy)
@@ -258,13 +296,13 @@ def test_plain_nbgrader_autograde_keeps_the_seed_out_of_the_kernel(built, course
     assert _gradebook_scores(built, course)["leaky"] == pytest.approx(full)
     cells = nbformat.reads(graded, 4).cells
     hidden = [c.source for c in cells if (c.metadata.get("nbgrader") or {}).get("grade")]
-    assert hidden and all("lab.hidden(" in h and "/" not in h for h in hidden), hidden[:1]
+    assert hidden and all("lab.hidden" in h and "/" not in h for h in hidden), hidden[:1]
 
 
 def test_nnlab_autograde_grades_every_other_student_when_one_fails(built, course):
     source = nbformat.read(built / "source" / "a2" / "a2.ipynb", 4)
     for student in ("zoë", "bob smith", "carl"):
-        _submit(built, student, source)
+        _submit(built, student, _answered(source, course, student))
     result = CliRunner().invoke(app, ["nbgrader", "autograde", "a2", "--course", str(built),
                                       "--nnlab-course", str(ROOT / "course.yml"),
                                       "--student", "zoë", "--student", "bob smith",
@@ -342,7 +380,7 @@ def test_forging_messages_stay_text_in_nbgrader_feedback_in_chromium(built, cour
                    if any(tag == "li" for tag, _ in around))
 
 
-def test_a_grader_fault_needs_manual_grading_in_the_gradebook(built, tmp_path):
+def test_a_grader_fault_needs_manual_grading_in_the_gradebook(built, course, tmp_path):
     """A grader that breaks on losses.mse (a bug, not the learner's fault): its grade cell needs
     manual grading with no score, never a zero; the other cells keep their scores."""
     from nbgrader.api import Gradebook
@@ -357,7 +395,7 @@ def test_a_grader_fault_needs_manual_grading_in_the_gradebook(built, tmp_path):
                      '    """losses.mse: a grader with a bug"""\n'
                      '    raise RuntimeError("a bug in the grader")\n')
     source = nbformat.read(built / "source" / "a2" / "a2.ipynb", 4)
-    _submit(built, "faulty", source)
+    _submit(built, "faulty", _answered(source, course, "faulty"))
     (score,) = autograde(broken, built, "a2", ["faulty"])
     assert score.needs_manual and not score.error
     mse = next(c.metadata["nbgrader"]["grade_id"] for c in source.cells
@@ -373,3 +411,39 @@ def test_a_grader_fault_needs_manual_grading_in_the_gradebook(built, tmp_path):
                                       "--nnlab-course", str(broken.root / "course.yml"),
                                       "--student", "faulty"])
     assert result.exit_code == 0 and "needs manual grading" in result.output
+
+
+def test_one_release_shows_each_student_their_own_numbers(built, course, tmp_path, monkeypatch):
+    """With students in the gradebook, the build writes their question texts beside the source
+    notebook, generate_assignment releases them with it, and each student's copy of the one
+    release shows that student's numbers (by their JupyterHub user, nbgrader's student id)."""
+    import shutil
+
+    from nbgrader.api import Gradebook
+
+    from nnlab.nbgrader import lab
+
+    with Gradebook(f"sqlite:///{built / 'gradebook.db'}", course.course) as gb:
+        for student in ("ana", "bo"):
+            gb.update_or_create_student(student)
+    build_course(course, built)
+    api, _ = api_for(built)
+    done = api.generate_assignment("a2", force=True)
+    assert done["success"], done.get("error") or done.get("log")
+    texts = (built / "release" / "a2" / "question_texts.json").read_text()
+    assert '"ana"' not in texts and "explanation" not in texts
+    monkeypatch.delenv("NNLAB_LEARNER", raising=False)
+    monkeypatch.delenv("NNLAB_LEARNER_SEEDS", raising=False)
+    saved = dict(lab._state)
+    try:
+        for student in ("ana", "bo"):
+            home = tmp_path / student / "a2"  # where `nbgrader fetch_assignment` puts it
+            shutil.copytree(built / "release" / "a2", home)
+            monkeypatch.chdir(home)
+            monkeypatch.setenv("JUPYTERHUB_USER", student)
+            lab.start("a2")
+            mine = {q.id: v.text for q, v in learner_variants(course, student, ["losses"])}
+            assert mine["losses.mse"] in lab.question("losses.mse")._repr_markdown_()
+    finally:
+        lab._state.clear()
+        lab._state.update(saved)

@@ -8,7 +8,7 @@ import yaml
 from tests.support import ROOT
 from nnlab.grading.runner import grade_submission
 from nnlab.intake import Entry, load
-from nnlab.questions import learner_variants
+from nnlab.questions import learner_variants, question_of
 
 
 def answers_for(course, learner, modules, change=None):
@@ -21,7 +21,7 @@ def answers_for(course, learner, modules, change=None):
 
 
 def questions_of(result):
-    return {t.name.split(":")[0]: t for t in result.tests if t.name.endswith(": concept question")}
+    return {question_of(t.name): t for t in result.tests if question_of(t.name)}
 
 
 def test_answers_become_tests_and_a_misconception_is_named(course, tmp_path):
@@ -40,7 +40,9 @@ def test_answers_become_tests_and_a_misconception_is_named(course, tmp_path):
     assert not wrong.passed and "Diagnosis: one gate's parameters instead of four blocks." in wrong.output
     assert "Four blocks" in wrong.output  # the explanation, after grading
     assert "no answer to lstm.hidden_state in answers.yml" in asked["lstm.hidden_state"].output
-    code = [t for t in result.tests if not t.name.endswith("concept question")]
+    assert wrong.diagnosis == "one gate's parameters instead of four blocks" == wrong.misconception
+    assert wrong.function == "lstm.params (question)" and wrong.module == "lstm"
+    code = [t for t in result.tests if not question_of(t.name)]
     assert code and all(t.passed for t in code)
     assert result.score == result.max_score - 2
 
@@ -116,3 +118,73 @@ def test_check_says_whether_answers_are_well_formed_not_whether_they_are_right(t
     assert "foo.bar: not a question of this course" in lines
     catalogue = (ROOT / "exercises" / "questions.json").read_text()
     assert "answer" not in catalogue.replace('"kind"', "")  # ids, kinds, points: no answers
+
+
+def test_a_misconceptions_answer_is_counted_in_the_class_summary_like_a_code_mistake(course, tmp_path):
+    """Two learners answer sigmoid_grad's question with the derivative taken at the output, one
+    of them also codes it that way: the summary counts the question's misconception (the
+    catalogue's own words, as structure) beside the code's."""
+    from nnlab.reports.class_summary import misconceptions, summary_html
+
+    solution = (ROOT / "solutions" / "activations.py").read_text()
+    at_output = solution.replace("s = sigmoid(x)\n    return s * (1 - s)", "return x * (1 - x)")
+    assert at_output != solution
+    results = []
+    for learner, code in (("ivy", solution), ("jon", at_output), ("kai", solution)):
+        folder = tmp_path / learner
+        folder.mkdir()
+        (folder / "activations.py").write_text(code)
+        change = {"activations.sigmoid_grad": lambda v: v.misconceptions[0].answer} if learner != "kai" else {}
+        (folder / "answers.yml").write_text(yaml.safe_dump(answers_for(course, learner, ["activations"], change)))
+        results.append(grade_submission(folder, course, modules=["activations"],
+                                        functions={"activations.sigmoid_grad"}))
+    asked = questions_of(results[0])["activations.sigmoid_grad"]
+    assert asked.misconception == "x * (1 - x)" and not asked.passed
+    assert asked.diagnosis == "your sigmoid_grad looks like x * (1 - x)"
+    rows = {(function, looks): (n, d) for function, looks, n, d in misconceptions(results)}
+    assert rows[("activations.sigmoid_grad (question)", "x * (1 - x)")] == (2, 3)
+    assert rows[("activations.sigmoid_grad", "x * (1 - x)")] == (1, 3)
+    page = summary_html(results, "questions")
+    assert "activations.sigmoid_grad (question): x * (1 - x)" in page  # the frequency chart's bar
+
+
+def test_a_notebook_hand_in_is_graded_on_its_answer_cells(course):
+    """nia hands in the a2 lab notebook (examples/class): her answers are read from its answer
+    cells, on her own numbers; one is a misconception's, one she left as `answer = ...`."""
+    result = grade_submission(ROOT / "examples" / "class" / "nia", course,
+                              modules=["losses", "gradient_descent"],
+                              functions={"losses.mse", "gradient_descent.sgd_step"})
+    asked = questions_of(result)
+    assert sorted(asked) == ["gradient_descent.adam_first_step", "gradient_descent.momentum",
+                             "gradient_descent.step", "losses.bce", "losses.half_sse_grad", "losses.mse"]
+    assert [q for q, t in asked.items() if t.passed] == ["losses.bce", "losses.mse", "losses.half_sse_grad",
+                                                        "gradient_descent.step"]
+    assert asked["gradient_descent.momentum"].misconception == "a plain gradient step that forgets the velocity"
+    assert "no answer to gradient_descent.adam_first_step in the notebook's answer cells" \
+        in asked["gradient_descent.adam_first_step"].output
+
+
+def test_the_example_class_answers_in_both_forms_and_the_demo_shows_them(tmp_path):
+    """ada and ben hand in answers.yml, nia answers in her lab notebook's cells: `nnlab grade`
+    (what `make demo` runs) shows each one's questions right of asked in its table at 80
+    columns, and summary.html lists the questions as items and their misconceptions."""
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.browser import open_page
+
+    for learner in ("ada", "ben", "nia"):
+        shutil.copytree(ROOT / "examples" / "class" / learner, tmp_path / "class" / learner)
+    done = subprocess.run([sys.executable, "-m", "nnlab", "grade", str(tmp_path / "class"), "--out",
+                           str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=900,
+                          env={**{k: v for k, v in __import__("os").environ.items()}, "COLUMNS": "80"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    table = {line.split()[0]: line for line in done.stdout.splitlines() if line.split()[:1] in (["ada"], ["ben"], ["nia"])}
+    assert "quiz" in done.stdout and all(len(line) <= 80 for line in done.stdout.splitlines())
+    assert "13/13" in table["ada"] and "4/13" in table["ben"] and "4/6" in table["nia"]
+    page, errors = open_page(tmp_path / "out" / "summary.html")  # as an instructor sees it
+    assert not errors
+    assert "activations.sigmoid_grad (question)" in page.text
+    assert "gradient_descent.momentum (question)" in page.text  # nia's misconception, from her notebook
+    assert "a plain gradient step that forgets the velocity" in page.text
