@@ -1,4 +1,5 @@
-"""Shared fixtures: the course, a course with short limits, and submission folders."""
+"""Shared fixtures: the course, a course with short limits, and submission folders; and the
+order files run in."""
 
 import atexit
 import os
@@ -50,3 +51,12 @@ def make_submission(tmp_path):
         return folder
 
     return make
+
+
+def pytest_collection_modifyitems(config, items):
+    """Files holding a test marked slow run first, the rest after, each in its own order.
+    `make test` hands whole files to its workers in this order (pytest-xdist, --dist loadfile):
+    the files of minutes start at once and the many short ones fill in beside them, where at the
+    end of the list they would leave one worker running alone long after the other finished."""
+    heavy = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in heavy)  # a stable sort: order kept within each

@@ -33,6 +33,7 @@ def grader_errors(results):
             if t.outcome == "grader_error"] + [f"{r.learner}: {r.error}" for r in results if r.error]
 
 
+@pytest.mark.slow
 def test_null_learners_earn_nothing(course, solutions):
     result, calls = solutions
     points, results = nl.null_learner_points(course, solutions=result, calls=calls)
@@ -45,6 +46,7 @@ def test_null_learners_earn_nothing(course, solutions):
     assert not nl.earning(points), [f"{nl.describe(r)}: {p:g}" for r, p in nl.earning(points)]
 
 
+@pytest.mark.slow
 def test_odd_returns_end_passed_or_failed(course, solutions):
     result, calls = solutions
     points, results = nl.null_learner_points(course, solutions=result, calls=calls, kinds="odd")

@@ -181,6 +181,7 @@ def test_an_upload_inside_one_folder_grades_as_at_the_top(bundles, cleanup):
     assert 0 < nested["score"] < nested["max_score"]
 
 
+@pytest.mark.slow
 def test_a_notebook_submission_gets_the_same_public_checks(bundles, cleanup, tmp_path):
     from nnlab.authoring.notebooks import make_lab_notebook
 

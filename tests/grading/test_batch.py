@@ -38,6 +38,7 @@ def comparable(result):
             [(t.name, t.score, t.outcome, t.output, t.detail) for t in result.tests])
 
 
+@pytest.mark.slow
 def test_forty_learners_in_parallel_equal_each_graded_alone(tmp_path, course):
     klass = make_class(tmp_path / "class", 40)
     together = grade_batch([klass], course, tmp_path / "out", jobs=2, functions=FUNCTIONS)
@@ -172,6 +173,7 @@ def test_a_hanging_function_costs_one_time_limit_not_one_per_test(tmp_path, fast
     assert any("timeout" in f for f in result.flags)
 
 
+@pytest.mark.slow
 def test_the_cli_grades_the_example_class_with_flags_and_reports(tmp_path):
     done = subprocess.run([sys.executable, "-m", "nnlab.cli", "grade", "examples/class", "--out",
                            str(tmp_path), "--jobs", "2", "--format", "junit"], cwd=ROOT,

@@ -21,6 +21,7 @@ def test_each_graded_module_names_at_least_four_misconceptions():
         assert len(own) >= 4 and len({m.target for m in own}) >= 2, module
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mistake", CASES, ids=[f"{m.target}:{m.name}" for m in CASES])
 def test_mistake_loses_points_and_is_named(course, tmp_path, mistake):
     module = mistake.target.split(".")[0]

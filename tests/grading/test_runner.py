@@ -22,6 +22,7 @@ def read_results(out, learner):
     return json.loads((out / learner / "results.json").read_text())
 
 
+@pytest.mark.slow
 def test_grade_solutions_gives_full_marks(tmp_path, course):
     done = run_nnlab("grade", "solutions", "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr

@@ -162,6 +162,7 @@ def learner_folders(course, base: Path) -> dict[str, Path]:
     return folders
 
 
+@pytest.mark.slow
 def test_handout_command_line(tmp_path, handout):
     nnlab = [sys.executable, "-m", "nnlab"]
     run = subprocess.run([*nnlab, "handout", "--out", str(tmp_path), "--assignment", "a9"],

@@ -196,6 +196,7 @@ def test_validate_fails_the_release(built):
     assert any("does not pass its public checks" in str(f) for f in verdict["failed"]), verdict["failed"][:1]
 
 
+@pytest.mark.slow
 def test_nbgrader_autograde_and_export_then_nnlab_autograde(built, course, tmp_path):
     source = nbformat.read(built / "source" / "a2" / "a2.ipynb", 4)
     _submit(built, "solved", _answered(source, course, "solved"))
@@ -271,6 +272,7 @@ def test_nbgrader_autograde_and_export_then_nnlab_autograde(built, course, tmp_p
     assert "Diagnosis: the sum of squared errors, not their mean" in comment
 
 
+@pytest.mark.slow
 def test_plain_nbgrader_autograde_keeps_the_seed_out_of_the_kernel(built, course):
     """A learner cell printing the kernel's whole environment (and /proc/self/environ) under
     plain `nbgrader autograde`: the secret seed is in neither the autograded notebook nor its

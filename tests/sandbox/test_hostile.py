@@ -36,6 +36,7 @@ HOSTILE = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(HOSTILE))
 def test_hostile_code_costs_only_its_own_tests(fast_course, make_submission, name):
     code, reach = HOSTILE[name]

@@ -450,6 +450,7 @@ def graded(request, trimmed_course):
     Path("/tmp/results.json").unlink(missing_ok=True)  # (the rlimits level's uid cleanup covers it)
 
 
+@pytest.mark.slow
 def test_the_batch_finishes_and_leaves_nothing(graded):
     assert set(graded["results"]) == {"ada", "honest"} | {learner_id(c) for c in graded_cases(graded["level"])}
     leftovers_allowed = graded["level"] == "rlimits" and os.geteuid() != 0

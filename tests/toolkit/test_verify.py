@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from tests.support import ROOT, copy_course
 
 
@@ -40,6 +42,7 @@ def test_verify_fails_when_a_solution_is_wrong(tmp_path):
     assert "losses.mse" in done.stdout
 
 
+@pytest.mark.slow
 def test_verify_fails_when_a_null_learner_earns_points(tmp_path):
     """A grader test that any array satisfies gives a null learner points: verify names it."""
     copy_course(tmp_path)
