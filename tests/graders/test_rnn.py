@@ -31,11 +31,10 @@ def test_solution_scores_full_marks(make_submission, course):
                          "rnn.rnn_backward"}
 
 
-def test_a_loop_over_samples_keeps_full_marks_well_inside_the_limits(make_submission, course):
+def test_a_loop_over_samples_keeps_full_marks(make_submission, course):
     result = grade(make_submission, course, "loops", "tests/graders/per_sample")
     assert result.score == result.max_score, [(t.name, t.output) for t in result.tests if not t.passed]
-    # the per-call limit is course.yml's seconds_per_test (10 s); a loop needs a tiny fraction
-    assert max(t.seconds for t in result.tests) < course.limits.seconds_per_test / 10
+    # (the margin under the per-call limit is measured, not asserted: benchmarks/plain_loop_headroom.py)
 
 
 @pytest.mark.parametrize("function, mistake", [
