@@ -96,12 +96,8 @@ def answer_grade_cell(question: dict) -> list:
               f"lab.hidden_answer({qid!r})\n"
               f"### END HIDDEN TESTS\n"
               f"lab.answer_verdict({qid!r})")
-    cell = new_code_cell(source)
-    cell["id"] = gid
-    cell.metadata["nbgrader"] = _nbgrader(gid, grade=True, locked=True, points=points)
     # the question's test (nnlab.questions.question_test_name) is scored into this cell
-    cell.metadata["nnlab"] = {"role": "grade", "function": question_test_name(qid).split(":", 1)[0]}
-    return [cell]
+    return [_grade_cell(gid, source, points, question_test_name(qid).split(":", 1)[0])]
 
 
 def gradebook_students(folder: Path) -> list[str]:
@@ -126,10 +122,15 @@ def grade_cell(qualname: str, points: float) -> nbformat.NotebookNode:
               f"lab.hidden({qualname!r})\n"
               f"### END HIDDEN TESTS\n"
               f"lab.verdict({qualname!r})")
+    return _grade_cell(gid, source, points, qualname)
+
+
+def _grade_cell(gid: str, source: str, points: float, function: str) -> nbformat.NotebookNode:
+    """A locked nbgrader grade cell worth `points`, into which `function`'s tests are scored."""
     cell = new_code_cell(source)
     cell["id"] = gid
     cell.metadata["nbgrader"] = _nbgrader(gid, grade=True, locked=True, points=points)
-    cell.metadata["nnlab"] = {"role": "grade", "function": qualname}
+    cell.metadata["nnlab"] = {"role": "grade", "function": function}
     return cell
 
 
