@@ -25,7 +25,7 @@ import numpy as np
 from nnlab.grading.compare import Comparator, describe_value
 from nnlab.grading.learner import LearnerProxy, _own
 from nnlab.outcome import GradingFailure
-from nnlab.sandbox import protocol
+from nnlab.sandbox import protocol, worker_main
 from nnlab.sandbox.protocol import Opaque
 from nnlab.sandbox.worker import CallResult
 
@@ -91,14 +91,16 @@ class ReferenceWorker:
 
     def _run(self, target: Any, args: tuple, kwargs: dict) -> CallResult:
         args, kwargs = self._in(tuple(args)), self._in(dict(kwargs))
-        before = [_snapshot(a) for a in args]
-        before_kw = {k: _snapshot(v) for k, v in kwargs.items()}
+        # the worker's own rule for arguments written into, run here on the reference
+        before = [worker_main.snapshot(a, np) for a in args]
+        before_kw = {k: worker_main.snapshot(v, np) for k, v in kwargs.items()}
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             with np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
                 value = target(*args, **kwargs)
-        mutated = [_arg_name(target, i) for i, a in enumerate(args) if _changed(before[i], a)]
-        mutated += [k for k, v in kwargs.items() if _changed(before_kw[k], v)]
+        mutated = [_arg_name(target, i) for i, a in enumerate(args)
+                   if worker_main.changed(before[i], a, np)]
+        mutated += [k for k, v in kwargs.items() if worker_main.changed(before_kw[k], v, np)]
         return CallResult(self._out(value), mutated,
                           [f"{w.category.__name__}: {w.message}" for w in caught[:5]])
 
@@ -135,29 +137,6 @@ class ReferenceProxy(LearnerProxy):
         result.value = _own(result.value, worker)
         self.calls.append((key, result.value))
         return result
-
-
-def _snapshot(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, (list, tuple)):
-        return type(value)(_snapshot(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _snapshot(v) for k, v in value.items()}
-    return None
-
-
-def _changed(before: Any, after: Any) -> bool:
-    if isinstance(before, np.ndarray):
-        return not (before.shape == np.shape(after)
-                    and np.array_equal(before, after, equal_nan=before.dtype.kind in "fc"))
-    if isinstance(before, (list, tuple)):
-        return (not isinstance(after, (list, tuple)) or len(before) != len(after)
-                or any(_changed(b, a) for b, a in zip(before, after)))
-    if isinstance(before, dict):
-        return (not isinstance(after, dict) or set(before) != set(after)
-                or any(_changed(before[k], after[k]) for k in before))
-    return False
 
 
 def _arg_name(target: Any, index: int) -> str:

@@ -695,27 +695,10 @@ class Server:
         return 8
 
     def snapshot(self, value):
-        np = self.np
-        if isinstance(value, np.ndarray):
-            return value.copy()
-        if isinstance(value, (list, tuple)):
-            return type(value)(self.snapshot(v) for v in value)
-        if isinstance(value, dict):
-            return {k: self.snapshot(v) for k, v in value.items()}
-        return None
+        return snapshot(value, self.np)
 
     def changed(self, before, after):
-        np = self.np
-        if isinstance(before, np.ndarray):
-            return not (before.shape == np.shape(after)
-                        and np.array_equal(before, after, equal_nan=before.dtype.kind in "fc"))
-        if isinstance(before, (list, tuple)):
-            return (not isinstance(after, (list, tuple)) or len(before) != len(after)
-                    or any(self.changed(b, a) for b, a in zip(before, after)))
-        if isinstance(before, dict):
-            return (not isinstance(after, dict) or set(before) != set(after)
-                    or any(self.changed(before[k], after[k]) for k in before))
-        return False
+        return changed(before, after, self.np)
 
     @staticmethod
     def param_names(target):
@@ -829,6 +812,34 @@ def main():
     req_fd, rep_fd = config["req_fd"], config["rep_fd"]
     protocol.write_message(rep_fd, {"ok": True, "ready": seen}, [])
     Server(protocol, learner_dir, req_fd, rep_fd).serve()
+
+
+def snapshot(value, np):
+    """A copy of every array inside `value` (nested lists, tuples and dicts kept), to compare
+    with after a call: `changed` then says whether the call wrote into its arguments. Also the
+    trusted parent's (grading/proof.py), which passes its own NumPy."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, tuple)):
+        return type(value)(snapshot(v, np) for v in value)
+    if isinstance(value, dict):
+        return {k: snapshot(v, np) for k, v in value.items()}
+    return None
+
+
+def changed(before, after, np):
+    """Whether `after` differs from the `snapshot` taken `before` (an array's shape or values,
+    a container's length or keys)."""
+    if isinstance(before, np.ndarray):
+        return not (before.shape == np.shape(after)
+                    and np.array_equal(before, after, equal_nan=before.dtype.kind in "fc"))
+    if isinstance(before, (list, tuple)):
+        return (not isinstance(after, (list, tuple)) or len(before) != len(after)
+                or any(changed(b, a, np) for b, a in zip(before, after)))
+    if isinstance(before, dict):
+        return (not isinstance(after, dict) or set(before) != set(after)
+                or any(changed(before[k], after[k], np) for k in before))
+    return False
 
 
 if __name__ == "__main__":
